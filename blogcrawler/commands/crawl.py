@@ -1,0 +1,47 @@
+"""`scrapy crawl`, with clear errors and an exit status that says whether the run was complete.
+
+Exit status: 0 the year was crawled completely; 1 the crawl could not start; 2 a wrong argument
+or setting, or the database is unreachable (one sentence on stderr, nothing fetched);
+3 the crawl ran but is incomplete (failed pages or unstored posts, listed in its `crawls` record).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy.commands import crawl
+from scrapy.exceptions import UsageError
+
+from blogcrawler.spiders.blog import ConfigError, parse_blog_url, parse_year
+from blogcrawler.storage import Storage, StorageUnavailable
+
+EXIT_BOOTSTRAP, EXIT_CONFIG, EXIT_INCOMPLETE = 1, 2, 3
+
+
+class Command(crawl.Command):
+    def run(self, args, opts) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name, e.g. scrapy crawl blog")
+        settings = self.settings
+        try:
+            if args[0] == "blog":
+                parse_blog_url(opts.spargs.get("url") or settings.get("BLOG_URL"))
+                parse_year(opts.spargs.get("year") or settings.get("BLOG_YEAR"))
+                if "StorePostPipeline" in str(settings.getdict("ITEM_PIPELINES")):
+                    storage = Storage.from_settings(settings)
+                    try:
+                        storage.check()
+                    finally:
+                        storage.close()
+        except (ConfigError, StorageUnavailable) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_CONFIG
+            return
+
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = EXIT_BOOTSTRAP
+        elif crawler.stats.get_value("blog/complete") is False:
+            self.exitcode = EXIT_INCOMPLETE

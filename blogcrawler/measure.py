@@ -1,0 +1,144 @@
+"""Count what a post's main content holds, with the definitions of DESIGN.md.
+
+Every function here takes an lxml element (the main content, noise already removed) and is pure.
+The same rules produce the reference figures of the real-page corpus, so results compare 1:1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+# Elements whose start and end separate words ("<p>a</p><p>b</p>" is two words).
+BLOCK_TAGS = frozenset(
+    """address article aside blockquote body center dd details dialog dir div dl dt fieldset
+    figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu
+    nav noframes ol p pre section summary table tbody td tfoot th thead tr ul caption br
+    """.split()
+)
+# Elements whose content is never text a reader sees.
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+EMBED_TAGS = ("iframe", "video", "audio", "embed", "object")
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+_WORD_CHAR = re.compile(r"\w")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _tag(el) -> str | None:
+    """Lower-case tag name, or None for comments and processing instructions."""
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else None
+
+
+def text_of(root) -> str:
+    """The reader-visible text of `root`: block elements and <br>/<hr> separate words,
+    script/style/noscript/template and comments are ignored; whitespace is collapsed."""
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        tag = _tag(el)
+        if tag is None or tag in SKIP_TAGS:
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            parts.append(" ")
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append(" ")
+
+    walk(root)
+    return _WHITESPACE.sub(" ", "".join(parts)).strip()
+
+
+def count_words(text: str) -> int:
+    """Whitespace-delimited tokens holding at least one Unicode \\w character."""
+    return sum(1 for token in text.split() if _WORD_CHAR.search(token))
+
+
+def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
+    """Case-insensitive whole-word occurrences of each tracked term."""
+    counts = {}
+    for term in terms:
+        pattern = re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.IGNORECASE)
+        counts[term] = len(pattern.findall(text))
+    return counts
+
+
+def content_hash(text: str) -> str:
+    """Hash of the normalised main-content text (whitespace collapsed)."""
+    normalised = _WHITESPACE.sub(" ", text).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _elements(root, *tags: str) -> list:
+    return [el for el in root.iter(*tags) if el is not root or _tag(el) in tags]
+
+
+def same_site(host: str, site_host: str) -> bool:
+    """Whether two hosts are the same site, ignoring case and a leading "www."."""
+
+    def norm(h: str) -> str:
+        h = h.lower().rstrip(".")
+        return h[4:] if h.startswith("www.") else h
+
+    return norm(host) == norm(site_host)
+
+
+def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
+    """(internal, external): internal links resolve to the page's own host (relative and
+    fragment links included); everything else (other hosts, mailto:, javascript:...) is external."""
+    page_host = urlsplit(page_url).hostname or ""
+    internal = external = 0
+    for href in hrefs:
+        try:
+            parts = urlsplit(urljoin(page_url, href.strip()))
+            host = parts.hostname or ""
+        except ValueError:  # malformed, e.g. an invalid IPv6 literal
+            external += 1
+            continue
+        if parts.scheme in ("http", "https", "") and same_site(host, page_host):
+            internal += 1
+        else:
+            external += 1
+    return internal, external
+
+
+def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
+    """All the element and text figures of the main content `root`."""
+    text = text_of(root)
+    hrefs = [a.get("href") for a in _elements(root, "a") if a.get("href") is not None]
+    internal, external = split_links(hrefs, page_url)
+    by_level = {h: len(_elements(root, h)) for h in HEADING_TAGS}
+    paragraphs = sum(1 for p in _elements(root, "p") if _WORD_CHAR.search(text_of(p)))
+    inner = (root.text or "") + "".join(
+        etree.tostring(child, encoding="unicode", method="html", with_tail=True)
+        for child in root
+    )
+    return {
+        "text": text,
+        "words": count_words(text),
+        "paragraphs": paragraphs,
+        "headings": sum(by_level.values()),
+        "headings_by_level": by_level,
+        "images": len(_elements(root, "img")),
+        "links": len(hrefs),
+        "links_internal": internal,
+        "links_external": external,
+        "list_items": len(_elements(root, "li")),
+        "blockquotes": len(_elements(root, "blockquote")),
+        "embeds": len(_elements(root, *EMBED_TAGS)),
+        "tables": len(_elements(root, "table")),
+        "content_bytes": len(inner.strip().encode("utf-8")),
+        "terms": count_terms(text, terms),
+        "content_hash": content_hash(text),
+    }

@@ -1,0 +1,190 @@
+"""MongoDB access for the crawler: the `posts` and `crawls` collections.
+
+Posts are written with bulk upserts keyed on the canonical URL (unique index). Each post carries
+a `fingerprint` of its measured fields; a post whose fingerprint is unchanged is not rewritten, so
+a second crawl of an unchanged site writes nothing. Writes that meet a connection failure are
+retried with back-off (an upsert keyed on the URL is idempotent, so a retry never duplicates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
+from pymongo.errors import AutoReconnect, ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# Fields that say when and by which crawl a post was written: not part of what was measured.
+VOLATILE_FIELDS = ("crawled_at", "crawl_id", "fingerprint", "_id")
+TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError)
+
+
+class StorageUnavailable(RuntimeError):
+    """The database did not answer within the allowed time."""
+
+
+def mask_uri(uri: str) -> str:
+    """The URI with any password replaced by ***, safe for logs and pages."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparseable MongoDB URI>"
+    if parts.password is None and "@" not in parts.netloc:
+        return uri
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit((parts.scheme, f"{user}:***@{hosts}", parts.path, parts.query, ""))
+
+
+def fingerprint(doc: Mapping) -> str:
+    """A hash of a post's measured fields (everything but when and by whom it was written)."""
+    measured = {k: v for k, v in doc.items() if k not in VOLATILE_FIELDS}
+
+    def default(value):
+        if isinstance(value, datetime):
+            return value.isoformat()
+        raise TypeError(type(value).__name__)
+
+    blob = json.dumps(measured, sort_keys=True, ensure_ascii=False, default=default)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+class Storage:
+    """The crawler's view of the database; the client is created on first use."""
+
+    def __init__(self, uri: str, database: str, posts: str = "posts", crawls: str = "crawls",
+                 timeout: float = 5.0, retry_seconds: float = 60.0):
+        self.uri = uri
+        self.database_name = database
+        self.posts_name = posts
+        self.crawls_name = crawls
+        self.timeout = timeout
+        self.retry_seconds = retry_seconds
+        self._client: MongoClient | None = None
+
+    @classmethod
+    def from_settings(cls, settings) -> Storage:
+        return cls(
+            uri=settings.get("MONGODB_URI"),
+            database=settings.get("MONGODB_DATABASE"),
+            posts=settings.get("MONGODB_POSTS_COLLECTION", "posts"),
+            crawls=settings.get("MONGODB_CRAWLS_COLLECTION", "crawls"),
+            timeout=settings.getfloat("MONGODB_TIMEOUT_SECONDS", 5.0),
+            retry_seconds=settings.getfloat("MONGODB_RETRY_SECONDS", 60.0),
+        )
+
+    @property
+    def client(self) -> MongoClient:
+        if self._client is None:
+            ms = int(self.timeout * 1000)
+            self._client = MongoClient(self.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+                                       socketTimeoutMS=max(ms * 6, 30000), tz_aware=True,
+                                       appname="blogstats-crawler")
+        return self._client
+
+    @property
+    def posts(self):
+        return self.client[self.database_name][self.posts_name]
+
+    @property
+    def crawls(self):
+        return self.client[self.database_name][self.crawls_name]
+
+    def check(self) -> None:
+        """Raise StorageUnavailable with a sentence a person can act on if the server is down."""
+        try:
+            self.client.admin.command("ping")
+        except PyMongoError as exc:
+            raise StorageUnavailable(
+                f"cannot reach MongoDB at {mask_uri(self.uri)} within {self.timeout:g} s "
+                f"({type(exc).__name__}); start the server or set MONGODB_URI"
+            ) from None
+
+    def ensure_indexes(self) -> None:
+        self.posts.create_index([("url", ASCENDING)], unique=True, name="url_unique")
+        self.posts.create_index([("site", ASCENDING), ("year", ASCENDING)], name="site_year")
+        self.crawls.create_index([("started_at", DESCENDING)], name="started_at")
+
+    def _retrying(self, what: str, operation):
+        """Run `operation`, retrying transient connection errors with back-off."""
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.5
+        while True:
+            try:
+                return operation()
+            except TRANSIENT_ERRORS as exc:
+                if time.monotonic() + delay > deadline:
+                    raise StorageUnavailable(
+                        f"{what} failed: MongoDB at {mask_uri(self.uri)} did not answer for "
+                        f"{self.retry_seconds:g} s ({type(exc).__name__})") from None
+                logger.warning("%s: MongoDB unavailable (%s); retrying in %.1f s",
+                               what, type(exc).__name__, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 8.0)
+
+    def upsert_posts(self, docs: Iterable[Mapping]) -> UpsertResult:
+        """Write the posts whose measured fields changed; returns how many were new,
+        updated or unchanged. Later documents with the same URL win."""
+        by_url: dict[str, dict] = {}
+        for doc in docs:
+            doc = dict(doc)
+            doc["fingerprint"] = fingerprint(doc)
+            by_url[doc["url"]] = doc
+        if not by_url:
+            return UpsertResult()
+
+        def write() -> UpsertResult:
+            known = {
+                d["url"]: d.get("fingerprint")
+                for d in self.posts.find({"url": {"$in": list(by_url)}}, {"url": 1, "fingerprint": 1})
+            }
+            ops = [UpdateOne({"url": url}, {"$set": doc}, upsert=True)
+                   for url, doc in by_url.items() if known.get(url) != doc["fingerprint"]]
+            result = UpsertResult(unchanged=len(by_url) - len(ops))
+            if ops:
+                outcome = self.posts.bulk_write(ops, ordered=False)
+                result.new = outcome.upserted_count
+                result.updated = len(ops) - outcome.upserted_count
+            return result
+
+        return self._retrying(f"writing {len(by_url)} posts", write)
+
+    def upsert_post_one_at_a_time(self, doc: Mapping) -> None:
+        """One round trip per post: the baseline the bulk path is measured against."""
+        doc = dict(doc)
+        doc["fingerprint"] = fingerprint(doc)
+        self.posts.update_one({"url": doc["url"]}, {"$set": doc}, upsert=True)
+
+    def start_crawl(self, record: Mapping) -> None:
+        self._retrying("recording the crawl's start", lambda: self.crawls.replace_one(
+            {"_id": record["_id"]}, dict(record), upsert=True))
+
+    def finish_crawl(self, crawl_id: str, fields: Mapping) -> None:
+        self._retrying("recording the crawl's outcome", lambda: self.crawls.update_one(
+            {"_id": crawl_id}, {"$set": dict(fields)}, upsert=True))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

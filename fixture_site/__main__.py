@@ -1,0 +1,3 @@
+from fixture_site.server import main
+
+main()

@@ -1,0 +1,601 @@
+"""A WordPress blog in Twenty Fifteen markup (WP 4.3 era), generated with its exact ground truth.
+
+`Blog(root)` holds the posts' metadata; pages are rendered on request, so an archive of 10,000
+posts costs little memory. `Blog.render(path)` returns (status, content type, body bytes) for a
+request path, as the server sends it. `Blog.truth()` is the post document each 2015 post must
+produce, field by field, computed from the generator's own model, never by the extractor.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from fixture_site.content import build_body, served
+
+BLOG_NAME = "import digest"
+TAGLINE = "A weekly roundup of what caught my eye"
+TZ = ZoneInfo("Europe/Stockholm")
+PER_PAGE = 10
+AUTHORS = ("Tom Malm", "Jane Reader")
+CATEGORIES = (("weekly-roundup", "Weekly roundup"), ("84", "Mobile"), ("news", "News"))
+TAG_POOL = ("android", "google", "apple", "data", "privacy", "open source", "linux", "browsers",
+            "security", "hardware")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass
+class Comment:
+    id: int
+    author: str
+    when: datetime
+    kind: str = "comment"  # or "pingback"
+    children: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class Post:
+    id: int
+    slug: str
+    title: str
+    published: datetime  # aware, in the blog's time zone
+    modified: datetime
+    author: str
+    categories: list[tuple[str, str]]
+    tags: list[str]
+    seed: int
+    comments: list[Comment]
+    comments_open: bool
+    author_bio: bool  # Twenty Sixteen-style bio inside entry-content
+    thumbnail: bool
+
+    @property
+    def path(self) -> str:
+        d = self.published
+        return f"/{d.year:04d}/{d.month:02d}/{d.day:02d}/{self.slug}/"
+
+    @property
+    def comment_count(self) -> int:
+        def count(items):
+            return sum(1 + count(c.children) for c in items)
+        return count(self.comments)
+
+
+def _wednesdays(year: int) -> list[date]:
+    day = date(year, 1, 1)
+    day += timedelta(days=(2 - day.weekday()) % 7)
+    days = []
+    while day.year == year:
+        days.append(day)
+        day += timedelta(days=7)
+    return days
+
+
+class Blog:
+    """The fixture blog: by default 52 "Week N" roundups on the Wednesdays of 2015, plus a post of
+    December 2014 and of January 2016 that a 2015 crawl must not store."""
+
+    def __init__(self, root: str = "http://127.0.0.1:8000/", year: int = 2015,
+                 posts: int | None = None, seed: int = 2015):
+        self.root = root if root.endswith("/") else root + "/"
+        self.year = year
+        self.seed = seed
+        rng = random.Random(seed)
+        self.posts: list[Post] = []
+        if posts is None:
+            days = [date(year - 1, 12, 31)] + _wednesdays(year) + [date(year + 1, 1, 6)]
+            for i, day in enumerate(days):
+                week = 52 if day.year < year else (i if day.year == year else 1)
+                self.posts.append(self._make_post(rng, i, day, f"Week {week}", weekly=True))
+        else:
+            # A generated archive: `posts` posts spread evenly over the year.
+            start = datetime(year, 1, 1, tzinfo=TZ)
+            span = (datetime(year + 1, 1, 1, tzinfo=TZ) - start).total_seconds()
+            for i in range(posts):
+                when = start + timedelta(seconds=span * (i + 0.5) / posts)
+                self.posts.append(self._make_post(rng, i, when.date(), f"Roundup {i + 1}",
+                                                  weekly=False, at=when.time()))
+        self.posts.sort(key=lambda p: p.published)
+        self._by_path = {p.path: p for p in self.posts}
+        self._index = {p.id: i for i, p in enumerate(self.posts)}
+
+    # -- the model -----------------------------------------------------------------------------
+    def _make_post(self, rng: random.Random, i: int, day: date, title: str, weekly: bool,
+                   at: time | None = None) -> Post:
+        if at is None:
+            # Mostly 07:30; some just after midnight, which is the day before in UTC.
+            at = time(0, 20) if i % 9 == 4 else time(7, 30, i % 60)
+        published = datetime.combine(day, at, tzinfo=TZ)
+        modified = published + (timedelta(days=2, hours=3) if i % 5 == 2 else timedelta(0))
+        if weekly:
+            slug = f"week-{title.split()[-1]}-{day.year}" if day.year != self.year else \
+                f"week-{title.split()[-1]}"
+        else:
+            slug = f"roundup-{i + 1}"
+        categories = [CATEGORIES[0]] + ([CATEGORIES[1 + i % 2]] if i % 3 == 0 else [])
+        tags = rng.sample(TAG_POOL, rng.randint(0, 3))
+        comments = self._make_comments(rng, i, published) if i % 4 != 3 else []
+        return Post(
+            id=1000 + i, slug=slug, title=title, published=published, modified=modified,
+            author=AUTHORS[1] if i % 7 == 6 else AUTHORS[0], categories=categories, tags=tags,
+            seed=rng.randrange(2**32), comments=comments, comments_open=i % 6 != 5,
+            author_bio=i % 4 == 1, thumbnail=i % 3 == 2)
+
+    @staticmethod
+    def _make_comments(rng: random.Random, i: int, published: datetime) -> list[Comment]:
+        comments = []
+        next_id = (i + 1) * 100
+        for _ in range(rng.randint(0, 4)):
+            next_id += 1
+            when = published + timedelta(hours=rng.randint(1, 200))
+            kind = "pingback" if rng.random() < 0.15 else "comment"
+            top = Comment(next_id, rng.choice(["Bob", "Alice", "Kim", "Sam"]), when, kind)
+            if kind == "comment" and rng.random() < 0.4:
+                next_id += 1
+                top.children.append(Comment(next_id, "Tom Malm", when + timedelta(hours=3)))
+            comments.append(top)
+        return comments
+
+    @lru_cache(maxsize=256)
+    def body(self, post_id: int):
+        post = self.posts[self._index[post_id]]
+        return build_body(random.Random(post.seed), self.root, post.id)
+
+    def url(self, path: str) -> str:
+        return self.root + path.lstrip("/")
+
+    def year_posts(self, year: int | None = None) -> list[Post]:
+        year = self.year if year is None else year
+        return [p for p in self.posts if p.published.year == year]
+
+    # -- ground truth ----------------------------------------------------------------------
+    def truth(self) -> list[dict]:
+        """The post document every post of the year must give (less crawled_at and crawl_id)."""
+        docs = []
+        for post in self.year_posts():
+            figures = self.body(post.id).truth()
+            iso = post.published.date().isocalendar()
+            week_match = re.search(r"Week (\d+)", post.title)
+            published = post.published.astimezone(timezone.utc)
+            modified = post.modified.astimezone(timezone.utc)
+            docs.append({
+                "url": self.url(post.path),
+                "site": self.root,
+                "title": post.title,
+                "published": published,
+                "modified": modified,
+                "date": post.published.date().isoformat(),
+                "year": iso.year,
+                "iso_week": iso.week,
+                "week": int(week_match.group(1)) if week_match else iso.week,
+                "author": post.author,
+                "categories": [name for _, name in post.categories],
+                "tags": list(post.tags),
+                **figures,
+                "html_bytes": len(self.render(post.path)[2]),
+                "comments": post.comment_count,
+                "extractor": "entry-content",
+            })
+        return docs
+
+    # -- rendering -----------------------------------------------------------------------------
+    def render(self, target: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a request target (path and query)."""
+        parts = urlsplit(target)
+        path = parts.path
+        if path == "/robots.txt":
+            return 200, "text/plain; charset=utf-8", self.robots().encode()
+        if path in ("/feed/", "/feed"):
+            return 200, "application/rss+xml; charset=UTF-8", self.feed().encode()
+        if path in self._by_path:  # ?replytocom=N shows the same post, as WordPress does
+            return 200, "text/html; charset=UTF-8", self.single(self._by_path[path]).encode()
+        match = re.fullmatch(r"(/\d{4}/\d\d/\d\d/[^/]+/)(feed|amp|attachment/[^/]+)/", path)
+        if match and match.group(1) in self._by_path:
+            post = self._by_path[match.group(1)]
+            if match.group(2) == "feed":
+                return 200, "application/rss+xml; charset=UTF-8", self.feed([post]).encode()
+            return 200, "text/html; charset=UTF-8", self.side_page(post, match.group(2)).encode()
+        match = re.fullmatch(r"/(\d{4})/(?:(\d\d)/)?(?:page/(\d+)/)?", path)
+        if match:
+            page = self.archive(int(match.group(1)), int(match.group(2) or 0),
+                                int(match.group(3) or 1))
+            if page is not None:
+                return 200, "text/html; charset=UTF-8", page.encode()
+        if path == "/" or re.fullmatch(r"/page/\d+/", path):
+            page_no = int(path.strip("/").split("/")[-1]) if path != "/" else 1
+            page = self._listing(self.posts[::-1], page_no, "/", "home blog", BLOG_NAME)
+            if page is not None:
+                return 200, "text/html; charset=UTF-8", page.encode()
+        if path in ("/about/", "/category/weekly-roundup/", "/tag/android/", "/private/"):
+            return 200, "text/html; charset=UTF-8", self.plain_page(path).encode()
+        return 404, "text/html; charset=UTF-8", self.not_found().encode()
+
+    def robots(self) -> str:
+        return ("User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n"
+                "Disallow: /private/\n")
+
+    def _head(self, title: str, extra: str = "") -> str:
+        return f"""<!DOCTYPE html>
+<html lang="en-US" class="no-js">
+<head>
+<meta charset="UTF-8">
+<meta name="viewport" content="width=device-width">
+<link rel="profile" href="http://gmpg.org/xfn/11">
+<link rel="pingback" href="{self.root}xmlrpc.php">
+<title>{title}</title>
+<link rel="alternate" type="application/rss+xml" title="{BLOG_NAME} &raquo; Feed" href="{self.root}feed/" />
+<link rel="alternate" type="application/rss+xml" title="{BLOG_NAME} &raquo; Comments Feed" href="{self.root}comments/feed/" />
+<link rel='stylesheet' id='twentyfifteen-style-css'  href='{self.root}wp-content/themes/twentyfifteen/style.css?ver=4.3.1' type='text/css' media='all' />
+<script type='text/javascript' src='{self.root}wp-includes/js/jquery/jquery.js?ver=1.11.3'></script>
+<link rel="EditURI" type="application/rsd+xml" title="RSD" href="{self.root}xmlrpc.php?rsd" />
+{extra}<meta name="generator" content="WordPress 4.3.1" />
+</head>
+"""
+
+    def _sidebar(self) -> str:
+        months = sorted({(p.published.year, p.published.month) for p in self.posts}, reverse=True)
+        archive_items = "\n".join(
+            f"<li><a href='{self.root}{y:04d}/{m:02d}/'>{MONTHS[m - 1]} {y}</a></li>"
+            for y, m in months)
+        recent = "\n".join(
+            f'<li><a href="{self.url(p.path)}">{html.escape(p.title)}</a></li>'
+            for p in self.posts[::-1][:5])
+        return f"""<div id="sidebar" class="sidebar">
+<header id="masthead" class="site-header" role="banner">
+<div class="site-branding">
+<p class="site-title"><a href="{self.root}" rel="home">{BLOG_NAME}</a></p>
+<p class="site-description">{TAGLINE}</p>
+<button class="secondary-toggle">Menu and widgets</button>
+</div>
+</header>
+<div id="secondary" class="secondary">
+<nav id="site-navigation" class="main-navigation" role="navigation"><div class="menu-main-container"><ul id="menu-main" class="nav-menu"><li><a href="{self.root}">Home</a></li><li><a href="{self.root}about/">About</a></li><li><a href="{self.root}private/">Drafts</a></li></ul></div></nav>
+<div id="widget-area" class="widget-area" role="complementary">
+<aside id="search-2" class="widget widget_search"><form role="search" method="get" class="search-form" action="{self.root}"><label><span class="screen-reader-text">Search for:</span><input type="search" class="search-field" placeholder="Search &hellip;" value="" name="s" title="Search for:" /></label><input type="submit" class="search-submit screen-reader-text" value="Search" /></form></aside>
+<aside id="recent-posts-2" class="widget widget_recent_entries"><h2 class="widget-title">Recent Posts</h2><ul>
+{recent}
+</ul></aside>
+<aside id="archives-2" class="widget widget_archive"><h2 class="widget-title">Archives</h2><ul>
+{archive_items}
+</ul></aside>
+<aside id="text-3" class="widget widget_text"><h2 class="widget-title">Elsewhere</h2><div class="textwidget"><p><a href="https://github.com/"><img src="{self.root}wp-content/uploads/badge-gh.png" alt="GitHub" width="80" height="15"></a> <a href="https://twitter.com/"><img src="{self.root}wp-content/uploads/badge-tw.png" alt="Twitter" width="80" height="15"></a> Links and words about data, Google and Apple in the sidebar are not part of any post.</p></div></aside>
+<aside id="categories-2" class="widget widget_categories"><h2 class="widget-title">Categories</h2><ul>
+{''.join(f'<li class="cat-item"><a href="{self.root}category/{slug}/">{name}</a></li>' for slug, name in CATEGORIES)}
+</ul></aside>
+</div>
+</div>
+</div>
+"""
+
+    def _footer(self) -> str:
+        return f"""<footer id="colophon" class="site-footer" role="contentinfo">
+<div class="site-info"><a href="https://wordpress.org/">Proudly powered by WordPress</a></div>
+</footer>
+</div>
+<script type='text/javascript' src='{self.root}wp-content/themes/twentyfifteen/js/functions.js?ver=20150330'></script>
+</body>
+</html>
+"""
+
+    def _time_html(self, post: Post) -> str:
+        pub = post.published.isoformat()
+        label = f"{MONTHS[post.published.month - 1]} {post.published.day}, {post.published.year}"
+        if post.modified == post.published:
+            return f'<time class="entry-date published updated" datetime="{pub}">{label}</time>'
+        mod = post.modified
+        mod_label = f"{MONTHS[mod.month - 1]} {mod.day}, {mod.year}"
+        return (f'<time class="entry-date published" datetime="{pub}">{label}</time>'
+                f'<time class="updated" datetime="{mod.isoformat()}">{mod_label}</time>')
+
+    def _post_classes(self, post: Post) -> str:
+        classes = [f"post-{post.id}", "post", "type-post", "status-publish", "format-standard"]
+        if post.thumbnail:
+            classes.append("has-post-thumbnail")
+        classes.append("hentry")
+        classes += [f"category-{slug}" for slug, _ in post.categories]
+        classes += [f"tag-{t.replace(' ', '-')}" for t in post.tags]
+        return " ".join(classes)
+
+    def _entry_footer(self, post: Post, single: bool) -> str:
+        cats = ", ".join(
+            f'<a href="{self.root}category/{slug}/" rel="category tag">{html.escape(name)}</a>'
+            for slug, name in post.categories)
+        tags = ", ".join(
+            f'<a href="{self.root}tag/{t.replace(" ", "-")}/" rel="tag">{html.escape(t)}</a>'
+            for t in post.tags)
+        author_slug = post.author.lower().replace(" ", "-")
+        parts = [
+            f'<span class="posted-on"><span class="screen-reader-text">Posted on </span>'
+            f'<a href="{self.url(post.path)}" rel="bookmark">{self._time_html(post)}</a></span>',
+            f'<span class="byline"><span class="author vcard"><span class="screen-reader-text">'
+            f'Author </span><a class="url fn n" href="{self.root}author/{author_slug}/">'
+            f'{html.escape(post.author)}</a></span></span>',
+            f'<span class="cat-links"><span class="screen-reader-text">Categories </span>{cats}</span>',
+        ]
+        if tags:
+            parts.append(f'<span class="tags-links"><span class="screen-reader-text">Tags </span>'
+                         f'{tags}</span>')
+        if not single:
+            n = post.comment_count
+            title = html.escape(post.title)
+            if n == 0 and not post.comments_open:
+                link = f'<span>Comments Off<span class="screen-reader-text"> on {title}</span></span>'
+            elif n == 0:
+                link = (f'<a href="{self.url(post.path)}#respond">Leave a comment<span '
+                        f'class="screen-reader-text"> on {title}</span></a>')
+            else:
+                link = (f'<a href="{self.url(post.path)}#comments">{n} Comment{"s" if n > 1 else ""}'
+                        f'<span class="screen-reader-text"> on {title}</span></a>')
+            parts.append(f'<span class="comments-link">{link}</span>')
+        return '<footer class="entry-footer">\n' + "\n".join(parts) + "\n</footer>"
+
+    @staticmethod
+    def _noise(post: Post, blog: Blog) -> str:
+        """Plugin blocks Jetpack puts inside entry-content: share buttons, related posts."""
+        related = [p for p in blog.posts if p.id != post.id][:3]
+        rel_items = "".join(
+            f'<div class="jp-relatedposts-post"><a class="jp-relatedposts-post-a" '
+            f'href="{blog.url(p.path)}"><img class="jp-relatedposts-post-img" '
+            f'src="{blog.root}wp-content/uploads/thumb-{p.id}.jpg" width="350" alt=""></a>'
+            f'<h4 class="jp-relatedposts-post-title"><a href="{blog.url(p.path)}">'
+            f'{html.escape(p.title)}</a></h4><p class="jp-relatedposts-post-excerpt">Android, '
+            f'Google, Apple and data news of the week.</p></div>' for p in related)
+        return (
+            '<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block '
+            'sd-social sd-social-icon-text sd-sharing"><h3 class="sd-title">Share this:</h3>'
+            '<div class="sd-content"><ul><li class="share-twitter"><a rel="nofollow" '
+            f'class="share-twitter sd-button" href="{blog.url(post.path)}?share=twitter" '
+            'target="_blank" title="Click to share on Twitter"><span>Twitter</span></a></li>'
+            '<li class="share-facebook"><a rel="nofollow" class="share-facebook sd-button" '
+            f'href="{blog.url(post.path)}?share=facebook" target="_blank"><span>Facebook</span>'
+            '</a></li><li class="share-end"></li></ul></div></div></div>\n'
+            '<div id=\'jp-relatedposts\' class=\'jp-relatedposts\' ><h3 class="jp-relatedposts-'
+            f'headline"><em>Related</em></h3><div class="jp-relatedposts-items">{rel_items}'
+            '</div></div>')
+
+    def _author_bio(self, post: Post) -> str:
+        slug = post.author.lower().replace(" ", "-")
+        return (
+            '<div class="author-info">\n<div class="author-avatar"><img alt="" '
+            f'src="{self.root}avatar/{slug}.png" class="avatar avatar-42 photo" height="42" '
+            'width="42"></div>\n<div class="author-description"><h2 class="author-title">'
+            f'<span class="author-heading">Author:</span> {html.escape(post.author)}</h2>\n'
+            '<p class="author-bio">Writes about Android, Google, Apple and data every week. '
+            f'<a class="author-link" href="{self.root}author/{slug}/" rel="author">View all '
+            f'posts by {html.escape(post.author)}</a></p></div>\n</div>')
+
+    def _comment_html(self, post: Post, comment: Comment, depth: int) -> str:
+        when = comment.when.isoformat()
+        label = f"{MONTHS[comment.when.month - 1]} {comment.when.day}, {comment.when.year}"
+        if comment.kind == "pingback":
+            return (f'<li id="comment-{comment.id}" class="pingback even thread-even depth-{depth}">'
+                    f'\n<div class="comment-body">Pingback: <a href="https://other.example.org/'
+                    f'linked-{comment.id}/" rel="external nofollow" class="url">Another blog about '
+                    f'Google</a> </div>\n</li>')
+        children = "".join(self._comment_html(post, c, depth + 1) for c in comment.children)
+        children = f'\n<ol class="children">\n{children}</ol>' if children else ""
+        reply = ""
+        if post.comments_open:
+            reply = (f'<div class="reply"><a rel="nofollow" class="comment-reply-link" '
+                     f'href="{self.url(post.path)}?replytocom={comment.id}#respond" '
+                     f'aria-label="Reply to {comment.author}">Reply</a></div>')
+        return (
+            f'<li id="comment-{comment.id}" class="comment even thread-even depth-{depth}'
+            f'{" parent" if comment.children else ""}">\n<article id="div-comment-{comment.id}" '
+            'class="comment-body">\n<footer class="comment-meta">\n<div class="comment-author '
+            f'vcard"><img alt="" src="{self.root}avatar/c{comment.id}.png" class="avatar '
+            f'avatar-56 photo" height="56" width="56"><b class="fn">{comment.author}</b> '
+            '<span class="says">says:</span></div>\n<div class="comment-metadata"><a href="'
+            f'{self.url(post.path)}#comment-{comment.id}"><time datetime="{when}">{label}</time>'
+            '</a></div>\n</footer>\n<div class="comment-content"><p>Great roundup, thanks! The '
+            f'Android and data links were the best.</p></div>\n{reply}\n</article>{children}\n</li>')
+
+    def _comments_block(self, post: Post) -> str:
+        n = post.comment_count
+        if n == 0 and not post.comments_open:
+            return ""
+        title = html.escape(post.title)
+        parts = ['<div id="comments" class="comments-area">']
+        if n:
+            heading = "One thought" if n == 1 else f"{n} thoughts"
+            parts.append(f'<h2 class="comments-title">{heading} on &ldquo;{title}&rdquo;</h2>')
+            parts.append('<ol class="comment-list">')
+            parts += [self._comment_html(post, c, 1) for c in post.comments]
+            parts.append("</ol>")
+            if not post.comments_open:
+                parts.append('<p class="no-comments">Comments are closed.</p>')
+        if post.comments_open:
+            parts.append(
+                '<div id="respond" class="comment-respond"><h3 id="reply-title" class="comment-'
+                'reply-title">Leave a Reply</h3><form action="' + self.root + 'wp-comments-post.'
+                'php" method="post" id="commentform" class="comment-form" novalidate><p class="'
+                'comment-form-comment"><label for="comment">Comment</label> <textarea id="comment"'
+                ' name="comment" cols="45" rows="8"></textarea></p><p class="form-submit"><input '
+                'name="submit" type="submit" id="submit" class="submit" value="Post Comment" />'
+                f'<input type="hidden" name="comment_post_ID" value="{post.id}" id="comment_post_ID'
+                '" /></p></form></div>')
+        parts.append("</div>")
+        return "\n".join(parts)
+
+    def _post_nav(self, post: Post) -> str:
+        i = self._index[post.id]
+        links = []
+        if i > 0:
+            prev = self.posts[i - 1]
+            links.append(f'<div class="nav-previous"><a href="{self.url(prev.path)}" rel="prev">'
+                         '<span class="meta-nav" aria-hidden="true">Previous</span> <span '
+                         'class="screen-reader-text">Previous post:</span> <span class="post-title">'
+                         f'{html.escape(prev.title)}</span></a></div>')
+        if i + 1 < len(self.posts):
+            nxt = self.posts[i + 1]
+            links.append(f'<div class="nav-next"><a href="{self.url(nxt.path)}" rel="next">'
+                         '<span class="meta-nav" aria-hidden="true">Next</span> <span '
+                         'class="screen-reader-text">Next post:</span> <span class="post-title">'
+                         f'{html.escape(nxt.title)}</span></a></div>')
+        if not links:
+            return ""
+        return ('<nav class="navigation post-navigation" role="navigation">\n<h2 class="screen-'
+                'reader-text">Post navigation</h2>\n<div class="nav-links">' + "".join(links) +
+                "</div>\n</nav>")
+
+    def _entry_content(self, post: Post, single: bool) -> str:
+        body = served(self.body(post.id).canonical_html())
+        if not single:
+            # Archives show the content up to the <!--more--> marker, then "Continue reading".
+            cut = body.find(f'<p><span id="more-{post.id}">')
+            body = body[:cut] if cut >= 0 else body
+            body += (f'<p><a href="{self.url(post.path)}#more-{post.id}" class="more-link">Continue '
+                     f'reading <span class="screen-reader-text">{html.escape(post.title)}</span></a></p>')
+            return f'<div class="entry-content">\n{body}\n</div>'
+        extra = "\n" + self._noise(post, self)
+        if post.author_bio:
+            extra += "\n" + self._author_bio(post)
+        return f'<div class="entry-content">\n{body}\n{extra}\n</div>'
+
+    def _thumbnail(self, post: Post) -> str:
+        if not post.thumbnail:
+            return ""
+        return (f'<div class="post-thumbnail"><img width="825" height="510" src="{self.root}'
+                f'wp-content/uploads/feature-{post.id}-825x510.jpg" class="attachment-post-'
+                'thumbnail wp-post-image" alt=""></div>\n')
+
+    def single(self, post: Post) -> str:
+        i = self._index[post.id]
+        title = html.escape(post.title)
+        extra = (f'<link rel="alternate" type="application/rss+xml" title="{BLOG_NAME} &raquo; '
+                 f'{title} Comments Feed" href="{self.url(post.path)}feed/" />\n')
+        if i > 0:
+            prev = self.posts[i - 1]
+            extra += (f"<link rel='prev' title='{html.escape(prev.title)}' "
+                      f"href='{self.url(prev.path)}' />\n")
+        if i + 1 < len(self.posts):
+            nxt = self.posts[i + 1]
+            extra += f"<link rel='next' title='{html.escape(nxt.title)}' href='{self.url(nxt.path)}' />\n"
+        extra += (f"<link rel='canonical' href='{self.url(post.path)}' />\n"
+                  f"<link rel='shortlink' href='{self.root}?p={post.id}' />\n")
+        return (
+            self._head(f"{title} | {BLOG_NAME}", extra)
+            + f'<body class="single single-post postid-{post.id} single-format-standard">\n'
+            + '<div id="page" class="hfeed site">\n<a class="skip-link screen-reader-text" '
+            + 'href="#content">Skip to content</a>\n'
+            + self._sidebar()
+            + '<div id="content" class="site-content">\n<div id="primary" class="content-area">\n'
+            + '<main id="main" class="site-main" role="main">\n'
+            + f'<article id="post-{post.id}" class="{self._post_classes(post)}">\n'
+            + self._thumbnail(post)
+            + f'<header class="entry-header">\n<h1 class="entry-title">{title}</h1>\n</header>\n'
+            + self._entry_content(post, single=True) + "\n"
+            + self._entry_footer(post, single=True) + "\n</article>\n"
+            + self._comments_block(post) + "\n"
+            + self._post_nav(post) + "\n"
+            + "</main>\n</div>\n</div>\n"
+            + self._footer()
+        )
+
+    def _listing(self, posts: list[Post], page: int, base: str, body_class: str,
+                 heading: str) -> str | None:
+        pages = max(1, -(-len(posts) // PER_PAGE))
+        if page < 1 or page > pages or (not posts and base != "/"):
+            return None
+        chunk = posts[(page - 1) * PER_PAGE: page * PER_PAGE]
+        articles = []
+        for post in chunk:
+            title = html.escape(post.title)
+            articles.append(
+                f'<article id="post-{post.id}" class="{self._post_classes(post)}">\n'
+                + self._thumbnail(post)
+                + f'<header class="entry-header">\n<h2 class="entry-title"><a href="'
+                f'{self.url(post.path)}" rel="bookmark">{title}</a></h2>\n</header>\n'
+                + self._entry_content(post, single=False) + "\n"
+                + self._entry_footer(post, single=False) + "\n</article>")
+        classes = body_class + (f" paged paged-{page} date-paged-{page}" if page > 1 else "")
+        title = heading + (f" | Page {page}" if page > 1 else "")
+        header = "" if base == "/" else (
+            f'<header class="page-header">\n<h1 class="page-title">{heading}</h1>\n</header>\n')
+        return (
+            self._head(f"{html.escape(title)} | {BLOG_NAME}")
+            + f'<body class="{classes}">\n<div id="page" class="hfeed site">\n'
+            + self._sidebar()
+            + '<div id="content" class="site-content">\n<section id="primary" class="content-area">\n'
+            + '<main id="main" class="site-main" role="main">\n' + header
+            + "\n".join(articles) + "\n"
+            + self._pagination(base, page, pages)
+            + "</main>\n</section>\n</div>\n" + self._footer())
+
+    def archive(self, year: int, month: int, page: int) -> str | None:
+        posts = [p for p in self.posts[::-1] if p.published.year == year
+                 and (not month or p.published.month == month)]
+        base = f"/{year:04d}/" + (f"{month:02d}/" if month else "")
+        heading = f"Month: {MONTHS[month - 1]} {year}" if month else f"Year: {year}"
+        return self._listing(posts, page, base, "archive date", heading)
+
+    def _pagination(self, base: str, page: int, pages: int) -> str:
+        """`paginate_links` with end_size 1 and mid_size 1, WP 4.3 quoting."""
+        if pages < 2:
+            return ""
+
+        def href(n: int) -> str:
+            return self.url(base if n == 1 else f"{base}page/{n}/")
+
+        items = []
+        if page > 1:
+            items.append(f'<a class="prev page-numbers" href="{href(page - 1)}">Previous page</a>')
+        dots = False
+        for n in range(1, pages + 1):
+            if n == page:
+                items.append(f"<span class='page-numbers current'><span class=\"meta-nav "
+                             f"screen-reader-text\">Page </span>{n}</span>")
+                dots = True
+            elif n in (1, pages) or abs(n - page) <= 1:
+                items.append(f"<a class='page-numbers' href='{href(n)}'><span class=\"meta-nav "
+                             f"screen-reader-text\">Page </span>{n}</a>")
+                dots = True
+            elif dots:
+                items.append('<span class="page-numbers dots">&hellip;</span>')
+                dots = False
+        if page < pages:
+            items.append(f'<a class="next page-numbers" href="{href(page + 1)}">Next page</a>')
+        return ('<nav class="navigation pagination" role="navigation">\n<h2 class="screen-reader-'
+                'text">Posts navigation</h2>\n<div class="nav-links">' + "\n".join(items)
+                + "</div>\n</nav>\n")
+
+    def side_page(self, post: Post, kind: str) -> str:
+        """An attachment or AMP view of a post: never a post of the year itself."""
+        title = html.escape(post.title)
+        return (self._head(f"{kind} of {title} | {BLOG_NAME}",
+                           f"<link rel='canonical' href='{self.url(post.path)}{kind}/' />\n")
+                + f'<body class="attachment single">\n<div id="page" class="hfeed site">\n'
+                + f'<article id="post-9{post.id}" class="post-9{post.id} attachment type-attachment '
+                + f'status-inherit hentry">\n<header class="entry-header"><h1 class="entry-title">'
+                + f"{kind}</h1></header>\n<div class=\"entry-content\"><p>Not a post.</p></div>\n"
+                + "</article>\n" + self._footer())
+
+    def plain_page(self, path: str) -> str:
+        name = path.strip("/").split("/")[-1].replace("-", " ").title()
+        return (self._head(f"{name} | {BLOG_NAME}") + '<body class="page">\n<div id="page">\n'
+                + self._sidebar() + f'<article class="page type-page hentry"><header class="entry-'
+                f'header"><h1 class="entry-title">{name}</h1></header><div class="entry-content">'
+                "<p>A page, not a post.</p></div></article>\n" + self._footer())
+
+    def not_found(self) -> str:
+        return (self._head(f"Page not found | {BLOG_NAME}") + '<body class="error404">\n'
+                + '<div id="page"><section class="error-404 not-found"><h1 class="page-title">'
+                + "Oops! That page can&rsquo;t be found.</h1></section>\n" + self._footer())
+
+    def feed(self, posts: list[Post] | None = None) -> str:
+        posts = posts or self.posts[::-1][:PER_PAGE]
+        items = "".join(
+            f"<item><title>{html.escape(p.title)}</title><link>{self.url(p.path)}</link>"
+            f"<pubDate>{p.published.astimezone(timezone.utc):%a, %d %b %Y %H:%M:%S +0000}</pubDate>"
+            f"<guid isPermaLink=\"false\">{self.root}?p={p.id}</guid>"
+            f"<slash:comments>{p.comment_count}</slash:comments></item>" for p in posts)
+        return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+                'xmlns:slash="http://purl.org/rss/1.0/modules/slash/"><channel>'
+                f"<title>{BLOG_NAME}</title><link>{self.root}</link>{items}</channel></rss>")
