@@ -45,8 +45,10 @@ def canonical_url(response_url: str, canonical_href: str | None) -> str:
     """rel=canonical when it points to the same site, else the cleaned response URL."""
     if canonical_href and canonical_href.strip():
         absolute = urljoin(response_url, canonical_href.strip())
-        if urlsplit(absolute).scheme in ("http", "https") and same_site(
-            urlsplit(absolute).hostname or "", urlsplit(response_url).hostname or ""
+        page_host = urlsplit(response_url).hostname
+        # A saved file (file://) has no host of its own: its canonical URL is all we know.
+        if urlsplit(absolute).scheme in ("http", "https") and (
+            not page_host or same_site(urlsplit(absolute).hostname or "", page_host)
         ):
             return clean_url(absolute)
     return clean_url(response_url)
