@@ -83,7 +83,10 @@ class Blog:
     December 2014 and of January 2016 that a 2015 crawl must not store."""
 
     def __init__(self, root: str = "http://127.0.0.1:8000/", year: int = 2015,
-                 posts: int | None = None, seed: int = 2015):
+                 posts: int | None = None, seed: int = 2015,
+                 titles: dict[int, str] | None = None):
+        """`posts`: a generated archive of that many posts instead of the weekly roundups;
+        `titles`: replacement titles by position in the year (0 = the year's first post)."""
         self.root = root if root.endswith("/") else root + "/"
         self.year = year
         self.seed = seed
@@ -103,6 +106,8 @@ class Blog:
                 self.posts.append(self._make_post(rng, i, when.date(), f"Roundup {i + 1}",
                                                   weekly=False, at=when.time()))
         self.posts.sort(key=lambda p: p.published)
+        for position, title in (titles or {}).items():
+            self.year_posts()[position].title = title
         self._by_path = {p.path: p for p in self.posts}
         self._index = {p.id: i for i, p in enumerate(self.posts)}
 
