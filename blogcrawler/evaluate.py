@@ -1,0 +1,273 @@
+"""How truly `extract_post` measures real WordPress pages: score it against the corpus.
+
+    python -m blogcrawler.evaluate [CORPUS_DIR] [--json] [--verbose]
+
+The corpus (default `../shared/corpus/wordpress-real` beside the repository) holds saved pages
+with ground truth made by other people; `reference.json` gives the figures computed from that
+ground truth with the definitions of DESIGN.md. Per tier, the command prints the share of pages
+meeting each target of issue 5 and the median / p95 milliseconds per page of `extract_post`.
+
+The scoring functions are pure (a result dict + the page's ground truth -> pass/fail), so they are
+unit-tested without the corpus; only `load_corpus` and `run` touch the disk and the clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blogcrawler.extract import extract_post
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "wordpress-real"
+
+# Issue 5's targets: the share of pages of the named tiers that must pass each check.
+WORDS_TOLERANCE = 0.05
+TARGETS = {
+    "words": 0.90,  # A-html and A-text
+    "images": 1.0,  # A-html
+    "links": 1.0,  # A-html
+    "snippets": 0.90,  # B
+    "date": 0.98,  # every page with an annotated publication date
+}
+MEDIAN_MS_TARGET = 5.0
+CHECK_TIERS = {
+    "words": ("A-html", "A-text"),
+    "images": ("A-html",),
+    "links": ("A-html",),
+    "snippets": ("B",),
+    "date": None,  # any tier, wherever the ground truth has a date
+}
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Page:
+    """One corpus page and its ground truth (only what the checks need)."""
+
+    name: str
+    tier: str
+    url: str
+    source: Path
+    reference: dict | None = None  # figures of the expected content (words, img, a_href, ...)
+    with_snippets: list[str] = field(default_factory=list)
+    without_snippets: list[str] = field(default_factory=list)
+    publication_date: str | None = None  # "YYYY-MM-DD", the annotated calendar day
+
+
+# -- pure scoring --------------------------------------------------------------------------------
+
+def normalise_space(text: str) -> str:
+    """Collapse every whitespace run (NBSP included) to one space, as the word definition does."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def words_within(got: int, expected: int, tolerance: float = WORDS_TOLERANCE) -> bool:
+    """Whether a word count is within `tolerance` (a share) of the reference count."""
+    return abs(got - expected) <= tolerance * expected
+
+
+def snippets_ok(text: str, with_snippets: Iterable[str], without_snippets: Iterable[str]) -> bool:
+    """Every `with` snippet is in the text and no `without` snippet is (whitespace-insensitive,
+    since our text separates blocks by one space where the page had line breaks)."""
+    text = normalise_space(text)
+    return all(normalise_space(s) in text for s in with_snippets) and not any(
+        normalise_space(s) in text for s in without_snippets if normalise_space(s))
+
+
+def annotated_day(value: str | None) -> str | None:
+    """The calendar day of an annotated date as written ("2015-10-15T08:00:26+00:00" -> day)."""
+    return value[:10] if value else None
+
+
+def score_page(page: Page, result: dict) -> dict[str, bool]:
+    """The checks that apply to this page (check name -> passed), from extract_post's result."""
+    checks: dict[str, bool] = {}
+    ref = page.reference or {}
+    if page.tier in CHECK_TIERS["words"] and ref.get("words") is not None:
+        checks["words"] = words_within(result["words"], ref["words"])
+    if page.tier in CHECK_TIERS["images"] and ref.get("img") is not None:
+        checks["images"] = result["images"] == ref["img"]
+    if page.tier in CHECK_TIERS["links"] and ref.get("a_href") is not None:
+        checks["links"] = result["links"] == ref["a_href"]
+    if page.with_snippets or page.without_snippets:
+        checks["snippets"] = snippets_ok(result["text"], page.with_snippets,
+                                         page.without_snippets)
+    if page.publication_date:
+        checks["date"] = result["date"] == annotated_day(page.publication_date)
+    return checks
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (share in 0..1) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def summarise(scored: list[tuple[Page, dict[str, bool]]], timings_ms: list[float]) -> dict:
+    """Per tier and per target: pages checked, pages passed, share; plus timing and verdicts."""
+    tiers: dict[str, dict[str, dict]] = {}
+    for page, checks in scored:
+        for check, passed in checks.items():
+            cell = tiers.setdefault(page.tier, {}).setdefault(check, {"pages": 0, "passed": 0})
+            cell["pages"] += 1
+            cell["passed"] += passed
+    for cells in tiers.values():
+        for cell in cells.values():
+            cell["share"] = cell["passed"] / cell["pages"]
+
+    targets = {}
+    for check, goal in TARGETS.items():
+        allowed = CHECK_TIERS[check]
+        pages = passed = 0
+        for page, checks in scored:
+            if check in checks and (allowed is None or page.tier in allowed):
+                pages += 1
+                passed += checks[check]
+        share = passed / pages if pages else None
+        targets[check] = {"pages": pages, "passed": passed, "share": share, "target": goal,
+                          "met": share is not None and share >= goal}
+    median = statistics.median(timings_ms) if timings_ms else None
+    targets["median_ms"] = {"value": median, "target": MEDIAN_MS_TARGET,
+                            "met": median is not None and median <= MEDIAN_MS_TARGET}
+    return {
+        "pages": len(scored),
+        "tiers": tiers,
+        "targets": targets,
+        "median_ms": median,
+        "p95_ms": percentile(timings_ms, 0.95) if timings_ms else None,
+        "failures": [
+            {"page": page.name, "tier": page.tier, "failed": sorted(c for c, ok in checks.items()
+                                                                    if not ok)}
+            for page, checks in scored if not all(checks.values())
+        ],
+    }
+
+
+# -- the corpus on disk -------------------------------------------------------------------------
+
+def load_corpus(corpus: Path) -> list[Page]:
+    """Every page listed in the corpus's index.json, with its reference figures and snippets."""
+    index = json.loads((corpus / "index.json").read_text(encoding="utf-8"))
+    reference_path = corpus / "reference.json"
+    references = (json.loads(reference_path.read_text(encoding="utf-8"))["pages"]
+                  if reference_path.exists() else {})
+    pages = []
+    for entry in index["pages"]:
+        folder = corpus / entry["name"]
+        ref = references.get(entry["name"], {})
+        snippets = {}
+        if (folder / "snippets.json").exists():
+            snippets = json.loads((folder / "snippets.json").read_text(encoding="utf-8"))
+        pages.append(Page(
+            name=entry["name"], tier=entry["tier"], url=entry["url"],
+            source=folder / "source.html", reference=ref.get("reference"),
+            with_snippets=snippets.get("with", []), without_snippets=snippets.get("without", []),
+            publication_date=entry.get("publication_date") or ref.get("publication_date"),
+        ))
+    return pages
+
+
+Extractor = Callable[[bytes, str], dict]
+
+
+def run(pages: list[Page], extractor: Extractor = extract_post) -> tuple[list, list[float]]:
+    """Score each page; also the ms per page of the extractor alone (reading excluded)."""
+    scored, timings = [], []
+    for page in pages:
+        body = page.source.read_bytes()
+        start = time.perf_counter()
+        result = extractor(body, page.url)
+        timings.append((time.perf_counter() - start) * 1000)
+        scored.append((page, score_page(page, result), result))
+    return scored, timings
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+def _details(page: Page, result: dict, checks: dict[str, bool]) -> str:
+    ref = page.reference or {}
+    bits = []
+    if not checks.get("words", True):
+        bits.append(f"words {result['words']} vs {ref['words']}")
+    if not checks.get("images", True):
+        bits.append(f"images {result['images']} vs {ref['img']}")
+    if not checks.get("links", True):
+        bits.append(f"links {result['links']} vs {ref['a_href']}")
+    if not checks.get("snippets", True):
+        text = normalise_space(result["text"])
+        missing = [s for s in page.with_snippets if normalise_space(s) not in text]
+        present = [s for s in page.without_snippets
+                   if normalise_space(s) and normalise_space(s) in text]
+        bits.append(f"snippets missing {missing} present {present}")
+    if not checks.get("date", True):
+        bits.append(f"date {result['date']} vs {annotated_day(page.publication_date)}")
+    return f"  {page.tier:6} {page.name}: [{result['extractor']}] " + "; ".join(bits)
+
+
+def format_table(summary: dict) -> str:
+    checks = list(TARGETS)
+    lines = [f"{'tier':8}" + "".join(f"{c:>14}" for c in checks)]
+    for tier in sorted(summary["tiers"]):
+        cells = summary["tiers"][tier]
+        row = f"{tier:8}"
+        for check in checks:
+            cell = cells.get(check)
+            row += (f"{cell['passed']:>5}/{cell['pages']:<3} {cell['share']:4.0%}" if cell
+                    else f"{'-':>14}")
+        lines.append(row)
+    lines.append("")
+    lines.append("targets (issue 5):")
+    for check, goal in TARGETS.items():
+        t = summary["targets"][check]
+        share = "n/a" if t["share"] is None else f"{t['share']:.1%}"
+        lines.append(f"  {check:9} {t['passed']:>4}/{t['pages']:<4} {share:>7}  "
+                     f"target >= {goal:.0%}  {'met' if t['met'] else 'NOT MET'}")
+    t = summary["targets"]["median_ms"]
+    lines.append(f"  {'speed':9} median {summary['median_ms']:.2f} ms, p95 {summary['p95_ms']:.2f}"
+                 f" ms per page  target <= {MEDIAN_MS_TARGET:g} ms  "
+                 f"{'met' if t['met'] else 'NOT MET'}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m blogcrawler.evaluate",
+        description="Score extract_post against the real-page corpus (issue 5's targets).")
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
+                        metavar="CORPUS_DIR", help="default: %(default)s")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--verbose", action="store_true", help="list the failing pages")
+    args = parser.parse_args(argv)
+    if not (args.corpus / "index.json").exists():
+        print(f"error: no corpus at {args.corpus} (expected an index.json there)",
+              file=sys.stderr)
+        return 2
+    pages = load_corpus(args.corpus)
+    scored, timings = run(pages)
+    summary = summarise([(p, c) for p, c, _ in scored], timings)
+    if args.json:
+        print(json.dumps(summary, indent=1))
+    else:
+        print(f"{len(pages)} pages from {args.corpus}\n")
+        print(format_table(summary))
+    if args.verbose:
+        print("\nfailing pages:", file=sys.stderr if args.json else sys.stdout)
+        for page, checks, result in scored:
+            if not all(checks.values()):
+                print(_details(page, result, checks), file=sys.stderr if args.json else sys.stdout)
+    met = all(t["met"] for t in summary["targets"].values())
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
