@@ -40,19 +40,20 @@ class BlogHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
         self.server.count(self.path)
-        status, content_type, body = self.server.blog.render(self.path)
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._respond(send_body=True)
 
     def do_HEAD(self) -> None:  # noqa: N802
-        status, content_type, body = self.server.blog.render(self.path)
+        self._respond(send_body=False)
+
+    def _respond(self, send_body: bool) -> None:
+        status, headers, body = self.server.blog.respond(self.path)
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if send_body:
+            self.wfile.write(body)
 
     def log_message(self, format, *args) -> None:  # noqa: A002 (the stdlib's signature)
         pass

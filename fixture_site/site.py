@@ -1,20 +1,26 @@
 """A WordPress blog in Twenty Fifteen markup (WP 4.3 era), generated with its exact ground truth.
 
 `Blog(root)` holds the posts' metadata; pages are rendered on request, so an archive of 10,000
-posts costs little memory. `Blog.render(path)` returns (status, content type, body bytes) for a
-request path, as the server sends it. `Blog.truth()` is the post document each 2015 post must
+posts costs little memory. `Blog.respond(target)` returns (status, headers, body bytes) for a
+request target, as the server sends it; `Blog.render(target)` the same with only the content
+type. `surfaces` chooses which listings the site offers besides its post pages: the date
+archives ("archive", WP 4.3), the REST API ("rest", WP >= 4.7), `wp-sitemap.xml` ("sitemap",
+WP >= 5.5), a plain `sitemap.xml` index ("sitemap_xml", as SEO plugins write) and the paged RSS
+feed ("feed"), so a test can serve a blog that offers only one of them. `Blog.truth()` is the post document each 2015 post must
 produce, field by field, computed from the generator's own model, never by the extractor.
 """
 
 from __future__ import annotations
 
 import html
+import json
+import math
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from fixture_site.content import build_body, served
@@ -27,6 +33,15 @@ AUTHORS = ("Tom Malm", "Jane Reader")
 CATEGORIES = (("weekly-roundup", "Weekly roundup"), ("84", "Mobile"), ("news", "News"))
 TAG_POOL = ("android", "google", "apple", "data", "privacy", "open source", "linux", "browsers",
             "security", "hardware")
+SURFACES = frozenset({"archive", "rest", "sitemap", "sitemap_xml", "feed"})
+REST_MAX_PER_PAGE = 100
+SITEMAP_MAX_URLS = 2000  # wp_sitemaps_max_urls
+SEO_SITEMAP_MAX_URLS = 1000
+HTML = "text/html; charset=UTF-8"
+RSS = "application/rss+xml; charset=UTF-8"
+XML = "application/xml; charset=UTF-8"
+JSON = "application/json; charset=UTF-8"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -84,10 +99,15 @@ class Blog:
 
     def __init__(self, root: str = "http://127.0.0.1:8000/", year: int = 2015,
                  posts: int | None = None, seed: int = 2015,
-                 titles: dict[int, str] | None = None):
+                 titles: dict[int, str] | None = None, surfaces=SURFACES):
         """`posts`: a generated archive of that many posts instead of the weekly roundups;
-        `titles`: replacement titles by position in the year (0 = the year's first post)."""
+        `titles`: replacement titles by position in the year (0 = the year's first post);
+        `surfaces`: the listings served (see SURFACES), all by default."""
         self.root = root if root.endswith("/") else root + "/"
+        unknown = set(surfaces) - SURFACES
+        if unknown:
+            raise ValueError(f"unknown surfaces {sorted(unknown)}; known: {sorted(SURFACES)}")
+        self.surfaces = frozenset(surfaces)
         self.year = year
         self.seed = seed
         rng = random.Random(seed)
@@ -148,7 +168,7 @@ class Blog:
             comments.append(top)
         return comments
 
-    @lru_cache(maxsize=256)
+    @lru_cache(maxsize=256)  # noqa: B019 (a Blog lives as long as its server)
     def body(self, post_id: int):
         post = self.posts[self._index[post_id]]
         return build_body(random.Random(post.seed), self.root, post.id)
@@ -168,8 +188,8 @@ class Blog:
             figures = self.body(post.id).truth()
             iso = post.published.date().isocalendar()
             week_match = re.search(r"Week (\d+)", post.title)
-            published = post.published.astimezone(timezone.utc)
-            modified = post.modified.astimezone(timezone.utc)
+            published = post.published.astimezone(UTC)
+            modified = post.modified.astimezone(UTC)
             docs.append({
                 "url": self.url(post.path),
                 "site": self.root,
@@ -193,38 +213,58 @@ class Blog:
     # -- rendering -----------------------------------------------------------------------------
     def render(self, target: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for a request target (path and query)."""
+        status, headers, body = self.respond(target)
+        return status, headers["Content-Type"], body
+
+    def respond(self, target: str) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) for a request target (path and query)."""
         parts = urlsplit(target)
         path = parts.path
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         if path == "/robots.txt":
-            return 200, "text/plain; charset=utf-8", self.robots().encode()
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, self.robots().encode()
+        if path in ("/wp-json/wp/v2/posts", "/wp-json/wp/v2/posts/") or (
+                path == "/" and query.get("rest_route") == "/wp/v2/posts"):
+            return self.rest_posts(query) if "rest" in self.surfaces else self._not_found()
+        if path.endswith(".xml") and path.count("/") == 1:
+            return self.sitemap(path[1:])
         if path in ("/feed/", "/feed"):
-            return 200, "application/rss+xml; charset=UTF-8", self.feed().encode()
+            if "feed" not in self.surfaces:
+                return self._not_found()
+            feed = self.feed(page=int(query.get("paged") or 1))
+            return (200, {"Content-Type": RSS}, feed.encode()) if feed else self._not_found()
         if path in self._by_path:  # ?replytocom=N shows the same post, as WordPress does
-            return 200, "text/html; charset=UTF-8", self.single(self._by_path[path]).encode()
+            return 200, {"Content-Type": HTML}, self.single(self._by_path[path]).encode()
         match = re.fullmatch(r"(/\d{4}/\d\d/\d\d/[^/]+/)(feed|amp|attachment/[^/]+)/", path)
         if match and match.group(1) in self._by_path:
             post = self._by_path[match.group(1)]
             if match.group(2) == "feed":
-                return 200, "application/rss+xml; charset=UTF-8", self.feed([post]).encode()
-            return 200, "text/html; charset=UTF-8", self.side_page(post, match.group(2)).encode()
+                return 200, {"Content-Type": RSS}, self.feed([post]).encode()
+            return 200, {"Content-Type": HTML}, self.side_page(post, match.group(2)).encode()
         match = re.fullmatch(r"/(\d{4})/(?:(\d\d)/)?(?:page/(\d+)/)?", path)
-        if match:
+        if match and "archive" in self.surfaces:
             page = self.archive(int(match.group(1)), int(match.group(2) or 0),
                                 int(match.group(3) or 1))
             if page is not None:
-                return 200, "text/html; charset=UTF-8", page.encode()
-        if path == "/" or re.fullmatch(r"/page/\d+/", path):
+                return 200, {"Content-Type": HTML}, page.encode()
+        if (path == "/" or re.fullmatch(r"/page/\d+/", path)) and "archive" in self.surfaces:
             page_no = int(path.strip("/").split("/")[-1]) if path != "/" else 1
             page = self._listing(self.posts[::-1], page_no, "/", "home blog", BLOG_NAME)
             if page is not None:
-                return 200, "text/html; charset=UTF-8", page.encode()
+                return 200, {"Content-Type": HTML}, page.encode()
         if path in ("/about/", "/category/weekly-roundup/", "/tag/android/", "/private/"):
-            return 200, "text/html; charset=UTF-8", self.plain_page(path).encode()
-        return 404, "text/html; charset=UTF-8", self.not_found().encode()
+            return 200, {"Content-Type": HTML}, self.plain_page(path).encode()
+        return self._not_found()
+
+    def _not_found(self) -> tuple[int, dict[str, str], bytes]:
+        return 404, {"Content-Type": HTML}, self.not_found().encode()
 
     def robots(self) -> str:
+        sitemaps = "".join(f"Sitemap: {self.root}{name}\n" for surface, name in (
+            ("sitemap", "wp-sitemap.xml"), ("sitemap_xml", "sitemap.xml"))
+            if surface in self.surfaces)
         return ("User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n"
-                "Disallow: /private/\n")
+                "Disallow: /private/\n" + ("\n" + sitemaps if sitemaps else ""))
 
     def _head(self, title: str, extra: str = "") -> str:
         return f"""<!DOCTYPE html>
@@ -576,9 +616,9 @@ class Blog:
         title = html.escape(post.title)
         return (self._head(f"{kind} of {title} | {BLOG_NAME}",
                            f"<link rel='canonical' href='{self.url(post.path)}{kind}/' />\n")
-                + f'<body class="attachment single">\n<div id="page" class="hfeed site">\n'
+                + '<body class="attachment single">\n<div id="page" class="hfeed site">\n'
                 + f'<article id="post-9{post.id}" class="post-9{post.id} attachment type-attachment '
-                + f'status-inherit hentry">\n<header class="entry-header"><h1 class="entry-title">'
+                + 'status-inherit hentry">\n<header class="entry-header"><h1 class="entry-title">'
                 + f"{kind}</h1></header>\n<div class=\"entry-content\"><p>Not a post.</p></div>\n"
                 + "</article>\n" + self._footer())
 
@@ -594,13 +634,144 @@ class Blog:
                 + '<div id="page"><section class="error-404 not-found"><h1 class="page-title">'
                 + "Oops! That page can&rsquo;t be found.</h1></section>\n" + self._footer())
 
-    def feed(self, posts: list[Post] | None = None) -> str:
-        posts = posts or self.posts[::-1][:PER_PAGE]
+    def feed(self, posts: list[Post] | None = None, page: int = 1) -> str | None:
+        """RSS 2.0 as `feed-rss2.php` writes it: the given posts, else page `page` of the site
+        feed (`/feed/?paged=N`, 10 items, newest first); None past the last page (a 404)."""
+        if posts is None:
+            newest = self.posts[::-1]
+            if page < 1 or (page - 1) * PER_PAGE >= max(len(newest), 1):
+                return None
+            posts = newest[(page - 1) * PER_PAGE: page * PER_PAGE]
         items = "".join(
             f"<item><title>{html.escape(p.title)}</title><link>{self.url(p.path)}</link>"
-            f"<pubDate>{p.published.astimezone(timezone.utc):%a, %d %b %Y %H:%M:%S +0000}</pubDate>"
-            f"<guid isPermaLink=\"false\">{self.root}?p={p.id}</guid>"
+            f"<comments>{self.url(p.path)}#respond</comments>"
+            f"<pubDate>{p.published.astimezone(UTC):%a, %d %b %Y %H:%M:%S +0000}</pubDate>"
+            f"<dc:creator><![CDATA[{p.author}]]></dc:creator>"
+            + "".join(f"<category><![CDATA[{name}]]></category>"
+                      for name in [n for _, n in p.categories] + list(p.tags))
+            + f"<guid isPermaLink=\"false\">{self.root}?p={p.id}</guid>"
+            f"<wfw:commentRss>{self.url(p.path)}feed/</wfw:commentRss>"
             f"<slash:comments>{p.comment_count}</slash:comments></item>" for p in posts)
         return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+                'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+                'xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
                 'xmlns:slash="http://purl.org/rss/1.0/modules/slash/"><channel>'
                 f"<title>{BLOG_NAME}</title><link>{self.root}</link>{items}</channel></rss>")
+
+    # -- REST API (WP >= 4.7) -------------------------------------------------------------------
+    def rest_posts(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """`/wp-json/wp/v2/posts`: after/before (exclusive, site-local), per_page (1-100), page,
+        order; X-WP-Total, X-WP-TotalPages and Link headers; 400 past the last page."""
+        try:
+            per_page = int(query.get("per_page", 10))
+            page = int(query.get("page", 1))
+            after = _local_naive(query["after"]) if query.get("after") else None
+            before = _local_naive(query["before"]) if query.get("before") else None
+        except ValueError as exc:
+            return _rest_error("rest_invalid_param", f"Invalid parameter(s): {exc}")
+        if not 1 <= per_page <= REST_MAX_PER_PAGE:
+            return _rest_error("rest_invalid_param", "Invalid parameter(s): per_page",
+                               {"per_page": "per_page must be between 1 (inclusive) and 100 "
+                                            "(inclusive)"})
+        if page < 1:
+            return _rest_error("rest_invalid_param", "Invalid parameter(s): page")
+        posts = [p for p in self.posts
+                 if (after is None or p.published.replace(tzinfo=None) > after)
+                 and (before is None or p.published.replace(tzinfo=None) < before)]
+        if query.get("order", "desc") == "desc":
+            posts.reverse()
+        total, pages = len(posts), math.ceil(len(posts) / per_page)
+        if total and page > pages:
+            return _rest_error("rest_post_invalid_page_number", "The page number requested is "
+                               "larger than the number of pages available.")
+        fields = [f for f in query.get("_fields", "").split(",") if f]
+        body = [self._rest_post(p, fields) for p in posts[(page - 1) * per_page: page * per_page]]
+        headers = {"Content-Type": JSON, "X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+        base = self.root + "wp-json/wp/v2/posts"
+        links = [f'<{base}?{urlencode({**query, "page": n})}>; rel="{rel}"'
+                 for rel, n in (("prev", page - 1), ("next", page + 1)) if 1 <= n <= pages]
+        if links:
+            headers["Link"] = ", ".join(links)
+        return 200, headers, json.dumps(body).encode()
+
+    def _rest_post(self, post: Post, fields: list[str]) -> dict:
+        def mysql(when: datetime) -> str:
+            return when.replace(tzinfo=None).isoformat()
+
+        def gmt(when: datetime) -> str:
+            return when.astimezone(UTC).replace(tzinfo=None).isoformat()
+
+        wanted = (lambda name: name in fields) if fields else (lambda name: True)
+        doc = {"id": post.id, "date": mysql(post.published), "date_gmt": gmt(post.published),
+               "guid": {"rendered": f"{self.root}?p={post.id}"},
+               "modified": mysql(post.modified), "modified_gmt": gmt(post.modified),
+               "slug": post.slug, "status": "publish", "type": "post",
+               "link": self.url(post.path), "title": {"rendered": html.escape(post.title)}}
+        if wanted("content"):
+            doc["content"] = {"rendered": served(self.body(post.id).canonical_html()) + "\n",
+                              "protected": False}
+        doc.update({"author": 1 + AUTHORS.index(post.author), "featured_media": 0,
+                    "comment_status": "open" if post.comments_open else "closed",
+                    "format": "standard", "categories": [CATEGORIES.index(c) + 2
+                                                         for c in post.categories],
+                    "tags": [TAG_POOL.index(t) + 20 for t in post.tags]})
+        return {k: v for k, v in doc.items() if wanted(k)}
+
+    # -- sitemaps ------------------------------------------------------------------------------
+    def sitemap(self, name: str) -> tuple[int, dict[str, str], bytes]:
+        """`wp-sitemap.xml` (WP >= 5.5: an index, then 2,000 posts a file by ID ascending, with
+        lastmod as 6.5 writes it) and a plain `sitemap.xml` index (SEO plugins: 1,000 a file)."""
+        by_id = sorted(self.posts, key=lambda p: p.id)
+        indexes: dict[str, list[str]] = {}  # index file -> its sub-sitemaps
+        files: dict[str, list[tuple[str, datetime | None]]] = {}
+        if "sitemap" in self.surfaces:
+            for n in range(max(1, math.ceil(len(by_id) / SITEMAP_MAX_URLS))):
+                chunk = by_id[n * SITEMAP_MAX_URLS:(n + 1) * SITEMAP_MAX_URLS]
+                files[f"wp-sitemap-posts-post-{n + 1}.xml"] = [
+                    (self.url(p.path), p.modified) for p in chunk]
+            files["wp-sitemap-posts-page-1.xml"] = [(self.root, None), (self.url("about/"), None)]
+            files["wp-sitemap-taxonomies-category-1.xml"] = [
+                (self.url(f"category/{slug}/"), None) for slug, _ in CATEGORIES]
+            files["wp-sitemap-users-1.xml"] = [
+                (self.url(f"author/{a.lower().replace(' ', '-')}/"), None) for a in AUTHORS]
+            indexes["wp-sitemap.xml"] = list(files)
+        if "sitemap_xml" in self.surfaces:
+            seo = []
+            for n in range(max(1, math.ceil(len(by_id) / SEO_SITEMAP_MAX_URLS))):
+                chunk = by_id[n * SEO_SITEMAP_MAX_URLS:(n + 1) * SEO_SITEMAP_MAX_URLS]
+                seo.append(f"post-sitemap{n + 1 if n else ''}.xml")
+                files[seo[-1]] = [(self.url(p.path), p.modified) for p in chunk]
+            seo.append("page-sitemap.xml")
+            files[seo[-1]] = [(self.url("about/"), self.posts[-1].modified)]
+            indexes["sitemap.xml"] = seo
+        if name in indexes:
+            entries = "".join(f"<sitemap><loc>{self.url(f)}</loc></sitemap>"
+                              for f in indexes[name])
+            return 200, {"Content-Type": XML}, (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<?xml-stylesheet type="text/xsl" href="'
+                f'{self.root}wp-sitemap-index.xsl" ?>\n<sitemapindex xmlns="{SITEMAP_NS}">'
+                f"{entries}</sitemapindex>\n").encode()
+        if name not in files:
+            return self._not_found()
+        urls = "".join(
+            f"<url><loc>{html.escape(loc)}</loc>"
+            + (f"<lastmod>{when.astimezone(UTC).isoformat(timespec='seconds')}</lastmod>" if when else "")
+            + "</url>" for loc, when in files[name])
+        return 200, {"Content-Type": XML}, (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<?xml-stylesheet type="text/xsl" href="'
+            f'{self.root}wp-sitemap.xsl" ?>\n<urlset xmlns="{SITEMAP_NS}">{urls}</urlset>\n'
+        ).encode()
+
+
+def _local_naive(value: str) -> datetime:
+    """A REST date parameter as a naive site-local time (an offset, if given, is honoured)."""
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return when.astimezone(TZ).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _rest_error(code: str, message: str, params: dict | None = None):
+    data: dict = {"status": 400}
+    if params:
+        data["params"] = params
+    body = {"code": code, "message": message, "data": data}
+    return 400, {"Content-Type": JSON}, json.dumps(body).encode()
