@@ -1,18 +1,26 @@
 """Publication and modification dates from a post's own markup.
 
 Order of trust for the publication date: the theme's `time.published`, the Open Graph
-`article:published_time`, JSON-LD `datePublished`, other common meta tags, and last the
-`/YYYY/MM/DD/` of the URL. The modified date (`time.updated`, `article:modified_time`,
-JSON-LD `dateModified`) is never taken for the publication date.
+`article:published_time`, JSON-LD `datePublished` (`@graph` included), `itemprop=datePublished`,
+other common meta tags, a date the post's header shows in words ("6. August 2009",
+"March 11, 2020", "19.11.2021"), and last the `/YYYY/MM/DD/` of the URL. The modified date
+(`time.updated`, `article:modified_time`, JSON-LD `dateModified`) is never taken for the
+publication date.
+
+The date is kept as the blog wrote it: many SEO plugins print the UTC instant while the blog's
+own calendar day (its permalink, its header, the theme's `time`) is local, so a UTC value is
+re-expressed in the offset the page writes the same instant with elsewhere, and a UTC value one
+day off the permalink's `/YYYY/MM/DD/` yields to the permalink's day.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from dateutil import parser as date_parser
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$)")
@@ -43,6 +51,19 @@ _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified")
 _META = CSSSelector("meta[content]")
 _ITEMPROP = CSSSelector("[itemprop=datePublished]")
 _JSONLD = CSSSelector('script[type="application/ld+json"]')
+_TIMES = CSSSelector("time[datetime]")
+
+# Elements whose text a theme uses to show the post's date ("Posted on March 11, 2020").
+_SHOWN_DATE = etree.XPath(
+    "//body//*[self::time or self::abbr or contains(@class, 'date') or contains(@class, 'Date')"
+    " or contains(@class, 'posted') or contains(@class, 'published')"
+    " or contains(@class, 'updated') or contains(@class, 'meta') or contains(@class, 'byline')"
+    " or contains(@class, 'author')]")
+# Comments, widgets, sidebars and related-post lists show other posts' dates (a block holding
+# the page's h1 is a layout wrapper, as in "mainwrap sidebar", not such a list).
+_OTHER_POSTS = re.compile(r"(?:^|\s)(?:comment|widget|sidebar|related|site-footer)", re.I)
+_LANG = etree.XPath("string(/html/@lang)")
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
 def parse_datetime(value: str | None) -> datetime | None:
@@ -59,7 +80,7 @@ def parse_datetime(value: str | None) -> datetime | None:
     if not isinstance(parsed, datetime):
         parsed = datetime(parsed.year, parsed.month, parsed.day)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     if not 1990 <= parsed.year <= 2100:
         return None
     return parsed
@@ -71,7 +92,7 @@ def url_date(url: str) -> datetime | None:
     if not match:
         return None
     try:
-        return datetime(*map(int, match.groups()), tzinfo=timezone.utc)
+        return datetime(*map(int, match.groups()), tzinfo=UTC)
     except ValueError:
         return None
 
@@ -87,15 +108,17 @@ def _meta_map(doc) -> dict[str, str]:
 
 def _jsonld_objects(doc):
     for script in _JSONLD(doc):
+        # Some plugins wrap their JSON-LD in a CDATA section.
+        source = _CDATA.sub("", (script.text or "").strip())
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(source)
         except (ValueError, TypeError):
             continue
         stack = [data]
         while stack:
             item = stack.pop()
             if isinstance(item, list):
-                stack.extend(item)
+                stack.extend(reversed(item))
             elif isinstance(item, dict):
                 yield item
                 graph = item.get("@graph")
@@ -103,8 +126,8 @@ def _jsonld_objects(doc):
                     stack.append(graph)
 
 
-def _first_jsonld(doc, key: str) -> datetime | None:
-    # Prefer the article's own object over the WebPage's.
+def _jsonld_values(doc, key: str) -> list[datetime]:
+    """Every parsable `key` of the page's JSON-LD, the article's own objects first."""
     candidates = []
     for obj in _jsonld_objects(doc):
         value = obj.get(key)
@@ -113,49 +136,75 @@ def _first_jsonld(doc, key: str) -> datetime | None:
             kinds = kind if isinstance(kind, list) else [kind]
             article = any(isinstance(k, str) and ("Article" in k or "Posting" in k) for k in kinds)
             candidates.append((0 if article else 1, value))
-    for _, value in sorted(candidates, key=lambda c: c[0]):
-        parsed = parse_datetime(value)
-        if parsed:
-            return parsed
+    parsed = (parse_datetime(value) for _, value in sorted(candidates, key=lambda c: c[0]))
+    return [value for value in parsed if value]
+
+
+def _shown_date(doc) -> datetime | None:
+    """The first date a post's header or meta line shows in words, as midnight UTC."""
+    lang = _LANG(doc)
+    for el in _SHOWN_DATE(doc):
+        if any((_OTHER_POSTS.search(a.get("class") or "") or a.tag == "aside")
+               and a.find(".//h1") is None
+               for a in el.iterancestors() if a.tag not in ("body", "html")):
+            continue
+        texts = [el.get("title") or "", el.text_content()[:200]]
+        for text in texts:
+            day = parse_text_date(text, lang)
+            if day:
+                return datetime(day.year, day.month, day.day, tzinfo=UTC)
     return None
+
+
+def _published_candidates(doc, meta: dict[str, str]):
+    """(source, datetime) candidates for the publication date, most trusted first."""
+    for selector in _PUBLISHED_SELECTORS:
+        for el in selector(doc):
+            yield "time", parse_datetime(el.get("datetime"))
+    for key in _PUBLISHED_META[:2]:
+        yield "meta", parse_datetime(meta.get(key))
+    for value in _jsonld_values(doc, "datePublished"):
+        yield "json-ld", value
+    for el in _ITEMPROP(doc):
+        yield "itemprop", parse_datetime(el.get("datetime") or el.get("content"))
+    for key in _PUBLISHED_META[2:]:
+        yield "meta", parse_datetime(meta.get(key))
+    yield "text", _shown_date(doc)
+
+
+def _in_local_offset(value: datetime, doc, url: str) -> datetime:
+    """`value` as the blog wrote its day: a UTC instant re-expressed in the offset the page
+    writes the same instant with (JSON-LD, a `time`), else moved to the permalink's day."""
+    if value.utcoffset() != timedelta(0):
+        return value
+    others = [parse_datetime(el.get("datetime")) for el in _TIMES(doc)]
+    others += _jsonld_values(doc, "datePublished")
+    for other in others:
+        if other and other.utcoffset() and abs(other - value) < timedelta(minutes=1):
+            return other
+    permalink = url_date(url)
+    if permalink and abs((permalink.date() - value.date()).days) == 1:
+        # The permalink holds the local day (WordPress builds it from post_date, not post_date_gmt).
+        offset = timedelta(hours=12 if permalink.date() > value.date() else -12)
+        shifted = value.astimezone(timezone(offset))
+        if shifted.date() == permalink.date():
+            return shifted
+    return value
 
 
 def find_dates(doc, url: str) -> tuple[datetime | None, datetime | None, str | None]:
     """(published, modified, source of published) from the page's own markup."""
     meta = _meta_map(doc)
     published, source = None, None
-    for selector in _PUBLISHED_SELECTORS:
-        for el in selector(doc):
-            published = parse_datetime(el.get("datetime"))
-            if published:
-                source = "time"
-                break
-        if published:
+    for name, value in _published_candidates(doc, meta):
+        if value:
+            published, source = value, name
             break
-    if not published:
-        for key in _PUBLISHED_META[:2]:
-            published = parse_datetime(meta.get(key))
-            if published:
-                source = "meta"
-                break
-    if not published:
-        published = _first_jsonld(doc, "datePublished")
-        source = "json-ld" if published else None
-    if not published:
-        for el in _ITEMPROP(doc):
-            published = parse_datetime(el.get("datetime") or el.get("content"))
-            if published:
-                source = "itemprop"
-                break
-    if not published:
-        for key in _PUBLISHED_META[2:]:
-            published = parse_datetime(meta.get(key))
-            if published:
-                source = "meta"
-                break
     if not published:
         published = url_date(url)
         source = "url" if published else None
+    elif source != "text":
+        published = _in_local_offset(published, doc, url)
 
     modified = None
     for selector in _MODIFIED_SELECTORS:
@@ -169,8 +218,80 @@ def find_dates(doc, url: str) -> tuple[datetime | None, datetime | None, str | N
             if modified:
                 break
     if not modified:
-        modified = _first_jsonld(doc, "dateModified")
+        modified = next(iter(_jsonld_values(doc, "dateModified")), None)
     return published, modified, source
+
+
+# -- dates written in words ----------------------------------------------------------------------
+
+# Month names (and their usual abbreviations) of the languages WordPress blogs write in most.
+_MONTH_NAMES = {
+    1: "january jan januar jänner janvier janv gennaio gen enero ene januari janeiro",
+    2: "february feb februar février févr fevrier febbraio febrero febr februari fevereiro fev",
+    3: "march mar märz maerz mars marzo maart março",
+    4: "april apr avril aprile abril",
+    5: "may mai maggio mag mayo mei maio",
+    6: "june jun juni juin giugno giu junio junho",
+    7: "july jul juli juillet juil luglio lug julio julho",
+    8: "august aug août aout agosto ago augustus",
+    9: "september sep sept septembre settembre set septiembre setembro",
+    10: "october oct oktober okt octobre ottobre ott octubre outubro out",
+    11: "november nov novembre noviembre novembro",
+    12: "december dec dezember dez décembre decembre déc dicembre dic diciembre dezembro",
+}
+MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
+_MONTH = r"([^\W\d_]{3,10})\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th|er|º)?\.?"
+_TEXT_DATE_PATTERNS = [
+    # 2015-10-15 (ISO, also inside a longer timestamp)
+    ("ymd", re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)")),
+    # 15. Oktober 2015, 15 octobre 2015, 15 de octubre de 2015
+    ("dMy", re.compile(_DAY + r"\s+(?:de\s+)?" + _MONTH + r"\s+(?:de\s+)?((?:19|20)\d\d)\b")),
+    # October 15, 2015 / Oct 15 2015
+    ("Mdy", re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r",?\s+((?:19|20)\d\d)\b")),
+    # 15.10.2015, 15.10.15
+    ("dmy", re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d\d|\d\d)(?!\d)")),
+    # 15/10/2015 or 10/15/2015
+    ("slash", re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?!\d)")),
+]
+
+
+def parse_text_date(text: str, lang: str = "") -> date | None:
+    """The first calendar date written in `text` ("6. August 2009", "March 11, 2020",
+    "19.11.2021", "26/10/2018"), else None. `lang` (the page's `html[lang]`) settles whether
+    "08/07/2017" is day-first: month-first only in US English."""
+    if not text or not any(c.isdigit() for c in text):
+        return None
+    found = []
+    for kind, pattern in _TEXT_DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            day = _to_date(kind, match.groups(), lang)
+            if day:
+                found.append((match.start(), day))
+                break
+    return min(found)[1] if found else None
+
+
+def _to_date(kind: str, groups: tuple, lang: str) -> date | None:
+    try:
+        if kind == "ymd":
+            year, month, day = map(int, groups)
+        elif kind == "dMy":
+            day, month, year = int(groups[0]), MONTHS.get(groups[1].lower()), int(groups[2])
+        elif kind == "Mdy":
+            month, day, year = MONTHS.get(groups[0].lower()), int(groups[1]), int(groups[2])
+        elif kind == "dmy":
+            day, month, year = map(int, groups)
+            year += 2000 if year < 100 else 0
+        else:
+            first, second, year = map(int, groups)
+            month_first = second > 12 or (first <= 12 and lang.lower() in ("en-us", "en"))
+            month, day = (first, second) if month_first else (second, first)
+        if not month or not 1990 <= year <= 2100:
+            return None
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def local_date(value: datetime) -> date:
@@ -182,5 +303,5 @@ def to_utc(value: datetime | None) -> datetime | None:
     """UTC with millisecond precision, as BSON stores it."""
     if value is None:
         return None
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)

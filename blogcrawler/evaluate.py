@@ -180,6 +180,58 @@ def load_corpus(corpus: Path) -> list[Page]:
 Extractor = Callable[[bytes, str], dict]
 
 
+def _measured_html(content_html: str | None, url: str) -> dict:
+    """Our figures for a library's main-content HTML (so every option is counted the same way)."""
+    from blogcrawler.content import parse_html
+    from blogcrawler.measure import measure_content
+
+    doc = parse_html((content_html or "").encode("utf-8"))
+    body = doc.find("body")
+    return measure_content(body if body is not None else doc, url)
+
+
+def trafilatura_option(body: bytes, url: str) -> dict:
+    """trafilatura 2.x main content (links and images kept) and its htmldate publication date,
+    from one `bare_extraction` call; counted with our word rule on its text."""
+    import trafilatura
+
+    from blogcrawler.measure import count_words
+
+    document = trafilatura.bare_extraction(body, url=url, include_links=True,
+                                           include_images=True, with_metadata=True)
+    if document is None:
+        return {"text": "", "words": 0, "images": 0, "links": 0, "date": None,
+                "extractor": "trafilatura"}
+    text = document.text or ""
+    tree = document.body
+    images = len(list(tree.iter("graphic"))) if tree is not None else 0
+    links = len([r for r in tree.iter("ref") if r.get("target") is not None]) if tree is not None else 0
+    day = document.date
+    return {"text": text, "words": count_words(text), "images": images, "links": links,
+            "date": day[:10] if day else None, "extractor": "trafilatura"}
+
+
+def readability_option(body: bytes, url: str) -> dict:
+    """readability-lxml's summary as the main content; it finds no dates, so ours are used."""
+    from readability import Document
+
+    from blogcrawler.content import parse_html
+    from blogcrawler.dates import find_dates
+
+    content = Document(body, url=url).summary(html_partial=True)
+    published = find_dates(parse_html(body), url)[0]
+    return {**_measured_html(content, url),
+            "date": published.date().isoformat() if published else None,
+            "extractor": "readability"}
+
+
+OPTIONS: dict[str, Extractor] = {
+    "ours": extract_post,
+    "trafilatura": trafilatura_option,
+    "readability": readability_option,
+}
+
+
 def run(pages: list[Page], extractor: Extractor = extract_post) -> tuple[list, list[float]]:
     """Score each page; also the ms per page of the extractor alone (reading excluded)."""
     scored, timings = [], []
@@ -247,13 +299,16 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="CORPUS_DIR", help="default: %(default)s")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--verbose", action="store_true", help="list the failing pages")
+    parser.add_argument("--option", choices=sorted(OPTIONS), default="ours",
+                        help="extractor to score: ours (extract_post, the default) or a library"
+                        " (needs it installed; for comparison only)")
     args = parser.parse_args(argv)
     if not (args.corpus / "index.json").exists():
         print(f"error: no corpus at {args.corpus} (expected an index.json there)",
               file=sys.stderr)
         return 2
     pages = load_corpus(args.corpus)
-    scored, timings = run(pages)
+    scored, timings = run(pages, OPTIONS[args.option])
     summary = summarise([(p, c) for p, c, _ in scored], timings)
     if args.json:
         print(json.dumps(summary, indent=1))
