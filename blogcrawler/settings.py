@@ -56,6 +56,16 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
+# Scrapy's retries, honouring Retry-After on 429/503 (a longer wait than this gives up), and its
+# redirects, failing a redirect loop with a reason instead of dropping it silently.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "blogcrawler.middlewares.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "blogcrawler.middlewares.LoopAwareRedirectMiddleware": 600,
+    "blogcrawler.middlewares.BrowserEncodingMiddleware": 950,
+}
+RETRY_AFTER_MAX_SECONDS = 120
 
 # -- housekeeping ------------------------------------------------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
