@@ -1,0 +1,33 @@
+# The README's two commands, and the team's helpers. Each target sets up .venv first (fast when
+# the requirements did not change). Configuration is by environment variable, e.g.
+#   BLOG_URL=https://blog.example make demo      DEMO_PORT=8060 make demo
+#   PYTEST_ARGS="-k procfile -x" make test
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lint venv clean-demo
+
+venv:
+	@scripts/venv.sh $(VENV)
+
+## demo: local database + bundled 2015 blog (or $BLOG_URL) + crawl + dashboard; Ctrl-C stops all
+demo: venv
+	@$(PY) scripts/demo.py
+
+## test: the whole test suite; fails when pytest fails or collects no test (exit 5)
+test: venv
+	@scripts/ensure-chromium.sh
+	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests: failing" >&2; exit 1; fi; \
+	exit $$status
+
+bench: venv
+	@$(PY) -m bench
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+
+## clean-demo: forget the demo's database (./data/db)
+clean-demo:
+	rm -rf data/db

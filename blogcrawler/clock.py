@@ -1,0 +1,215 @@
+"""The `clock` process: run `scrapy crawl blog` every CRAWL_INTERVAL_HOURS, forever.
+
+    python -m blogcrawler.clock
+
+Each crawl runs in a child process, so a crawl that crashes, hangs on a dead site or leaks memory
+can never take the clock down with it; the clock only logs what the crawl's exit status means and
+waits for the next turn. The crawl reads its configuration (BLOG_URL, MONGODB_URI, ...) from the
+same environment. SIGTERM (what a PaaS sends before it stops a dyno) or Ctrl-C stops the running
+crawl gracefully, then the clock; a second signal kills the crawl at once.
+
+Environment: CRAWL_INTERVAL_HOURS (default 24; fractions allowed, e.g. 0.5), CRAWL_ON_START
+(default true: the first crawl starts immediately, else after one interval).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+logger = logging.getLogger("blogcrawler.clock")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EXIT_CONFIG = 2
+# A PaaS sends SIGKILL 30 s after SIGTERM; a crawl gets most of that to flush its writes.
+STOP_GRACE_SECONDS = 25.0
+
+# What `scrapy crawl blog` exit statuses mean (blogcrawler/commands/crawl.py).
+CRAWL_EXIT_MEANINGS = {
+    0: "complete: every post of the year was crawled and stored",
+    1: "the crawl could not start (see its log above)",
+    2: "a wrong argument or setting, or the database is unreachable: nothing was fetched",
+    3: "incomplete: some pages failed or posts were not stored (listed in its crawls record)",
+}
+TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """A wrong environment variable, with a sentence a person can act on."""
+
+
+@dataclass(frozen=True)
+class ClockConfig:
+    interval_seconds: float
+    on_start: bool
+
+
+def parse_config(env: dict[str, str]) -> ClockConfig:
+    raw_hours = env.get("CRAWL_INTERVAL_HOURS", "").strip() or "24"
+    try:
+        hours = float(raw_hours)
+    except ValueError:
+        raise ConfigError(
+            f"CRAWL_INTERVAL_HOURS={raw_hours!r} is not a number of hours, e.g. 24 or 0.5"
+        ) from None
+    if not hours > 0 or hours == float("inf"):
+        raise ConfigError(f"CRAWL_INTERVAL_HOURS={raw_hours!r} must be a positive number of hours")
+    raw_start = env.get("CRAWL_ON_START", "").strip().lower() or "true"
+    if raw_start not in TRUE_WORDS | FALSE_WORDS:
+        raise ConfigError(f"CRAWL_ON_START={raw_start!r} must be true or false")
+    return ClockConfig(interval_seconds=hours * 3600, on_start=raw_start in TRUE_WORDS)
+
+
+def describe_exit(code: int) -> str:
+    """A sentence for a crawl's exit status (negative: killed by that signal, as Popen says)."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}"
+    return CRAWL_EXIT_MEANINGS.get(code, "an unexpected exit status (see the crawl's log above)")
+
+
+def next_start(last_start: float, interval: float, now: float) -> float:
+    """When the next crawl starts: one interval after the last one started, or now if a crawl
+    took longer than the interval (runs never pile up and never overlap)."""
+    return max(last_start + interval, now)
+
+
+def crawl_command() -> list[str]:
+    return [sys.executable, "-m", "scrapy", "crawl", "blog"]
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM if the clock dies without stopping its crawl
+    (e.g. SIGKILL), so no crawl outlives the clock. Linux only; harmless elsewhere."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Clock:
+    def __init__(self, config: ClockConfig, command: list[str] | None = None):
+        self.config = config
+        self.command = command or crawl_command()
+        self.stopping = threading.Event()
+        self.signals_received = 0
+        self.child: subprocess.Popen | None = None
+        self.crawls = 0
+
+    def handle_signal(self, signum, _frame) -> None:
+        self.signals_received += 1
+        self.stopping.set()
+        child = self.child
+        if child is None or child.poll() is not None:
+            logger.info("%s received: stopping the clock", signal.Signals(signum).name)
+            return
+        if self.signals_received == 1:
+            logger.info("%s received: stopping the running crawl (pid %d), then the clock",
+                        signal.Signals(signum).name, child.pid)
+            child.send_signal(signal.SIGTERM)
+        else:
+            logger.warning("second signal: killing the crawl (pid %d)", child.pid)
+            child.kill()
+
+    def run_crawl(self) -> int:
+        """One crawl in a child process; returns its exit status."""
+        self.crawls += 1
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": os.environ.get(
+            "SCRAPY_SETTINGS_MODULE", "blogcrawler.settings")}
+        started = time.monotonic()
+        logger.info("crawl %d starting", self.crawls)
+        # Its own session: a Ctrl-C or a process-group SIGTERM reaches the clock only, which
+        # forwards one SIGTERM (a second one would make Scrapy stop without flushing).
+        self.child = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=env,
+                                      start_new_session=True, preexec_fn=_die_with_parent)
+        try:
+            code = self._wait_for_child(self.child)
+        finally:
+            self.child = None
+        elapsed = time.monotonic() - started
+        log = logger.info if code == 0 else logger.warning
+        log("crawl %d finished in %.1f s: exit %d, %s", self.crawls, elapsed, code,
+            describe_exit(code))
+        return code
+
+    def _wait_for_child(self, child: subprocess.Popen) -> int:
+        stop_deadline = None
+        while True:
+            try:
+                return child.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                pass
+            if self.stopping.is_set():
+                stop_deadline = stop_deadline or time.monotonic() + STOP_GRACE_SECONDS
+                if time.monotonic() > stop_deadline:
+                    logger.warning("the crawl did not stop within %.0f s: killing it",
+                                   STOP_GRACE_SECONDS)
+                    child.kill()
+
+    def run(self) -> None:
+        interval = self.config.interval_seconds
+        start_at = time.monotonic() + (0 if self.config.on_start else interval)
+        logger.info("clock started: a crawl every %s, the first %s", _duration(interval),
+                    "now" if self.config.on_start else f"at {_wall_clock(interval)}")
+        while not self.stopping.is_set():
+            if self.stopping.wait(max(0.0, start_at - time.monotonic())):
+                break
+            started = time.monotonic()
+            try:
+                self.run_crawl()
+            except OSError as exc:
+                # The crawl could not even be spawned (e.g. out of processes): try again later.
+                logger.error("crawl %d could not be started: %s", self.crawls, exc)
+            if self.stopping.is_set():
+                break
+            now = time.monotonic()
+            start_at = next_start(started, interval, now)
+            if start_at == now:
+                logger.warning("the crawl took longer than the interval: the next one starts now")
+            else:
+                logger.info("next crawl at %s", _wall_clock(start_at - now))
+        logger.info("clock stopped after %d crawl(s)", self.crawls)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds:g} s"
+
+
+def _wall_clock(seconds_from_now: float) -> str:
+    moment = datetime.now(UTC) + timedelta(seconds=seconds_from_now)
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def main() -> int:
+    # LOG_LEVEL quiets the crawls; the clock's own lines (two per crawl) always show.
+    level = logging.DEBUG if os.environ.get("LOG_LEVEL", "").strip().upper() == "DEBUG" else logging.INFO
+    logging.basicConfig(level=level,
+                        format="%(asctime)s [clock] %(levelname)s: %(message)s", stream=sys.stderr)
+    try:
+        config = parse_config(dict(os.environ))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    clock = Clock(config)
+    signal.signal(signal.SIGTERM, clock.handle_signal)
+    signal.signal(signal.SIGINT, clock.handle_signal)
+    clock.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

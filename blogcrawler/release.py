@@ -1,0 +1,52 @@
+"""The `release` process: prepare the database before a new version starts serving.
+
+    python -m blogcrawler.release
+
+A PaaS runs it once per deploy, before the new `web` and `clock` processes start (Heroku's
+release phase; Render's pre-deploy command; Dokku's `release` Procfile entry). It creates the
+indexes the crawler and the dashboard rely on (a unique index on the posts' URL, so upserts can
+never duplicate a post). Creating an index that exists is a no-op, so it is safe on every deploy.
+
+Exit status: 0 the indexes are in place; 2 the database is unreachable or refused (one sentence
+on stderr, the URI's password masked), which makes the platform abort the deploy.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pymongo.errors import PyMongoError
+from scrapy.utils.project import get_project_settings
+
+from blogcrawler.storage import Storage, StorageUnavailable, mask_uri
+
+EXIT_UNAVAILABLE = 2
+
+
+def main() -> int:
+    # The crawler's own settings (environment variables included), wherever this runs from.
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "blogcrawler.settings")
+    storage = Storage.from_settings(get_project_settings())
+    where = f"{storage.database_name} on {mask_uri(storage.uri)}"
+    try:
+        storage.check()
+        storage.ensure_indexes()
+    except StorageUnavailable as exc:
+        print(f"release: error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except PyMongoError as exc:
+        # E.g. a user without the right to create indexes: say which database and why.
+        reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        print(f"release: error: could not create the indexes in {where}: {reason}",
+              file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    finally:
+        storage.close()
+    print(f"release: indexes ready in {where} "
+          f"(collections {storage.posts_name}, {storage.crawls_name})", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
