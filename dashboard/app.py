@@ -1,0 +1,51 @@
+"""The Dash app: `gunicorn dashboard.app:server` serves it; `python -m dashboard.app` for a
+local look (http://127.0.0.1:8050).
+
+`create_app(config)` builds an app for any database (the tests and the benchmark make their own);
+the module-level `app`/`server` read the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from dash import Dash
+from flask import jsonify
+
+from dashboard.callbacks import register
+from dashboard.config import Config
+from dashboard.data import Repository
+from dashboard.layout import build_layout
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None) -> Dash:
+    config = config or Config.from_env()
+    repo = Repository(config)
+    app = Dash(__name__, title="blogstats", assets_folder=str(ASSETS), compress=True,
+               update_title=None, meta_tags=[
+                   {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+                   {"name": "description", "content": "A blog's year in numbers"}])
+    app.layout = build_layout(config.status_interval_ms)
+    app.repository = repo  # for tests and the benchmark
+    app.views = register(app, repo)
+
+    @app.server.route("/healthz")
+    def healthz():
+        ok, reason = repo.ping()
+        if ok:
+            return jsonify(status="ok")
+        return jsonify(status="unavailable", reason=reason), 503
+
+    logger.info("dashboard reading %s / %s", repo.masked_uri, config.database)
+    return app
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=8050, debug=False)
