@@ -15,13 +15,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
 from blogcrawler.content import find_main_content, parse_html
 from blogcrawler.dates import find_dates, to_utc
-from blogcrawler.measure import text_of
-from blogcrawler.measure import measure_content
+from blogcrawler.measure import measure_content, text_of
 from blogcrawler.urls import canonical_url
 
 DEFAULT_TERMS = ("android", "google", "apple", "data")
@@ -117,11 +115,7 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
     `encoding` is the response's encoding when known (Scrapy's `response.encoding`);
     otherwise the page's own charset declaration, else UTF-8, is used.
     """
-    if encoding:
-        doc = lxml_html.document_fromstring(
-            body or b"<html></html>", parser=lxml_html.HTMLParser(encoding=encoding))
-    else:
-        doc = parse_html(body)
+    doc = parse_html(body, encoding)
 
     canonical = None
     for link in _CANONICAL(doc):
