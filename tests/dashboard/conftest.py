@@ -1,0 +1,71 @@
+"""Dashboard test helpers: apps on real databases, Dash callbacks over HTTP, seeded databases."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+
+import pymongo
+import pytest
+from dashboard_posts import post_docs
+from werkzeug.serving import make_server
+
+from dashboard.app import create_app
+from dashboard.config import Config
+
+
+def app_for(uri: str, database: str, **config):
+    return create_app(Config(mongodb_uri=uri, database=database, **config))
+
+
+def call_callback(client, app, output: str, values: dict, triggered: list[str] | None = None):
+    """POST one callback to /_dash-update-component as the browser does; `values` maps
+    "id.prop" to each input's (and state's) value. Returns the Flask response."""
+    spec = app.callback_map[output]
+
+    def bind(items):
+        return [{"id": d["id"], "property": d["property"],
+                 "value": values.get(f"{d['id']}.{d['property']}")} for d in items]
+
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]}
+               for o in output.strip(".").split("...")]
+    body = {"output": output, "outputs": outputs if output.startswith("..") else outputs[0],
+            "inputs": bind(spec["inputs"]), "state": bind(spec["state"]),
+            "changedPropIds": triggered or []}
+    return client.post("/_dash-update-component", data=json.dumps(body),
+                       content_type="application/json")
+
+
+def response_of(resp, component: str, prop: str):
+    return json.loads(resp.data)["response"][component][prop]
+
+
+@pytest.fixture
+def seeded_db(mongo_db):
+    """A database with 8 weekly posts of http://blog.example/ in 2015 and one crawl record."""
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri)
+    client[name].posts.insert_many(post_docs(8))
+    client[name].crawls.insert_one({
+        "_id": "c1", "site": "http://blog.example/", "year": 2015, "status": "finished",
+        "complete": True, "started_at": datetime(2026, 1, 1, 10), "finish_reason": "finished",
+        "finished_at": datetime(2026, 1, 1, 10, 1), "items": {"stored_new": 8}})
+    client.close()
+    return uri, name
+
+
+class LiveServer:
+    """The app's Flask server on a free 127.0.0.1 port, in a thread of the test process."""
+
+    def __init__(self, app):
+        self.app = app
+        self.httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(10)
