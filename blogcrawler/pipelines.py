@@ -69,8 +69,7 @@ class StorePostPipeline:
 
     async def open_spider(self):
         # Fail before fetching anything when the database is not there.
-        await asyncio.to_thread(self.storage.check)
-        await asyncio.to_thread(self.storage.ensure_indexes)
+        await asyncio.to_thread(self.storage.check, True)
 
     async def process_item(self, item):
         spider = self.crawler.spider

@@ -16,6 +16,10 @@ COMMANDS_MODULE = "blogcrawler.commands"
 BLOG_URL = os.environ.get("BLOG_URL", "http://malm.teqy.net")
 BLOG_YEAR = os.environ.get("BLOG_YEAR", "2015")
 TRACKED_TERMS = os.environ.get("TRACKED_TERMS", "android,google,apple,data")
+# How to find the year's posts: archive, rest, sitemap, feed, wayback, or auto (in that order).
+DISCOVERY = os.environ.get("DISCOVERY", "auto")
+# The Wayback Machine (tests point it at a local stand-in).
+WAYBACK_URL = os.environ.get("WAYBACK_URL", "https://web.archive.org")
 
 # -- where the posts go ------------------------------------------------------------------------
 MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017")

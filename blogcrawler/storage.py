@@ -18,7 +18,13 @@ from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from pymongo import ASCENDING, DESCENDING, MongoClient, UpdateOne
-from pymongo.errors import AutoReconnect, ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +117,30 @@ class Storage:
     def crawls(self):
         return self.client[self.database_name][self.crawls_name]
 
-    def check(self) -> None:
-        """Raise StorageUnavailable with a sentence a person can act on if the server is down."""
+    def check(self, write: bool = False) -> None:
+        """Raise StorageUnavailable with a sentence a person can act on when the server is down,
+        the credentials are wrong, or (`write=True`) the user may not write; with `write=True`
+        the indexes are created too (which needs, and so proves, the right to write)."""
+        where = mask_uri(self.uri)
         try:
             self.client.admin.command("ping")
+            if write:
+                self.ensure_indexes()
+        except OperationFailure as exc:
+            if exc.code == 18:  # AuthenticationFailed
+                raise StorageUnavailable(
+                    f"authentication failed for MongoDB at {where}; check the user name and "
+                    "password in MONGODB_URI") from None
+            if exc.code == 13:  # Unauthorized
+                raise StorageUnavailable(
+                    f"the MongoDB user of {where} is not allowed to write to database "
+                    f"{self.database_name!r}; the crawler needs a user with the readWrite role"
+                ) from None
+            raise StorageUnavailable(f"MongoDB at {where} refused: {exc.details.get('errmsg', exc)}"
+                                     ) from None
         except PyMongoError as exc:
             raise StorageUnavailable(
-                f"cannot reach MongoDB at {mask_uri(self.uri)} within {self.timeout:g} s "
+                f"cannot reach MongoDB at {where} within {self.timeout:g} s "
                 f"({type(exc).__name__}); start the server or set MONGODB_URI"
             ) from None
 

@@ -49,15 +49,18 @@ def malformed_page(body: bytes) -> bytes:
 
 
 class FaultyBlogServer(BlogServer):
-    def __init__(self, address, blog_factory, delay: float = 0.0):
+    def __init__(self, address, blog_factory, delay: float = 0.0, faults: bool = True):
+        """`delay`: seconds each response waits (a slow site, to interrupt a crawl midway);
+        `faults=False`: no fault at all, only the delay."""
         super().__init__(address, blog_factory)
         self.RequestHandlerClass = FaultyHandler
         self.delay = delay
         self.attempts: dict[str, int] = {}
         self._attempt_lock = threading.Lock()
-        posts = self.blog.year_posts()
-        self.fault_paths = {posts[i].path: i for i in range(13)}
-        self.expected_failures = {self.blog.url(posts[i].path): why for i, why in NEVER_ANSWER.items()}
+        posts = self.blog.year_posts() if faults else []
+        self.fault_paths = {posts[i].path: i for i in range(13)} if faults else {}
+        self.expected_failures = {self.blog.url(posts[i].path): why
+                                  for i, why in NEVER_ANSWER.items()} if faults else {}
 
     def attempt(self, path: str) -> int:
         with self._attempt_lock:
@@ -143,9 +146,10 @@ class FaultyHandler(BlogHandler):
                             links.encode() + b'<header class="page-header">', 1)
 
 
-def serve_faulty_blog(port: int = 0, delay: float = 0.0, **blog_options) -> FaultyBlogServer:
+def serve_faulty_blog(port: int = 0, delay: float = 0.0, faults: bool = True,
+                      **blog_options) -> FaultyBlogServer:
     """Start the fault-injecting blog in a daemon thread."""
     server = FaultyBlogServer(("127.0.0.1", port), lambda root: Blog(root, **blog_options),
-                              delay=delay)
+                              delay=delay, faults=faults)
     threading.Thread(target=server.serve_forever, name="faulty-blog", daemon=True).start()
     return server

@@ -24,6 +24,10 @@ CORPUS = SHARED / "corpus" / "wordpress-real"
 
 from fixture_site import Blog, serve_blog
 
+# Tests never reach outside 127.0.0.1: a crawl that falls back to the Wayback Machine meets a
+# closed local port unless a test points WAYBACK_URL at its own stand-in.
+os.environ["WAYBACK_URL"] = "http://127.0.0.1:9"
+
 
 def free_port() -> int:
     with socket.socket() as sock:

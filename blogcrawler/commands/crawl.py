@@ -30,7 +30,7 @@ class Command(crawl.Command):
                 if "StorePostPipeline" in str(settings.getdict("ITEM_PIPELINES")):
                     storage = Storage.from_settings(settings)
                     try:
-                        storage.check()
+                        storage.check(write=True)
                     finally:
                         storage.close()
         except (ConfigError, StorageUnavailable) as exc:

@@ -1,0 +1,148 @@
+"""The database goes away, a crawl is interrupted, users have only the rights they need."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pymongo
+import pytest
+
+from fixture_site.faults import serve_faulty_blog
+from tests.conftest import ROOT, SecantusServer, run_crawl
+
+VOLATILE = ("_id", "crawled_at", "crawl_id", "fingerprint")
+
+
+@pytest.fixture
+def slow_blog():
+    """The fixture blog answering every request after 0.15 s: a crawl of it lasts a while."""
+    server = serve_faulty_blog(delay=0.15, faults=False)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def start_crawl(url: str, uri: str, db: str, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "scrapy", "crawl", "blog", "-a", f"url={url}",
+               "-s", f"MONGODB_URI={uri}", "-s", f"MONGODB_DATABASE={db}",
+               "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+               "-s", "CONCURRENT_REQUESTS=2", "-s", "MONGODB_BATCH_SIZE=4", *extra]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def wait_for_posts(uri: str, db: str, at_least: int, proc: subprocess.Popen, timeout=60) -> int:
+    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=2000)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            count = client[db].posts.count_documents({})
+            if count >= at_least:
+                return count
+            assert proc.poll() is None, proc.stdout.read()[-3000:]
+            time.sleep(0.1)
+    finally:
+        client.close()
+    raise AssertionError(f"fewer than {at_least} posts stored after {timeout} s")
+
+
+def assert_exactly_the_truth(uri: str, db: str, blog) -> None:
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    docs = list(client[db].posts.find())
+    client.close()
+    truth = {d["url"]: d for d in blog.truth()}
+    assert len(docs) == len({d["url"] for d in docs})  # no duplicates
+    assert sorted(d["url"] for d in docs) == sorted(truth)  # nothing lost
+    for doc in docs:
+        assert {k: v for k, v in doc.items() if k not in VOLATILE} == truth[doc["url"]]
+
+
+def test_database_killed_mid_crawl_and_restarted_loses_nothing(tmp_path, slow_blog):
+    # --sync-on-commit: like a journaled MongoDB, an acknowledged write survives a kill -9.
+    db_server = SecantusServer(storage_path=str(tmp_path / "db"),
+                               extra_args=("--sync-on-commit",)).start()
+    try:
+        crawl = start_crawl(slow_blog.url, db_server.uri, "killed", "-s", "MONGODB_RETRY_SECONDS=90",
+                            "-s", "MONGODB_TIMEOUT_SECONDS=1")
+        wait_for_posts(db_server.uri, "killed", 8, crawl)
+        db_server.kill()
+        time.sleep(5)  # longer than the driver's own wait: our retries must carry the writes
+        db_server.start()
+        output, _ = crawl.communicate(timeout=180)
+        assert crawl.returncode == 0, output[-3000:]
+        assert "MongoDB unavailable" in output  # it said what was happening
+        assert_exactly_the_truth(db_server.uri, "killed", slow_blog.blog)
+    finally:
+        db_server.stop()
+
+
+def test_interrupted_crawl_resumes_from_its_job_directory(mongo_db, slow_blog, tmp_path):
+    uri, db = mongo_db
+    jobdir = tmp_path / "job"
+    first = start_crawl(slow_blog.url, uri, db, "-s", f"JOBDIR={jobdir}")
+    stored_before = wait_for_posts(uri, db, 12, first)
+    first.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy stops gracefully and keeps its queue
+    first.communicate(timeout=60)
+    client = pymongo.MongoClient(uri)
+    stored_after_stop = client[db].posts.count_documents({})
+    client.close()
+    assert stored_before <= stored_after_stop < 52
+    hits_after_first = dict(slow_blog.hits)
+
+    second = run_crawl(slow_blog.url, uri, db, "-s", f"JOBDIR={jobdir}",
+                       "-s", "CONCURRENT_REQUESTS=2")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert_exactly_the_truth(uri, db, slow_blog.blog)
+    post_paths = [p.path for p in slow_blog.blog.year_posts()]
+    refetched = [p for p in post_paths if hits_after_first.get(p) and slow_blog.hits[p] > 1]
+    assert refetched == []  # what the first run fetched, the second did not fetch again
+    assert all(slow_blog.hits.get(p) == 1 for p in post_paths)
+
+
+@pytest.fixture
+def auth_server(tmp_path):
+    """SecantusDB with --auth and two users on database `blog`: `crawler` (readWrite) and
+    `reader` (read). Users are provisioned without auth, then the server restarts with it."""
+    path = str(tmp_path / "authdb")
+    server = SecantusServer(storage_path=path).start()
+    client = pymongo.MongoClient(server.uri)
+    client.blog.command("createUser", "crawler", pwd="crawler-secret",
+                        roles=[{"role": "readWrite", "db": "blog"}])
+    client.blog.command("createUser", "reader", pwd="reader-secret",
+                        roles=[{"role": "read", "db": "blog"}])
+    client.close()
+    server.stop()
+    server = SecantusServer(storage_path=path, port=server.port, extra_args=("--auth",)).start()
+    host = server.uri.split("//")[1]
+    server.writer_uri = f"mongodb://crawler:crawler-secret@{host}/?authSource=blog"
+    server.reader_uri = f"mongodb://reader:reader-secret@{host}/?authSource=blog"
+    yield server
+    server.stop()
+
+
+def test_crawler_needs_a_read_write_user_and_says_so_without_passwords(auth_server, blog_server):
+    ok = run_crawl(blog_server.url, auth_server.writer_uri, "blog")
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    assert "crawler-secret" not in ok.stderr + ok.stdout
+    client = pymongo.MongoClient(auth_server.reader_uri)
+    assert client.blog.posts.count_documents({}) == 52
+    client.close()
+
+    denied = run_crawl(blog_server.url, auth_server.reader_uri, "blog")
+    assert denied.returncode == 2
+    assert "reader-secret" not in denied.stderr + denied.stdout
+    last = denied.stderr.strip().splitlines()[-1]
+    assert last.startswith("error:") and "not allowed to write" in last
+
+
+def test_wrong_password_is_a_clear_sentence_without_the_password(auth_server, blog_server):
+    uri = auth_server.writer_uri.replace("crawler-secret", "wrong-pw")
+    result = run_crawl(blog_server.url, uri, "blog")
+    assert result.returncode == 2
+    assert "wrong-pw" not in result.stderr + result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error:") and "authentication failed" in last
