@@ -163,9 +163,7 @@ def test_clock_survives_a_failing_crawl_and_the_next_one_fills_the_collection(
     finally:
         server.shutdown()
         server.server_close()
-    log = clock.text()
-    assert "next crawl at" in log
-    assert re.search(r"clock stopped after \d+ crawl\(s\)", log)
+    assert re.search(r"clock stopped after \d+ crawl\(s\)", clock.text())
 
 
 def test_clock_logs_an_unreachable_database_and_keeps_going(start_clock, blog_server):
