@@ -49,12 +49,15 @@ def malformed_page(body: bytes) -> bytes:
 
 
 class FaultyBlogServer(BlogServer):
-    def __init__(self, address, blog_factory, delay: float = 0.0, faults: bool = True):
+    def __init__(self, address, blog_factory, delay: float = 0.0, faults: bool = True,
+                 disallow: tuple[str, ...] = ()):
         """`delay`: seconds each response waits (a slow site, to interrupt a crawl midway);
-        `faults=False`: no fault at all, only the delay."""
+        `faults=False`: no fault at all, only the delay; `disallow`: more robots.txt rules."""
         super().__init__(address, blog_factory)
         self.RequestHandlerClass = FaultyHandler
         self.delay = delay
+        self.disallow = disallow
+        self.user_agents: set[str] = set()
         self.attempts: dict[str, int] = {}
         self._attempt_lock = threading.Lock()
         posts = self.blog.year_posts() if faults else []
@@ -84,9 +87,13 @@ class FaultyHandler(BlogHandler):
     def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
         server = self.server
         server.count(self.path)
+        server.user_agents.add(self.headers.get("User-Agent", ""))
         if server.delay:
             time.sleep(server.delay)
         path, _, query = self.path.partition("?")
+        if path == "/robots.txt" and server.disallow:
+            robots = server.blog.robots() + "".join(f"Disallow: {p}\n" for p in server.disallow)
+            return self._send(200, robots.encode(), "text/plain; charset=utf-8")
         if path.startswith("/loop/"):
             nxt = "/loop/b/" if path == "/loop/a/" else "/loop/a/"
             return self._send(302, headers={"Location": server.blog.url(nxt)})
@@ -147,9 +154,9 @@ class FaultyHandler(BlogHandler):
 
 
 def serve_faulty_blog(port: int = 0, delay: float = 0.0, faults: bool = True,
-                      **blog_options) -> FaultyBlogServer:
+                      disallow: tuple[str, ...] = (), **blog_options) -> FaultyBlogServer:
     """Start the fault-injecting blog in a daemon thread."""
     server = FaultyBlogServer(("127.0.0.1", port), lambda root: Blog(root, **blog_options),
-                              delay=delay, faults=faults)
+                              delay=delay, faults=faults, disallow=disallow)
     threading.Thread(target=server.serve_forever, name="faulty-blog", daemon=True).start()
     return server
