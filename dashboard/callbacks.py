@@ -35,13 +35,19 @@ def control_values(state: ViewState, all_terms: list[str]) -> dict:
             "terms": terms}
 
 
-def host_of(site: str | None) -> str:
-    return (urlsplit(site).netloc if site else "") or (site or "")
+def host_of(site: object) -> str:
+    if not isinstance(site, str):
+        return ""
+    try:
+        return urlsplit(site).netloc or site
+    except ValueError:
+        return site
 
 
-def download_name(site: str | None, year: int | None) -> str:
-    slug = re.sub(r"[^A-Za-z0-9.-]+", "-", host_of(site)).strip("-") or "blog"
-    return f"blogstats-{slug}-{year or 'all'}.csv"
+def download_name(site: object, year: object) -> str:
+    slug = re.sub(r"[^A-Za-z0-9.-]+", "-", host_of(site)).strip("-.")[:80] or "blog"
+    year_part = year if isinstance(year, int) and not isinstance(year, bool) else "all"
+    return f"blogstats-{slug}-{year_part}.csv"
 
 
 class Views:
@@ -217,7 +223,8 @@ def register(app: Dash, repo: Repository) -> Views:
         State("posts-table", "derived_virtual_data"), State("site", "value"),
         State("year", "value"), prevent_initial_call=True)
     def download_csv(_clicks, rows, site, year):
-        return dcc.send_string(rows_to_csv(rows or []), download_name(site, year),
+        rows = rows if isinstance(rows, list) else []
+        return dcc.send_string(rows_to_csv(rows), download_name(site, year),
                                type="text/csv")
 
     app.clientside_callback(

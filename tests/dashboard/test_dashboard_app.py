@@ -1,0 +1,137 @@
+"""The app over HTTP (Flask's test client, a real SecantusDB): health, compression, callbacks
+fed junk, the URL-to-controls sync and the CSV download."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from conftest import app_for, call_callback, response_of
+
+from tests.conftest import free_port
+
+WEEKLY = "weekly-graph.figure"
+SITE = "http://blog.example/"
+
+
+@pytest.fixture
+def app(seeded_db):
+    return app_for(*seeded_db)
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def test_healthz_ok(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok"}
+
+
+def test_healthz_503_with_a_masked_reason():
+    app = app_for(f"mongodb://u:hunter2@127.0.0.1:{free_port()}", "x")
+    resp = app.server.test_client().get("/healthz")
+    assert resp.status_code == 503
+    body = resp.get_json()
+    assert body["status"] == "unavailable" and "u:***@" in body["reason"]
+    assert "hunter2" not in resp.get_data(as_text=True)
+
+
+def test_responses_are_compressed(client, app):
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and page.headers.get("Content-Encoding") == "gzip"
+    assert b"blogstats" in gzip.decompress(page.data)
+    resp = call_callback(client, app, WEEKLY, {"site.value": SITE, "year.value": 2015,
+                                              "metrics.value": ["words"], "scale.value": "raw",
+                                              "rolling.value": 0, "x.value": "date"})
+    assert resp.status_code == 200
+
+
+def weekly(client, app, **values):
+    base = {"site.value": SITE, "year.value": 2015, "metrics.value": ["words", "images"],
+            "scale.value": "raw", "rolling.value": 0, "x.value": "date"}
+    base.update({f"{k}.value": v for k, v in values.items()})
+    return call_callback(client, app, WEEKLY, base)
+
+
+def test_weekly_graph_callback(client, app):
+    resp = weekly(client, app, metrics=["words", "images", "comments"], scale="pct")
+    assert resp.status_code == 200
+    figure = response_of(resp, "weekly-graph", "figure")
+    assert [t["name"] for t in figure["data"]] == ["Words", "Images", "Comments"]
+    assert figure["layout"]["uirevision"] == f"{SITE}|2015|date"
+
+
+@pytest.mark.parametrize("junk", [
+    {"site": {"$ne": None}}, {"site": ["a"]}, {"year": "2015; drop"}, {"year": {"$gt": 0}},
+    {"metrics": [{"$where": "sleep(1000)"}]}, {"metrics": "words"}, {"metrics": None},
+    {"scale": ["pct"]}, {"rolling": "4; x"}, {"rolling": 10**12}, {"x": {"a": 1}},
+    {"site": "http://unknown.example/"}, {"year": 1999},
+])
+def test_junk_callback_values_never_give_a_500(client, app, junk):
+    resp = weekly(client, app, **junk)
+    assert resp.status_code in (200, 204), resp.data[:500]
+
+
+def test_junk_for_every_callback(client, app):
+    junk = {"$ne": 1}
+    for output, spec in app.callback_map.items():
+        if "callback" not in spec:  # clientside: runs in the browser only
+            continue
+        values = {f"{d['id']}.{d['property']}": junk for d in spec["inputs"] + spec["state"]}
+        resp = call_callback(client, app, output, values)
+        assert resp.status_code in (200, 204), (output, resp.data[:300])
+
+
+def sync(client, app, search: str, triggered: str = "url.search", **controls):
+    output = next(o for o in app.callback_map if "url.search" in o)
+    values = {"url.search": search, "db-status.data": {"ok": True, "reason": ""}}
+    values.update({f"{k}.value": v for k, v in controls.items()})
+    return json.loads(call_callback(client, app, output, values, [triggered]).data)["response"]
+
+
+def test_a_shared_link_sets_the_controls(client, app):
+    out = sync(client, app, "?metrics=comments,words&scale=z&rolling=4&x=week&sx=links&year=2015",
+               metrics=["words"], scale="raw", rolling=0, x="date", sx="words", sy="html_bytes")
+    assert out["metrics"]["value"] == ["comments", "words"]
+    assert out["scale"]["value"] == "z" and out["rolling"]["value"] == 4
+    assert out["x"]["value"] == "week" and out["sx"]["value"] == "links"
+    assert out["site"]["value"] == SITE and out["year"]["value"] == 2015
+    assert out["site"]["options"] == [{"label": "blog.example", "value": SITE}]
+    assert out["site-control"]["hidden"] is True  # one site: no selector
+    assert sorted(out["terms"]["value"]) == ["android", "apple", "data"]
+    assert "sy" not in out  # unchanged controls are not rewritten
+
+
+def test_a_changed_control_rewrites_the_link(client, app):
+    out = sync(client, app, "?metrics=words", triggered="scale.value", metrics=["words", "links"],
+               scale="pct", rolling=2, x="date", sx="words", sy="html_bytes", site=SITE,
+               year=2015, terms=["apple"])
+    search = out["url"]["search"]
+    assert "metrics=words,links" in search and "scale=pct" in search and "rolling=2" in search
+    assert "terms=apple" in search and "year=2015" in search
+
+
+def test_download_sends_exactly_the_rows_given(client, app):
+    rows = [{"title": "Week 3", "words": 300, "secret": "x"}, {"title": "Week 1", "words": 100}]
+    resp = call_callback(client, app, "download.data", {
+        "download-button.n_clicks": 1, "posts-table.derived_virtual_data": rows,
+        "site.value": SITE, "year.value": 2015})
+    data = response_of(resp, "download", "data")
+    assert data["filename"] == "blogstats-blog.example-2015.csv"
+    lines = data["content"].splitlines()
+    assert lines[0].startswith("Date,Week,Title,Words") and len(lines) == 3
+    assert ",Week 3,300," in lines[1] and "secret" not in data["content"]
+
+
+def test_empty_database_shows_the_crawl_instructions(mongo_db):
+    app = app_for(*mongo_db)
+    client = app.server.test_client()
+    output = next(o for o in app.callback_map if "empty-state.hidden" in o)
+    resp = call_callback(client, app, output, {"db-status.data": {"ok": True}})
+    out = json.loads(resp.data)["response"]
+    assert out["empty-state"]["hidden"] is False and out["dashboard"]["hidden"] is True
+    page = client.get("/_dash-layout").get_data(as_text=True)
+    assert "scrapy crawl blog" in page
