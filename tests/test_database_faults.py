@@ -146,3 +146,27 @@ def test_wrong_password_is_a_clear_sentence_without_the_password(auth_server, bl
     assert "wrong-pw" not in result.stderr + result.stdout
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error:") and "authentication failed" in last
+
+
+def test_database_gone_for_good_fails_loudly_and_a_rerun_completes_the_set(tmp_path, slow_blog):
+    db_server = SecantusServer(storage_path=str(tmp_path / "db"),
+                               extra_args=("--sync-on-commit",)).start()
+    try:
+        crawl = start_crawl(slow_blog.url, db_server.uri, "gone", "-s", "MONGODB_RETRY_SECONDS=3",
+                            "-s", "MONGODB_TIMEOUT_SECONDS=1")
+        stored = wait_for_posts(db_server.uri, "gone", 8, crawl)
+        db_server.kill()
+        output, _ = crawl.communicate(timeout=120)
+        assert crawl.returncode == 3, output[-3000:]
+        assert "posts not stored, stopping the crawl" in output
+        assert "INCOMPLETE (database_unavailable)" in output
+
+        db_server.start()
+        client = pymongo.MongoClient(db_server.uri)
+        assert client.gone.posts.count_documents({}) >= stored
+        client.close()
+        rerun = run_crawl(slow_blog.url, db_server.uri, "gone")
+        assert rerun.returncode == 0, rerun.stderr[-3000:]
+        assert_exactly_the_truth(db_server.uri, "gone", slow_blog.blog)
+    finally:
+        db_server.stop()
