@@ -1,0 +1,257 @@
+"""The Procfile, run as a PaaS runs it: `honcho` (a Foreman clone) starts `web` and `clock` with
+PORT set, against a real SecantusDB and the fixture blog; `release` runs on its own.
+
+Must hold: `web` answers on $PORT and nothing else of the app listens; `release` creates the
+indexes (and fails in one sentence when the database is unreachable); the clock's first crawl
+fills the collection and the dashboard then shows the posts in a real browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pymongo
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+PATIENCE = 240.0  # bounds a hang only: every wait below ends as soon as its event happens
+PROCFILE = ROOT / "Procfile"
+needs_dashboard = pytest.mark.skipif(not (ROOT / "dashboard" / "app.py").exists(),
+                                     reason="dashboard/app.py is not in this checkout yet (issue 3)")
+
+
+def procfile_entries() -> dict[str, str]:
+    entries = {}
+    for line in PROCFILE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, command = line.partition(":")
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+def app_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment a platform would give the processes: this interpreter's tools first on
+    PATH (the Procfile says `python` and `gunicorn`), and no stray configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONGODB_", "BLOG_", "CRAWL_"))}
+    env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+               PYTHONUNBUFFERED="1", **extra)
+    # honcho reads ./.env by default: give it an empty one so a developer's .env changes nothing.
+    (tmp_path / "empty.env").write_text("")
+    return env
+
+
+def honcho(tmp_path: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "honcho", "-e", str(tmp_path / "empty.env"), "-f",
+            str(PROCFILE), "-d", str(ROOT), "--no-colour", *args]
+
+
+def test_procfile_declares_web_clock_and_release():
+    entries = procfile_entries()
+    assert set(entries) == {"web", "clock", "release"}
+    web = entries["web"]
+    assert web.startswith("gunicorn dashboard.app:server ")
+    assert "--bind 0.0.0.0:$PORT" in web
+    assert "--workers ${WEB_CONCURRENCY:-2}" in web
+    assert "--access-logfile -" in web
+    assert "--no-control-socket" in web
+    assert entries["clock"] == "python -m blogcrawler.clock"
+    assert entries["release"] == "python -m blogcrawler.release"
+
+
+def test_python_version_pin_is_what_the_platforms_read():
+    assert (ROOT / ".python-version").read_text().strip() == "3.11"
+
+
+def test_release_creates_the_indexes(tmp_path, mongo_db):
+    uri, database = mongo_db
+    env = app_env(tmp_path, MONGODB_URI=uri, MONGODB_DATABASE=database)
+    result = subprocess.run(honcho(tmp_path, "start", "release"), env=env, cwd=ROOT, text=True,
+                            capture_output=True, timeout=PATIENCE)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert f"indexes ready in {database}" in result.stdout
+    client = pymongo.MongoClient(uri)
+    try:
+        indexes = client[database]["posts"].index_information()
+        assert indexes["url_unique"]["unique"] is True
+        assert "started_at" in client[database]["crawls"].index_information()
+    finally:
+        client.close()
+
+
+def test_release_fails_in_one_sentence_when_the_database_is_unreachable(tmp_path):
+    env = app_env(tmp_path, MONGODB_URI=f"mongodb://deploy:s3cret@127.0.0.1:{free_port()}",
+                  MONGODB_TIMEOUT_SECONDS="1")
+    command = procfile_entries()["release"]
+    result = subprocess.run(honcho(tmp_path, "run", "sh", "-c", command), env=env, cwd=ROOT,
+                            text=True, capture_output=True, timeout=PATIENCE)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"release: error: cannot reach MongoDB at {env['MONGODB_URI'].replace('s3cret', '***')}"
+        " within 1 s (ServerSelectionTimeoutError); start the server or set MONGODB_URI"]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+# -- web + clock ------------------------------------------------------------------------------
+
+def http_status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+class Honcho:
+    """`honcho start web clock` in its own process group, its output in a file."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str]):
+        self.log_path = tmp_path / "honcho.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(honcho(tmp_path, "start", "web", "clock"), cwd=ROOT, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_until(self, condition, what: str):
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            assert self.proc.poll() is None, f"honcho exited:\n{self.text()[-5000:]}"
+            time.sleep(0.3)
+        raise AssertionError(f"{what}: not within {PATIENCE:.0f} s\n{self.text()[-5000:]}")
+
+    def tree(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def cleanup(self) -> None:
+        pids = [p.pid for p in self.tree()]
+        for pgid in {self.proc.pid, *(_pgid(pid) for pid in pids)} - {None, os.getpgid(0)}:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        self.log.close()
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def listening_ports(processes: list[psutil.Process]) -> set[int]:
+    ports = set()
+    for process in processes:
+        try:
+            for conn in process.net_connections(kind="inet"):
+                if conn.status == psutil.CONN_LISTEN:
+                    ports.add(conn.laddr.port)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            pass
+    return ports
+
+
+def unix_socket_paths(processes: list[psutil.Process]) -> set[str]:
+    paths = set()
+    for process in processes:
+        try:
+            paths |= {c.laddr for c in process.net_connections(kind="unix") if c.laddr}
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            pass
+    return paths
+
+
+@pytest.fixture
+def procfile_app(tmp_path, mongo_db, blog_server):
+    uri, database = mongo_db
+    port = free_port()
+    env = app_env(tmp_path, PORT=str(port), WEB_CONCURRENCY="2", MONGODB_URI=uri,
+                  MONGODB_DATABASE=database, BLOG_URL=blog_server.url,
+                  AUTOTHROTTLE_ENABLED="false", DOWNLOAD_DELAY="0", LOG_LEVEL="WARNING",
+                  # A control socket would be created under $HOME: keep it in the test's folder.
+                  HOME=str(tmp_path), XDG_RUNTIME_DIR=str(tmp_path))
+    app = Honcho(tmp_path, env)
+    app.port, app.uri, app.database = port, uri, database
+    yield app
+    app.cleanup()
+
+
+@needs_dashboard
+@pytest.mark.browser
+@pytest.mark.slow
+def test_procfile_serves_the_dashboard_and_the_clock_fills_it(procfile_app, blog):
+    app = procfile_app
+    base = f"http://127.0.0.1:{app.port}/"
+    app.wait_until(lambda: http_status(base + "healthz") == 200, "web answers 200 on /healthz")
+    assert http_status(base) == 200
+
+    client = pymongo.MongoClient(app.uri)
+    try:
+        posts = client[app.database]["posts"]
+        app.wait_until(lambda: "crawl 1 finished" in app.text(), "the clock's first crawl")
+        assert "crawl 1 finished in" in app.text() and "exit 0, complete" in app.text()
+        assert posts.count_documents({}) == 52
+    finally:
+        client.close()
+
+    # Only $PORT listens: no gunicorn control socket, no Scrapy telnet or remote control.
+    processes = app.tree()
+    assert listening_ports(processes) == {app.port}
+    assert not [p for p in unix_socket_paths(processes) if "gunicorn" in p]
+    # The access log goes to stdout, which honcho prefixes with the process name.
+    assert re.search(r"web\.1\s+\| .*\"GET /healthz HTTP/1\.1\" 200", app.text())
+
+    titles = {post.title for post in blog.year_posts()}
+    page_text = shown_text(base, lambda text: any(title in text for title in titles))
+    assert any(title in page_text for title in titles)
+
+    # Stopped as a platform stops a dyno: SIGTERM to honcho, which passes it on.
+    app.proc.send_signal(signal.SIGTERM)
+    app.proc.wait(timeout=PATIENCE)
+    assert not [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def shown_text(url: str, done) -> str:
+    """The page's visible text in headless Chromium, once `done(text)` holds."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--disable-gpu", "--window-size=1280,2000"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get(url)
+        deadline = time.monotonic() + PATIENCE
+        text = ""
+        while time.monotonic() < deadline:
+            text = driver.find_element("tag name", "body").text
+            if done(text):
+                return text
+            time.sleep(0.5)
+        raise AssertionError(f"the page never showed the posts; it showed:\n{text[:3000]}")
+    finally:
+        driver.quit()
