@@ -20,19 +20,11 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from dateutil import parser as date_parser
-from lxml import etree
-from lxml.cssselect import CSSSelector
+
+from blogcrawler.content import PageIndex, has_ancestor, text_content
 
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$)")
 
-_PUBLISHED_SELECTORS = [
-    CSSSelector(sel)
-    for sel in (
-        "article time.entry-date.published[datetime], article time.published[datetime]",
-        "time.entry-date.published[datetime], time.published[datetime]",
-        "time.entry-date[datetime]:not(.updated)",
-    )
-]
 _PUBLISHED_META = (
     "article:published_time",
     "og:published_time",
@@ -44,25 +36,13 @@ _PUBLISHED_META = (
     "publish-date",
     "sailthru.date",
 )
-_MODIFIED_SELECTORS = [
-    CSSSelector("article time.updated[datetime], time.updated[datetime]"),
-]
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified")
-_META = CSSSelector("meta[content]")
-_ITEMPROP = CSSSelector("[itemprop=datePublished]")
-_JSONLD = CSSSelector('script[type="application/ld+json"]')
-_TIMES = CSSSelector("time[datetime]")
 
-# Elements whose text a theme uses to show the post's date ("Posted on March 11, 2020").
-_SHOWN_DATE = etree.XPath(
-    "//body//*[self::time or self::abbr or contains(@class, 'date') or contains(@class, 'Date')"
-    " or contains(@class, 'posted') or contains(@class, 'published')"
-    " or contains(@class, 'updated') or contains(@class, 'meta') or contains(@class, 'byline')"
-    " or contains(@class, 'author')]")
+# Classes of elements whose text a theme uses to show the post's date ("Posted on March 11").
+_SHOWN_DATE_CLASS = re.compile(r"date|posted|published|updated|meta|byline|author", re.I)
 # Comments, widgets, sidebars and related-post lists show other posts' dates (a block holding
 # the page's h1 is a layout wrapper, as in "mainwrap sidebar", not such a list).
 _OTHER_POSTS = re.compile(r"(?:^|\s)(?:comment|widget|sidebar|related|site-footer)", re.I)
-_LANG = etree.XPath("string(/html/@lang)")
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 
@@ -97,17 +77,21 @@ def url_date(url: str) -> datetime | None:
         return None
 
 
-def _meta_map(doc) -> dict[str, str]:
+def _meta_map(index: PageIndex) -> dict[str, str]:
     found: dict[str, str] = {}
-    for meta in _META(doc):
+    for meta in index.tag("meta"):
+        if meta.get("content") is None:
+            continue
         key = meta.get("property") or meta.get("name") or meta.get("itemprop")
         if key and key not in found:
             found[key] = meta.get("content", "")
     return found
 
 
-def _jsonld_objects(doc):
-    for script in _JSONLD(doc):
+def _jsonld_objects(index: PageIndex):
+    for script in index.tag("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
         # Some plugins wrap their JSON-LD in a CDATA section.
         source = _CDATA.sub("", (script.text or "").strip())
         try:
@@ -126,10 +110,10 @@ def _jsonld_objects(doc):
                     stack.append(graph)
 
 
-def _jsonld_values(doc, key: str) -> list[datetime]:
+def _jsonld_values(index: PageIndex, key: str) -> list[datetime]:
     """Every parsable `key` of the page's JSON-LD, the article's own objects first."""
     candidates = []
-    for obj in _jsonld_objects(doc):
+    for obj in _jsonld_objects(index):
         value = obj.get(key)
         if isinstance(value, str):
             kind = obj.get("@type")
@@ -140,15 +124,21 @@ def _jsonld_values(doc, key: str) -> list[datetime]:
     return [value for value in parsed if value]
 
 
-def _shown_date(doc) -> datetime | None:
+def _shown_date(index: PageIndex) -> datetime | None:
     """The first date a post's header or meta line shows in words, as midnight UTC."""
-    lang = _LANG(doc)
-    for el in _SHOWN_DATE(doc):
+    lang = index.doc.get("lang") or ""
+    body = index.tag("body")
+    shown = [el for el in (*index.tag("time"), *index.tag("abbr"), *index.classed)
+             if el.tag in ("time", "abbr") or _SHOWN_DATE_CLASS.search(el.get("class"))]
+    shown = sorted(set(shown), key=lambda el: index.position.get(el, -1))
+    for el in shown:
+        if not body or not any(a is body[0] for a in el.iterancestors()):
+            continue
         if any((_OTHER_POSTS.search(a.get("class") or "") or a.tag == "aside")
                and a.find(".//h1") is None
                for a in el.iterancestors() if a.tag not in ("body", "html")):
             continue
-        texts = [el.get("title") or "", el.text_content()[:200]]
+        texts = [el.get("title") or "", text_content(el)[:200]]
         for text in texts:
             day = parse_text_date(text, lang)
             if day:
@@ -156,29 +146,43 @@ def _shown_date(doc) -> datetime | None:
     return None
 
 
-def _published_candidates(doc, meta: dict[str, str]):
-    """(source, datetime) candidates for the publication date, most trusted first."""
-    for selector in _PUBLISHED_SELECTORS:
-        for el in selector(doc):
-            yield "time", parse_datetime(el.get("datetime"))
+def _times(index: PageIndex, *classes: str, exclude: str | None = None) -> list:
+    """time[datetime] elements carrying all `classes` (and not `exclude`)."""
+    found = []
+    for el in index.tag("time"):
+        names = (el.get("class") or "").split()
+        if el.get("datetime") is not None and all(c in names for c in classes) and (
+                exclude is None or exclude not in names):
+            found.append(el)
+    return found
+
+
+def _published_candidates(index: PageIndex, meta: dict[str, str]):
+    """(source, datetime) candidates for the publication date, most trusted first:
+    `article time.published`, `time.published`, `time.entry-date:not(.updated)`, Open Graph,
+    JSON-LD, itemprop, other meta tags, a date shown in words."""
+    published = _times(index, "published")
+    in_article = [el for el in published if has_ancestor(el, tag="article")]
+    for el in (*in_article, *published, *_times(index, "entry-date", exclude="updated")):
+        yield "time", parse_datetime(el.get("datetime"))
     for key in _PUBLISHED_META[:2]:
         yield "meta", parse_datetime(meta.get(key))
-    for value in _jsonld_values(doc, "datePublished"):
+    for value in _jsonld_values(index, "datePublished"):
         yield "json-ld", value
-    for el in _ITEMPROP(doc):
+    for el in index.by_itemprop.get("datePublished", []):
         yield "itemprop", parse_datetime(el.get("datetime") or el.get("content"))
     for key in _PUBLISHED_META[2:]:
         yield "meta", parse_datetime(meta.get(key))
-    yield "text", _shown_date(doc)
+    yield "text", _shown_date(index)
 
 
-def _in_local_offset(value: datetime, doc, url: str) -> datetime:
+def _in_local_offset(value: datetime, index: PageIndex, url: str) -> datetime:
     """`value` as the blog wrote its day: a UTC instant re-expressed in the offset the page
     writes the same instant with (JSON-LD, a `time`), else moved to the permalink's day."""
     if value.utcoffset() != timedelta(0):
         return value
-    others = [parse_datetime(el.get("datetime")) for el in _TIMES(doc)]
-    others += _jsonld_values(doc, "datePublished")
+    others = [parse_datetime(el.get("datetime")) for el in _times(index)]
+    others += _jsonld_values(index, "datePublished")
     for other in others:
         if other and other.utcoffset() and abs(other - value) < timedelta(minutes=1):
             return other
@@ -192,11 +196,13 @@ def _in_local_offset(value: datetime, doc, url: str) -> datetime:
     return value
 
 
-def find_dates(doc, url: str) -> tuple[datetime | None, datetime | None, str | None]:
+def find_dates(doc, url: str, index: PageIndex | None = None,
+               ) -> tuple[datetime | None, datetime | None, str | None]:
     """(published, modified, source of published) from the page's own markup."""
-    meta = _meta_map(doc)
+    index = index or PageIndex(doc)
+    meta = _meta_map(index)
     published, source = None, None
-    for name, value in _published_candidates(doc, meta):
+    for name, value in _published_candidates(index, meta):
         if value:
             published, source = value, name
             break
@@ -204,21 +210,20 @@ def find_dates(doc, url: str) -> tuple[datetime | None, datetime | None, str | N
         published = url_date(url)
         source = "url" if published else None
     elif source != "text":
-        published = _in_local_offset(published, doc, url)
+        published = _in_local_offset(published, index, url)
 
     modified = None
-    for selector in _MODIFIED_SELECTORS:
-        for el in selector(doc):
-            modified = parse_datetime(el.get("datetime"))
-            if modified:
-                break
+    for el in _times(index, "updated"):
+        modified = parse_datetime(el.get("datetime"))
+        if modified:
+            break
     if not modified:
         for key in _MODIFIED_META:
             modified = parse_datetime(meta.get(key))
             if modified:
                 break
     if not modified:
-        modified = next(iter(_jsonld_values(doc, "dateModified")), None)
+        modified = next(iter(_jsonld_values(index, "dateModified")), None)
     return published, modified, source
 
 

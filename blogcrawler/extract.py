@@ -15,9 +15,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from lxml.cssselect import CSSSelector
-
-from blogcrawler.content import find_main_content, parse_html
+from blogcrawler.content import PageIndex, find_main_content, has_ancestor, parse_html
 from blogcrawler.dates import find_dates, to_utc
 from blogcrawler.measure import measure_content, text_of
 from blogcrawler.urls import canonical_url
@@ -31,25 +29,6 @@ _COUNT_IN_HEADING = re.compile(
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10}
 
-_CANONICAL = CSSSelector("link[rel=canonical][href]")
-_TITLE_RULES = [CSSSelector(s) for s in ("article h1.entry-title", "h1.entry-title", ".entry-title",
-                                         "article h1", "h1.post-title")]
-_OG_TITLE = CSSSelector('meta[property="og:title"][content]')
-_TITLE_TAG = CSSSelector("title")
-_AUTHOR_RULES = [CSSSelector(s) for s in (
-    ".byline .author a.url", ".byline .author .fn", ".byline .author", "a[rel=author]",
-    ".author.vcard .fn", ".entry-meta .author")]
-_META_AUTHOR = CSSSelector('meta[name="author"][content]')
-_CATEGORY_LINKS = CSSSelector(".cat-links a, .entry-categories a, .post-categories a")
-_TAG_LINKS = CSSSelector(".tags-links a, .tag-links a, .entry-tags a, .post-tags a")
-_META_TAGS = CSSSelector('meta[property="article:tag"][content]')
-_META_SECTION = CSSSelector('meta[property="article:section"][content]')
-_COMMENTS_TITLE = CSSSelector("#comments .comments-title, .comments-title")
-_COMMENT_ITEMS = CSSSelector(
-    "ol.comment-list li.comment, ol.comment-list li.pingback, ol.comment-list li.trackback, "
-    "ol.commentlist li.comment, ol.commentlist li.pingback, ol.commentlist li.trackback")
-
-
 def _texts(elements) -> list[str]:
     seen: dict[str, None] = {}
     for el in elements:
@@ -59,37 +38,84 @@ def _texts(elements) -> list[str]:
     return list(seen)
 
 
-def _title(doc) -> str:
-    for selector in _TITLE_RULES:
-        for el in selector(doc):
+def _meta(index: PageIndex, attribute: str, value: str) -> list[str]:
+    """The non-empty `content` of every <meta attribute=value>."""
+    return [el.get("content").strip() for el in index.tag("meta")
+            if el.get(attribute) == value and (el.get("content") or "").strip()]
+
+
+def _canonical(index: PageIndex) -> str | None:
+    for link in index.by_rel.get("canonical", []):
+        if link.tag == "link" and link.get("href") is not None:
+            return link.get("href")
+    return None
+
+
+def _title(index: PageIndex) -> str:
+    """The post's title: `article h1.entry-title`, `h1.entry-title`, `.entry-title`,
+    `article h1`, `h1.post-title`, then og:title, then the <title> before the blog's name."""
+    entry_titles = index.classes("entry-title")
+    h1s = index.tag("h1")
+    rules = (
+        [el for el in entry_titles if el.tag == "h1" and has_ancestor(el, tag="article")],
+        [el for el in entry_titles if el.tag == "h1"],
+        entry_titles,
+        [el for el in h1s if has_ancestor(el, tag="article")],
+        [el for el in index.classes("post-title") if el.tag == "h1"],
+    )
+    for found in rules:
+        for el in found:
             value = text_of(el)
             if value:
                 return value
-    for el in _OG_TITLE(doc):
-        if el.get("content", "").strip():
-            return el.get("content").strip()
-    for el in _TITLE_TAG(doc):
+    for value in _meta(index, "property", "og:title"):
+        return value
+    for el in index.tag("title"):
         value = text_of(el)
         # "Post Title | Blog Name" / "Post Title – Blog Name": keep the post's part.
         return re.split(r"\s+[|\u2013\u2014-]\s+", value)[0].strip() if value else ""
     return ""
 
 
-def _author(doc) -> str | None:
-    for selector in _AUTHOR_RULES:
-        names = _texts(selector(doc))
+def _author(index: PageIndex) -> str | None:
+    """`.byline .author a.url`, `.byline .author .fn`, `.byline .author`, `a[rel=author]`,
+    `.author.vcard .fn`, `.entry-meta .author`, then <meta name=author>."""
+
+    def in_byline_author(el) -> bool:
+        return any(has_ancestor(a, "byline") for a in el.iterancestors()
+                   if "author" in (a.get("class") or "").split())
+
+    rules = (
+        lambda: [el for el in index.classes("url") if el.tag == "a" and in_byline_author(el)],
+        lambda: [el for el in index.classes("fn") if in_byline_author(el)],
+        lambda: [el for el in index.classes("author") if has_ancestor(el, "byline")],
+        lambda: [el for el in index.by_rel.get("author", []) if el.tag == "a"],
+        lambda: [el for el in index.classes("fn") if has_ancestor(el, "author", "vcard")],
+        lambda: [el for el in index.classes("author") if has_ancestor(el, "entry-meta")],
+    )
+    for rule in rules:
+        names = _texts(rule())
         if names:
             return names[0]
-    for el in _META_AUTHOR(doc):
-        if el.get("content", "").strip():
-            return el.get("content").strip()
+    for value in _meta(index, "name", "author"):
+        return value
     return None
 
 
-def _comments(doc) -> int:
+def _links_in(index: PageIndex, *classes: str) -> list:
+    """The <a> elements inside any element with one of the classes, in document order."""
+    seen: dict = {}
+    for container in index.classes(*classes):
+        for a in container.iter("a"):
+            if a is not container:
+                seen.setdefault(a, None)
+    return list(seen)
+
+
+def _comments(index: PageIndex) -> int:
     """The number the comments heading states ("3 thoughts on ...", "One thought on ..."),
     else the listed comments and pingbacks, else 0."""
-    for el in _COMMENTS_TITLE(doc):
+    for el in index.classes("comments-title"):
         heading = text_of(el)
         match = _COUNT_IN_HEADING.search(heading)
         if match:
@@ -97,7 +123,9 @@ def _comments(doc) -> int:
         words = heading.split()
         if words and words[0].lower() in _NUMBER_WORDS:
             return _NUMBER_WORDS[words[0].lower()]
-    return len(_COMMENT_ITEMS(doc))
+    return sum(1 for el in index.classes("comment", "pingback", "trackback")
+               if el.tag == "li" and (has_ancestor(el, "comment-list", tag="ol")
+                                      or has_ancestor(el, "commentlist", tag="ol")))
 
 
 def blog_week(title: str, iso_week: int) -> int:
@@ -117,21 +145,18 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
     """
     doc = parse_html(body, encoding)
 
-    canonical = None
-    for link in _CANONICAL(doc):
-        canonical = link.get("href")
-        break
-    post_url = canonical_url(url, canonical)
-    title = _title(doc)
-    published, modified, _ = find_dates(doc, post_url)
-    categories = _texts(_CATEGORY_LINKS(doc)) or [
-        el.get("content").strip() for el in _META_SECTION(doc) if el.get("content", "").strip()]
-    tags = _texts(_TAG_LINKS(doc)) or [
-        el.get("content").strip() for el in _META_TAGS(doc) if el.get("content", "").strip()]
-    author = _author(doc)
-    comments = _comments(doc)
+    index = PageIndex(doc)
+    post_url = canonical_url(url, _canonical(index))
+    title = _title(index)
+    published, modified, _ = find_dates(doc, post_url, index)
+    categories = (_texts(_links_in(index, "cat-links", "entry-categories", "post-categories"))
+                  or _meta(index, "property", "article:section"))
+    tags = (_texts(_links_in(index, "tags-links", "tag-links", "entry-tags", "post-tags"))
+            or _meta(index, "property", "article:tag"))
+    author = _author(index)
+    comments = _comments(index)
 
-    extractor, root = find_main_content(doc)
+    extractor, root = find_main_content(doc, index)
     figures = measure_content(root, post_url, terms)
 
     if published:
