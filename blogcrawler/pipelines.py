@@ -61,6 +61,7 @@ class StorePostPipeline:
         self.batch_size = max(1, batch_size)
         self.buffer: list[dict] = []
         self._lock = asyncio.Lock()
+        self._closing: asyncio.Task | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -96,7 +97,9 @@ class StorePostPipeline:
                     spider = self.crawler.spider
                     spider.failures.append({"url": doc["url"], "kind": "store", "reason": str(exc)})
                 logger.error("%s; %d posts not stored, stopping the crawl", exc, len(batch))
-                self.crawler.engine.close_spider(self.crawler.spider, "database_unavailable")
+                # Not awaited: closing the spider waits for this pipeline's close_spider.
+                self._closing = asyncio.get_running_loop().create_task(
+                    self.crawler.engine.close_spider_async(reason="database_unavailable"))
                 return
             stats.inc_value("blog/stored/new", result.new)
             stats.inc_value("blog/stored/updated", result.updated)
