@@ -1,0 +1,43 @@
+"""`extract_post` alone, in this process: milliseconds per post over the generated pages."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from blogcrawler.extract import extract_post
+from fixture_site import Blog
+
+ROOT_URL = "http://127.0.0.1:8000/"
+MAX_PAGES = 1000
+
+
+def post_pages(posts: int, limit: int = MAX_PAGES) -> list[tuple[bytes, str]]:
+    """(body, url) of up to `limit` post pages of the year, evenly spread over the archive."""
+    blog = Blog(ROOT_URL, posts=None if posts == 52 else posts)
+    year_posts = blog.year_posts()
+    step = max(1, len(year_posts) // limit)
+    return [(blog.render(post.path)[2], blog.url(post.path)) for post in year_posts[::step][:limit]]
+
+
+def time_extraction(pages: list[tuple[bytes, str]]) -> list[float]:
+    """Milliseconds of one `extract_post` call per page, as the spider calls it."""
+    timings = []
+    for body, url in pages:
+        started = time.perf_counter()
+        extract_post(body, url, encoding="utf-8")
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def extraction_figures(posts: int, limit: int = MAX_PAGES) -> dict:
+    pages = post_pages(posts, limit)
+    time_extraction(pages[:20])  # warm caches (selectors, imports) before the clock
+    timings = time_extraction(pages)
+    return {"pages": len(pages), "median_ms": statistics.median(timings),
+            "p95_ms": percentile(timings, 0.95)}

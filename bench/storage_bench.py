@@ -1,0 +1,68 @@
+"""Storage: documents per second for bulk upserts against one-at-a-time upserts.
+
+Both write the same realistic post documents (measured by `extract_post` from generated pages,
+with the fields the pipeline adds) into fresh databases of one SecantusDB; the two are run
+interleaved, so both see the same machine load, and the medians of the repeats are compared.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, datetime
+
+from bench.extraction import ROOT_URL, post_pages
+from blogcrawler.extract import extract_post
+from blogcrawler.storage import Storage
+
+BATCH_SIZE = 50  # the crawler's MONGODB_BATCH_SIZE
+
+
+def post_documents(count: int) -> list[dict]:
+    """What StorePostPipeline hands to Storage: the measured fields, site, crawl id and time."""
+    docs = []
+    now = datetime.now(UTC)
+    for body, url in post_pages(count, limit=count):
+        doc = extract_post(body, url, encoding="utf-8")
+        doc.pop("text")
+        docs.append({"site": ROOT_URL, **doc, "crawl_id": "bench", "crawled_at": now})
+    return docs
+
+
+def _storage(uri: str, database: str) -> Storage:
+    storage = Storage(uri, database)
+    storage.ensure_indexes()
+    return storage
+
+
+def bulk_seconds(uri: str, database: str, docs: list[dict]) -> float:
+    storage = _storage(uri, database)
+    try:
+        started = time.perf_counter()
+        for i in range(0, len(docs), BATCH_SIZE):
+            storage.upsert_posts(docs[i:i + BATCH_SIZE])
+        return time.perf_counter() - started
+    finally:
+        storage.close()
+
+
+def one_at_a_time_seconds(uri: str, database: str, docs: list[dict]) -> float:
+    storage = _storage(uri, database)
+    try:
+        started = time.perf_counter()
+        for doc in docs:
+            storage.upsert_post_one_at_a_time(doc)
+        return time.perf_counter() - started
+    finally:
+        storage.close()
+
+
+def storage_figures(uri: str, count: int, repeats: int) -> dict:
+    docs = post_documents(count)
+    bulk, single = [], []
+    for repeat in range(repeats):
+        bulk.append(count / bulk_seconds(uri, f"bench_bulk_{repeat}", docs))
+        single.append(count / one_at_a_time_seconds(uri, f"bench_one_{repeat}", docs))
+    bulk_rate, single_rate = statistics.median(bulk), statistics.median(single)
+    return {"documents": count, "repeats": repeats, "bulk_docs_per_second": bulk_rate,
+            "one_at_a_time_docs_per_second": single_rate, "ratio": bulk_rate / single_rate}
