@@ -222,8 +222,8 @@ def _is_noise(el) -> bool:
 def remove_noise(root, *, whole_article: bool = False) -> None:
     """Remove plugin and theme blocks from `root` in place, keeping the text that follows them.
 
-    A noise-named block holding most of the content's text is kept: the name was a layout
-    wrapper's ("single-post-meta-wrap"), not a box's. With `whole_article`, the article's own
+    A noise-named block holding half the content's text or more is kept unless it is mostly
+    links (a long related-posts list): the name was a layout wrapper's ("post-meta-wrap"). With `whole_article`, the article's own
     header and footer (title, byline, tags) go too.
     """
     total = len(text_content(root)) or 1
@@ -239,11 +239,17 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
         elif whole_article and tag in ("header", "footer", "h1"):
             doomed.append(el)
         elif (el.get("class") or el.get("id")) and _is_noise(el):
-            if len(text_content(el)) < 0.5 * total:
+            length = len(text_content(el))
+            if length < 0.5 * total or _link_share(el, length) > 0.5:
                 doomed.append(el)
     for el in doomed:
         if el.getparent() is not None and not _has_doomed_ancestor(el, doomed):
             drop_tree(el)
+
+
+def _link_share(el, length: int) -> float:
+    """The share of `el`'s text that is link text."""
+    return sum(len(text_content(a)) for a in el.iter("a")) / (length or 1)
 
 
 def _has_doomed_ancestor(el, doomed) -> bool:
@@ -285,9 +291,13 @@ def _best_block(index: PageIndex):
 
 
 def _matches(index: PageIndex, names: tuple[str, ...]) -> list:
+    """Elements with one of the class names, or a prefixed form of a two-part one
+    ("gp-entry-content", "td-post-content": themes namespace the WordPress names)."""
     if names[0].startswith("itemprop:"):
         return index.by_itemprop.get(names[0].split(":", 1)[1], [])
-    return index.classes(*names)
+    suffixes = tuple(sep + name for name in names if "-" in name for sep in "-_")
+    prefixed = [key for key in index.by_class if key.endswith(suffixes)]
+    return index.classes(*names, *prefixed)
 
 
 def find_main_content(doc, index: PageIndex | None = None):

@@ -232,14 +232,21 @@ OPTIONS: dict[str, Extractor] = {
 }
 
 
-def run(pages: list[Page], extractor: Extractor = extract_post) -> tuple[list, list[float]]:
-    """Score each page; also the ms per page of the extractor alone (reading excluded)."""
+def run(pages: list[Page], extractor: Extractor = extract_post,
+        repeat: int = 3) -> tuple[list, list[float]]:
+    """Score each page; also the ms per page of the extractor alone (reading excluded).
+
+    Time is the CPU time of this process, the best of `repeat` runs: the machines are shared,
+    and wall-clock time there measures the neighbours' load as much as the extractor."""
     scored, timings = [], []
     for page in pages:
         body = page.source.read_bytes()
-        start = time.perf_counter()
-        result = extractor(body, page.url)
-        timings.append((time.perf_counter() - start) * 1000)
+        best = float("inf")
+        for _ in range(max(1, repeat)):
+            start = time.process_time()
+            result = extractor(body, page.url)
+            best = min(best, (time.process_time() - start) * 1000)
+        timings.append(best)
         scored.append((page, score_page(page, result), result))
     return scored, timings
 
@@ -286,7 +293,7 @@ def format_table(summary: dict) -> str:
                      f"target >= {goal:.0%}  {'met' if t['met'] else 'NOT MET'}")
     t = summary["targets"]["median_ms"]
     lines.append(f"  {'speed':9} median {summary['median_ms']:.2f} ms, p95 {summary['p95_ms']:.2f}"
-                 f" ms per page  target <= {MEDIAN_MS_TARGET:g} ms  "
+                 f" ms CPU per page  target <= {MEDIAN_MS_TARGET:g} ms  "
                  f"{'met' if t['met'] else 'NOT MET'}")
     return "\n".join(lines)
 
@@ -299,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="CORPUS_DIR", help="default: %(default)s")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--verbose", action="store_true", help="list the failing pages")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="time each page N times and keep the best (default: %(default)s)")
     parser.add_argument("--option", choices=sorted(OPTIONS), default="ours",
                         help="extractor to score: ours (extract_post, the default) or a library"
                         " (needs it installed; for comparison only)")
@@ -308,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     pages = load_corpus(args.corpus)
-    scored, timings = run(pages, OPTIONS[args.option])
+    scored, timings = run(pages, OPTIONS[args.option], args.repeat)
     summary = summarise([(p, c) for p, c, _ in scored], timings)
     if args.json:
         print(json.dumps(summary, indent=1))
