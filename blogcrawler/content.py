@@ -33,17 +33,25 @@ _COMMENT_NAMES = frozenset({"comment", "comments", "comments-area", "comment-lis
 # What themes and plugins put in or around the post body, as a part of a class or id split on
 # "-" and "_": share buttons, related posts, author bio, ads, subscription forms, post
 # navigation, meta lines, tag lists, tables of contents, paywall and donation boxes.
-_NOISE_PARTS = frozenset("""
+# Strong names are never a wrapper of the post body: such a block goes whatever its size.
+_STRONG_NOISE = frozenset("""
     share shares sharing sharedaddy social sociable addtoany a2a shariff ssba shareaholic
-    related relatedposts yarpp crp rp4wp jp wprm-recipe-print recommended recommendations
+    related relatedposts yarpp crp rp4wp wp-rp jp-relatedposts recommended recommendations
     newsletter subscribe subscription subscriptions optin mc4wp signup
     authorbio author-bio author-box author-info about-author authorbox
+    cookie cookies gdpr consent borlabscookie modal popup pin pinterest
+    paywall payant donation donate entry-title
+""".split())
+# Weak names may also name a layout wrapper ("post-meta-wrap"): such a block goes unless it
+# holds half the content's text and is not mostly links.
+_WEAK_NOISE = frozenset("""
     ad ads advert advertisement adsbygoogle adsense sponsored sponsor promo wpcnt wordads
     navigation postnav nav-links post-nav pagination breadcrumb breadcrumbs
     meta postmeta entry-meta post-meta tags tag-links tags-links cat-links categories
-    byline toc ez-toc paywall payant donation donate disclaimer disclosure print
+    byline toc ez-toc disclaimer disclosure print jp
     widget widgets sidebar popular trending more-posts read-more readmore
 """.split())
+_NOISE_PARTS = _STRONG_NOISE | _WEAK_NOISE
 # Class parts that look like noise but name ordinary layout in page builders.
 _NOT_NOISE = re.compile(r"elementor|wp-block-(?:group|columns|column)|et_pb|vc_|wpb_", re.I)
 
@@ -201,20 +209,20 @@ def _names(el) -> list[str]:
     return (el.get("class") or "").split() + ([el.get("id")] if el.get("id") else [])
 
 
-def _is_noise(el) -> bool:
+def _is_noise(el, names: frozenset = _NOISE_PARTS) -> bool:
     """Whether a class or id of `el` names a block that is not the post body."""
     for name in _names(el):
         if _NOT_NOISE.search(name):
             continue
         lowered = name.lower()
-        if lowered in _NOISE_PARTS or lowered in _COMMENT_NAMES:
+        if lowered in names or lowered in _COMMENT_NAMES:
             return True
         parts = re.split(r"[-_]+", lowered)
         # "jp-relatedposts", "share-buttons", "td-post-sharing": any noise part counts, and
         # two-part names ("post-nav", "author-bio") are looked up whole as well.
-        if any(part in _NOISE_PARTS for part in parts):
+        if any(part in names for part in parts):
             return True
-        if any(f"{a}-{b}" in _NOISE_PARTS for a, b in zip(parts, parts[1:], strict=False)):
+        if any(f"{a}-{b}" in names for a, b in zip(parts, parts[1:], strict=False)):
             return True
     return False
 
@@ -240,7 +248,8 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
             doomed.append(el)
         elif (el.get("class") or el.get("id")) and _is_noise(el):
             length = len(text_content(el))
-            if length < 0.5 * total or _link_share(el, length) > 0.5:
+            if (length < 0.5 * total or _is_noise(el, _STRONG_NOISE)
+                    or _link_share(el, length) > 0.5):
                 doomed.append(el)
     for el in doomed:
         if el.getparent() is not None and not _has_doomed_ancestor(el, doomed):
@@ -284,10 +293,11 @@ def _best_block(index: PageIndex):
         grand = parent.getparent()
         if grand is not None:
             scores[grand] = scores.get(grand, 0) + value / 2
-    if not scores:
-        return None, 0.0
-    best = max(scores, key=scores.get)
-    return best, scores[best]
+    # The best block that is not inside a cookie banner, a modal or a widget.
+    for block in sorted(scores, key=scores.get, reverse=True)[:5]:
+        if not any(_is_noise(a, _STRONG_NOISE) for a in (block, *block.iterancestors())):
+            return block, scores[block]
+    return None, 0.0
 
 
 def _matches(index: PageIndex, names: tuple[str, ...]) -> list:

@@ -19,6 +19,7 @@ import re
 import statistics
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,8 +67,9 @@ class Page:
 # -- pure scoring --------------------------------------------------------------------------------
 
 def normalise_space(text: str) -> str:
-    """Collapse every whitespace run (NBSP included) to one space, as the word definition does."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse every whitespace run (NBSP included) to one space, as the word definition does,
+    in Unicode's composed form (an annotator's "à" and a page's "a" + accent are one text)."""
+    return unicodedata.normalize("NFC", _SPACE.sub(" ", text).strip())
 
 
 def words_within(got: int, expected: int, tolerance: float = WORDS_TOLERANCE) -> bool:
