@@ -40,7 +40,7 @@ _STRONG_NOISE = frozenset("""
     newsletter subscribe subscription subscriptions optin mc4wp signup
     authorbio author-bio author-box author-info about-author authorbox
     cookie cookies gdpr consent borlabscookie modal popup pin pinterest
-    paywall payant donation donate entry-title
+    paywall payant donation donate entry-title comments
 """.split())
 # Weak names may also name a layout wrapper ("post-meta-wrap"): such a block goes unless it
 # holds half the content's text and is not mostly links.
@@ -48,7 +48,7 @@ _WEAK_NOISE = frozenset("""
     ad ads advert advertisement adsbygoogle adsense sponsored sponsor promo wpcnt wordads
     navigation postnav nav-links post-nav pagination breadcrumb breadcrumbs
     meta postmeta entry-meta post-meta tags tag-links tags-links cat-links categories
-    byline toc ez-toc disclaimer disclosure print jp
+    byline author authors taxonomy tax toc ez-toc disclaimer disclosure print jp
     widget widgets sidebar popular trending more-posts read-more readmore
 """.split())
 _NOISE_PARTS = _STRONG_NOISE | _WEAK_NOISE
@@ -231,8 +231,9 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
     """Remove plugin and theme blocks from `root` in place, keeping the text that follows them.
 
     A noise-named block holding half the content's text or more is kept unless it is mostly
-    links (a long related-posts list): the name was a layout wrapper's ("post-meta-wrap"). With `whole_article`, the article's own
-    header and footer (title, byline, tags) go too.
+    links (a long related-posts list): the name was a layout wrapper's ("post-meta-wrap").
+    Blocks a reader never sees (off-screen, `hidden`) go too.
+    With `whole_article`, the article's own header and footer (title, byline, tags) go too.
     """
     total = len(text_content(root)) or 1
     doomed = []
@@ -242,7 +243,7 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
         tag = el.tag if isinstance(el.tag, str) else None
         if tag is None:
             continue
-        if tag in _ALWAYS_NOISE_TAGS or _is_comments(el):
+        if tag in _ALWAYS_NOISE_TAGS or _is_comments(el) or _is_hidden(el):
             doomed.append(el)
         elif whole_article and tag in ("header", "footer", "h1"):
             doomed.append(el)
@@ -251,18 +252,22 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
             if (length < 0.5 * total or _is_noise(el, _STRONG_NOISE)
                     or _link_share(el, length) > 0.5):
                 doomed.append(el)
+    gone = set(doomed)
     for el in doomed:
-        if el.getparent() is not None and not _has_doomed_ancestor(el, doomed):
+        if not any(a in gone for a in el.iterancestors()):
             drop_tree(el)
+
+
+# Text placed off-screen is never meant to be read (hidden link spam); display:none is not
+# matched, since tabs, accordions and slideshows reveal such content on a click.
+_HIDDEN_STYLE = re.compile(r"visibility\s*:\s*hidden|(?:left|top)\s*:\s*-\d{3,}px", re.I)
+def _is_hidden(el) -> bool:
+    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
 
 
 def _link_share(el, length: int) -> float:
     """The share of `el`'s text that is link text."""
     return sum(len(text_content(a)) for a in el.iter("a")) / (length or 1)
-
-
-def _has_doomed_ancestor(el, doomed) -> bool:
-    return any(a in doomed for a in el.iterancestors())
 
 
 def _text_length(el) -> int:
