@@ -29,7 +29,8 @@ def create_app(config: Config | None = None) -> Dash:
                update_title=None, meta_tags=[
                    {"name": "viewport", "content": "width=device-width, initial-scale=1"},
                    {"name": "description", "content": "A blog's year in numbers"}])
-    app.layout = build_layout(config.status_interval_ms)
+    # A re-check must outlast a failing ping, or the page drops each answer as stale.
+    app.layout = build_layout(max(config.status_interval_ms, config.server_selection_ms + 1000))
     app.repository = repo  # for tests and the benchmark
     app.views = register(app, repo)
 
