@@ -124,8 +124,29 @@ def _jsonld_values(index: PageIndex, key: str) -> list[datetime]:
     return [value for value in parsed if value]
 
 
+_POSTED_ON = re.compile(r"\b(?:posted|published|gepostet|veröffentlicht|publié|pubblicato|"
+                        r"publicado)\b", re.IGNORECASE)
+
+
 def _shown_date(index: PageIndex) -> datetime | None:
-    """The first date a post's header or meta line shows in words, as midnight UTC."""
+    """The first date a post's header or meta line shows in words, else the date of a short
+    "was posted on 19. Mai 2010" sentence, as midnight UTC."""
+    day = _date_in_meta_elements(index) or _date_in_posted_sentence(index)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def _date_in_posted_sentence(index: PageIndex) -> date | None:
+    lang = index.doc.get("lang") or ""
+    for p in index.tag("p"):
+        text = text_content(p)
+        if len(text) < 300 and _POSTED_ON.search(text):
+            day = parse_text_date(text, lang)
+            if day:
+                return day
+    return None
+
+
+def _date_in_meta_elements(index: PageIndex) -> date | None:
     lang = index.doc.get("lang") or ""
     body = index.tag("body")
     shown = [el for el in (*index.tag("time"), *index.tag("abbr"), *index.classed)
@@ -142,7 +163,7 @@ def _shown_date(index: PageIndex) -> datetime | None:
         for text in texts:
             day = parse_text_date(text, lang)
             if day:
-                return datetime(day.year, day.month, day.day, tzinfo=UTC)
+                return day
     return None
 
 
@@ -297,6 +318,21 @@ def _to_date(kind: str, groups: tuple, lang: str) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def dateline(root, text: str, lang: str = "") -> datetime | None:
+    """The date a post's body opens with, as midnight UTC: a paragraph of its own among the
+    first five ("January 18, 2020"), else the first date in its first 300 characters (a photo
+    caption's date can come before the dateline, hence the paragraph first)."""
+    for number, p in enumerate(root.iter("p")):
+        if number == 5:
+            break
+        words = text_content(p).split()
+        day = parse_text_date(" ".join(words), lang) if 0 < len(words) <= 6 else None
+        if day:
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    day = parse_text_date(text[:300], lang)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
 def local_date(value: datetime) -> date:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from blogcrawler.content import PageIndex, find_main_content, has_ancestor, parse_html
-from blogcrawler.dates import find_dates, to_utc
+from blogcrawler.dates import dateline, find_dates, to_utc
 from blogcrawler.measure import measure_content, text_of
 from blogcrawler.urls import canonical_url
 
@@ -158,6 +158,9 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
 
     extractor, root = find_main_content(doc, index)
     figures = measure_content(root, post_url, terms)
+    if published is None:
+        # Last resort: the dateline a news post opens with ("PARIS, January 18, 2020 –").
+        published = dateline(root, figures["text"], doc.get("lang") or "")
 
     if published:
         # Year and week of the date as the blog wrote it, before any shift to UTC.
