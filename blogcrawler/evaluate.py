@@ -49,6 +49,42 @@ CHECK_TIERS = {
 
 _SPACE = re.compile(r"\s+")
 
+# References judged wrong against the field definitions (DESIGN.md and the corpus README), per
+# page and check, with the evidence. These checks are reported but left out of the targets;
+# the extractor is never tuned to them. A `with` snippet that is nowhere in the page's visible
+# text is found by `unreachable_snippets` and left out the same way.
+DISPUTED_REFERENCES: dict[str, dict[str, str]] = {
+    "rdb-firefox-nightly-blog": dict.fromkeys(("words", "images", "links"), (
+        "expected.html (and expected-go.html) include the reader comments below the post "
+        "(210 words, 2 images, 5 links); without them they hold 1204 words, 3 images and 67 "
+        "links, our figures exactly. Comments are not main content.")),
+    "aeb-jeongdongtheater.com-8cad00dc": {"words": (
+        "the hand-written body leaves out the gallery's captions (190 words); without them our "
+        "count is 434, the reference's. Captions are part of the post body (the fixture "
+        "counts them).")},
+    "aeb-givewell.org-ac3c0355": {"words": (
+        "the hand-written body drops the post's last paragraph (\"You can view our June 2018 "
+        "open thread here.\", a <p> of div.entry-content): 68 words where the post has 77.")},
+    "trf-lemire.me.json": {"snippets": (
+        "the `with` snippet \"version 0.2 on vcpkg.\" is in a reader comment (the author's "
+        "reply in ol.comment-list), not in the post.")},
+    "trf-aoc.media.archaisme": {
+        "snippets": "the `with` snippet is the post's title, which is not main content.",
+        "date": ("annotated 2019-12-10; the page's article:published_time "
+                 "(2019-12-09T19:00:49+01:00), JSON-LD and permalink /2019/12/09/ all say the "
+                 "9th (10.12.19 is the print edition's date in the page header)."),
+    },
+    "trf-angelmagazin.de-schmerzen": {"date": (
+        "annotated 2022-01-12, the article:modified_time; article:published_time and JSON-LD "
+        "datePublished say 2021-11-29, the original publication date we are asked for.")},
+    "trf-columbus-entdeckt.de.trolls": {"date": (
+        "annotated 2020-01-05, the article:modified_time; article:published_time says "
+        "2018-02-28, the original publication date.")},
+    "trf-tegernseerstimme.de-Klimavorreiter": {"date": (
+        "annotated 2018-11-16, a date that appears nowhere in the page; its "
+        "time.entry-date.published and the visible date say 6 November 2023.")},
+}
+
 
 @dataclass
 class Page:
@@ -62,6 +98,7 @@ class Page:
     with_snippets: list[str] = field(default_factory=list)
     without_snippets: list[str] = field(default_factory=list)
     publication_date: str | None = None  # "YYYY-MM-DD", the annotated calendar day
+    disputed: dict[str, str] = field(default_factory=dict)  # check -> why the reference is wrong
 
 
 # -- pure scoring --------------------------------------------------------------------------------
@@ -90,6 +127,13 @@ def annotated_day(value: str | None) -> str | None:
     return value[:10] if value else None
 
 
+def unreachable_snippets(page_text: str, with_snippets: Iterable[str]) -> list[str]:
+    """The `with` snippets that are nowhere in the page's visible text (in a <script>, a meta
+    description, or not in the saved page at all): no extractor can find them."""
+    text = normalise_space(page_text)
+    return [s for s in with_snippets if normalise_space(s) not in text]
+
+
 def score_page(page: Page, result: dict) -> dict[str, bool]:
     """The checks that apply to this page (check name -> passed), from extract_post's result."""
     checks: dict[str, bool] = {}
@@ -116,7 +160,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def summarise(scored: list[tuple[Page, dict[str, bool]]], timings_ms: list[float]) -> dict:
-    """Per tier and per target: pages checked, pages passed, share; plus timing and verdicts."""
+    """Per tier and per target: pages checked, pages passed, share; plus timing and verdicts.
+
+    A target is judged on the checks whose reference is not disputed (`Page.disputed`);
+    `all_passed`/`all_pages` count every check, disputed ones included."""
     tiers: dict[str, dict[str, dict]] = {}
     for page, checks in scored:
         for check, passed in checks.items():
@@ -130,14 +177,18 @@ def summarise(scored: list[tuple[Page, dict[str, bool]]], timings_ms: list[float
     targets = {}
     for check, goal in TARGETS.items():
         allowed = CHECK_TIERS[check]
-        pages = passed = 0
+        pages = passed = all_pages = all_passed = 0
         for page, checks in scored:
             if check in checks and (allowed is None or page.tier in allowed):
-                pages += 1
-                passed += checks[check]
+                all_pages += 1
+                all_passed += checks[check]
+                if check not in page.disputed:
+                    pages += 1
+                    passed += checks[check]
         share = passed / pages if pages else None
         targets[check] = {"pages": pages, "passed": passed, "share": share, "target": goal,
-                          "met": share is not None and share >= goal}
+                          "met": share is not None and share >= goal,
+                          "all_pages": all_pages, "all_passed": all_passed}
     median = statistics.median(timings_ms) if timings_ms else None
     targets["median_ms"] = {"value": median, "target": MEDIAN_MS_TARGET,
                             "met": median is not None and median <= MEDIAN_MS_TARGET}
@@ -175,6 +226,7 @@ def load_corpus(corpus: Path) -> list[Page]:
             source=folder / "source.html", reference=ref.get("reference"),
             with_snippets=snippets.get("with", []), without_snippets=snippets.get("without", []),
             publication_date=entry.get("publication_date") or ref.get("publication_date"),
+            disputed=dict(DISPUTED_REFERENCES.get(entry["name"], {})),
         ))
     return pages
 
@@ -243,6 +295,10 @@ def run(pages: list[Page], extractor: Extractor = extract_post,
     scored, timings = [], []
     for page in pages:
         body = page.source.read_bytes()
+        if page.with_snippets and "snippets" not in page.disputed:
+            missing = unreachable_snippets(_visible_text(body), page.with_snippets)
+            if missing:
+                page.disputed["snippets"] = f"`with` snippets not in the page's text: {missing}"
         best = float("inf")
         for _ in range(max(1, repeat)):
             start = time.process_time()
@@ -251,6 +307,14 @@ def run(pages: list[Page], extractor: Extractor = extract_post,
         timings.append(best)
         scored.append((page, score_page(page, result), result))
     return scored, timings
+
+
+def _visible_text(body: bytes) -> str:
+    from blogcrawler.content import parse_html
+    from blogcrawler.measure import text_of
+
+    doc = parse_html(body)
+    return text_of(doc.find("body") if doc.find("body") is not None else doc)
 
 
 # -- output ---------------------------------------------------------------------------------------
@@ -287,12 +351,13 @@ def format_table(summary: dict) -> str:
                     else f"{'-':>14}")
         lines.append(row)
     lines.append("")
-    lines.append("targets (issue 5):")
+    lines.append("targets (issue 5), disputed references left out:")
     for check, goal in TARGETS.items():
         t = summary["targets"][check]
         share = "n/a" if t["share"] is None else f"{t['share']:.1%}"
         lines.append(f"  {check:9} {t['passed']:>4}/{t['pages']:<4} {share:>7}  "
-                     f"target >= {goal:.0%}  {'met' if t['met'] else 'NOT MET'}")
+                     f"target >= {goal:.0%}  {'met' if t['met'] else 'NOT MET':8}"
+                     f"(all references: {t['all_passed']}/{t['all_pages']})")
     t = summary["targets"]["median_ms"]
     lines.append(f"  {'speed':9} median {summary['median_ms']:.2f} ms, p95 {summary['p95_ms']:.2f}"
                  f" ms CPU per page  target <= {MEDIAN_MS_TARGET:g} ms  "
@@ -327,10 +392,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(pages)} pages from {args.corpus}\n")
         print(format_table(summary))
     if args.verbose:
-        print("\nfailing pages:", file=sys.stderr if args.json else sys.stdout)
+        out = sys.stderr if args.json else sys.stdout
+        print("\nfailing pages:", file=out)
         for page, checks, result in scored:
             if not all(checks.values()):
-                print(_details(page, result, checks), file=sys.stderr if args.json else sys.stdout)
+                print(_details(page, result, checks), file=out)
+        print("\ndisputed references (left out of the targets):", file=out)
+        for page, _, _ in scored:
+            for check, reason in page.disputed.items():
+                print(f"  {page.name} [{check}]: {reason}", file=out)
     met = all(t["met"] for t in summary["targets"].values())
     return 0 if met else 1
 
