@@ -54,10 +54,12 @@ class Listing:
 
 @dataclass(frozen=True)
 class Capture:
-    """One capture in the Wayback Machine: when (yyyyMMddhhmmss, UTC) and of which URL."""
+    """One capture in the Wayback Machine: when (yyyyMMddhhmmss, UTC), of which URL as captured,
+    and the post's own URL it shows."""
 
     timestamp: str
     original: str
+    post: str
 
 
 def parse_strategies(value: str | None) -> tuple[str, ...]:
@@ -243,14 +245,14 @@ def cdx_url(wayback: str, root: str, year: int) -> str:
 
 def parse_cdx(body: bytes | str, root: str, year: int) -> list[Capture]:
     """The captures of the year's posts in a CDX JSON answer (a header row, then one row per
-    capture): one per post, its latest, under the post's clean URL."""
+    capture): one per post, preferring its own URL's capture to a variant's, then the newest."""
     try:
         rows = json.loads(body or "[]")
     except ValueError:
         raise ValueError("not a CDX answer (not JSON)") from None
     if not isinstance(rows, list) or not rows:
         return []
-    header, latest = rows[0], {}
+    header, best = rows[0], {}
     for row in rows[1:]:
         capture = dict(zip(header, row, strict=False))
         if capture.get("statuscode", "200") != "200" or not capture.get("timestamp"):
@@ -258,9 +260,11 @@ def parse_cdx(body: bytes | str, root: str, year: int) -> list[Capture]:
         url = clean_url(capture.get("original", ""))
         if not is_post_url(url, root, year):
             continue
-        if url not in latest or capture["timestamp"] > latest[url].timestamp:
-            latest[url] = Capture(capture["timestamp"], url)
-    return sorted(latest.values(), key=lambda c: c.original)
+        # A capture of the post's own URL beats one of a variant (?replytocom=...), then newer.
+        rank = (capture["original"] == url, capture["timestamp"])
+        if url not in best or rank > best[url][0]:
+            best[url] = (rank, Capture(capture["timestamp"], capture["original"], url))
+    return sorted((c for _, c in best.values()), key=lambda c: c.post)
 
 
 def replay_url(wayback: str, capture: Capture) -> str:

@@ -13,7 +13,8 @@ It answers the two calls the crawler makes, as web.archive.org does:
 The captures are the blog's own rendered bytes: each post twice (so `collapse=urlkey` matters),
 plus archive pages, feeds, a reply-link variant and a capture with status 404, so the crawler
 has something to filter out. `busy_every=N` answers every Nth replay with 429 Retry-After, to
-test back-off; `max_active` records the most requests it served at once.
+test back-off; `latency` seconds of think time a request, and `max_active`, the most requests
+it served at once, test the crawler's concurrency toward the archive.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,9 +64,10 @@ def _stamp(when) -> str:
 class Wayback:
     """The archive's holdings for one fixture blog, and its answers to CDX and replay calls."""
 
-    def __init__(self, blog: Blog, busy_every: int = 0):
+    def __init__(self, blog: Blog, busy_every: int = 0, latency: float = 0.0):
         self.blog = blog
         self.busy_every = busy_every
+        self.latency = latency
         self.captures: list[Capture] = []
         for post in blog.posts:
             for delay in (timedelta(days=9), timedelta(days=400)):
@@ -184,6 +187,7 @@ class WaybackHandler(BaseHTTPRequestHandler):
             wayback.active += 1
             wayback.max_active = max(wayback.max_active, wayback.active)
         try:
+            time.sleep(wayback.latency)
             status, headers, body = wayback.respond(self.path)
             self.send_response(status)
             for name, value in headers.items():

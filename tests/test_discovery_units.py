@@ -235,18 +235,23 @@ def test_cdx_answer_gives_one_capture_per_post_of_the_year():
     status, _, body = wayback.respond(target)
     captures = discovery.parse_cdx(body, ROOT, 2015)
     assert status == 200
-    assert [c.original for c in captures] == TRUTH  # no feed, archive, reply link or 404
+    assert [c.post for c in captures] == TRUTH  # no feed, archive, reply link or 404
+    assert all(c.original == c.post for c in captures)  # the post's own URL, not a variant
     assert all(len(c.timestamp) == 14 for c in captures)
 
 
-def test_cdx_keeps_the_latest_capture_and_skips_bad_rows():
+def test_cdx_prefers_the_posts_own_url_then_the_latest_capture_and_skips_bad_rows():
     rows = [["timestamp", "original", "statuscode"],
             ["20150101000000", f"{ROOT}2015/01/07/week-1/", "200"],
+            ["20150601000000", f"{ROOT}2015/01/07/week-1/", "200"],
             ["20160101000000", f"{ROOT}2015/01/07/week-1/?replytocom=5", "200"],
             ["20170101000000", f"{ROOT}2015/01/07/week-1/", "404"],
-            ["20150101000000", f"{ROOT}2015/01/07/week-1/feed/", "200"]]
+            ["20150101000000", f"{ROOT}2015/01/07/week-1/feed/", "200"],
+            ["20160101000000", f"{ROOT}2015/01/14/week-2/?replytocom=7", "200"]]
     assert discovery.parse_cdx(json.dumps(rows), ROOT, 2015) == [
-        Capture("20160101000000", f"{ROOT}2015/01/07/week-1/")]
+        Capture("20150601000000", f"{ROOT}2015/01/07/week-1/", f"{ROOT}2015/01/07/week-1/"),
+        Capture("20160101000000", f"{ROOT}2015/01/14/week-2/?replytocom=7",
+                f"{ROOT}2015/01/14/week-2/")]
     assert discovery.parse_cdx("[]", ROOT, 2015) == []
     assert discovery.parse_cdx("", ROOT, 2015) == []
     with pytest.raises(ValueError):
@@ -254,7 +259,7 @@ def test_cdx_keeps_the_latest_capture_and_skips_bad_rows():
 
 
 def test_replay_urls_are_original_bytes_and_keep_their_timestamp():
-    capture = Capture("20160214120000", f"{ROOT}2015/01/07/week-1/")
+    capture = Capture("20160214120000", f"{ROOT}2015/01/07/week-1/", f"{ROOT}2015/01/07/week-1/")
     url = discovery.replay_url("https://web.archive.org/", capture)
     assert url == "https://web.archive.org/web/20160214120000id_/http://blog.test/2015/01/07/week-1/"
     assert discovery.replay_timestamp(url) == "20160214120000"

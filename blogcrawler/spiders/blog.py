@@ -17,10 +17,21 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+)
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 
 from blogcrawler import discovery
 from blogcrawler.discovery import LIVE_STRATEGIES, Capture, Listing
@@ -31,6 +42,10 @@ from blogcrawler.urls import site_root
 MIN_YEAR, MAX_YEAR = 1995, 2100
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 WAYBACK_SLOT = "wayback"
+# Scrapy 2.19 starts every queued request of a slot at once when its delay is 0 (they count as
+# transferring only once their download coroutine runs), ignoring the slot's concurrency; a
+# small delay keeps the Wayback Machine's slot to its few requests at a time.
+MIN_WAYBACK_DELAY = 0.05
 # Answers of the Wayback Machine that mean "not now": retried with back-off, not at once.
 WAYBACK_BUSY = (429, 500, 502, 503, 504)
 
@@ -78,16 +93,19 @@ def failure_reason(failure) -> str:
     """A short, stable reason for a request that never gave a page."""
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError):
         return "timeout"
-    if failure.check(DNSLookupError):
+    if failure.check(CannotResolveHostError, DNSLookupError):
         return "DNS lookup failed"
+    if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
+        return "connection refused"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"[:200]
 
 
 def unreachable(failure) -> bool:
     """A failure that says the host does not answer at all (not an answer it did not like)."""
-    return bool(failure.check(ConnectError, DNSLookupError, TimeoutError, TCPTimedOutError))
+    return bool(failure.check(DownloadConnectionRefusedError, CannotResolveHostError,
+                              DownloadTimeoutError, ConnectError, DNSLookupError, TimeoutError))
 
 
 class BlogSpider(scrapy.Spider):
@@ -114,7 +132,7 @@ class BlogSpider(scrapy.Spider):
         slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
         slots.setdefault(WAYBACK_SLOT, {
             "concurrency": settings.getint("WAYBACK_CONCURRENCY", 2),
-            "delay": settings.getfloat("WAYBACK_DELAY", 1.0)})
+            "delay": max(settings.getfloat("WAYBACK_DELAY", 1.0), MIN_WAYBACK_DELAY)})
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     @classmethod
@@ -184,20 +202,20 @@ class BlogSpider(scrapy.Spider):
 
     def _why_nothing(self) -> str:
         failures = self.failures[self._failures_from:]
-        if self.site_down and self.strategy in LIVE_STRATEGIES:
-            return f"the site did not answer ({self.site_down})"
         if failures and not self._requested:
             first = failures[0]
             more = f" and {len(failures) - 1} more failures" if len(failures) > 1 else ""
             return f"{first['reason']} at {first['url']}{more}"
+        if self.site_down and self.strategy in LIVE_STRATEGIES:
+            return f"the site did not answer ({self.site_down})"
         if not self._requested:
             return f"listed no post of {self.year}"
         return f"listed {len(self._requested)} posts, none of {self.year} measured"
 
-    def _listing(self, url: str, callback, meta: dict | None = None, **cb_kwargs):
+    def _listing(self, url: str, callback, errback=None, meta: dict | None = None, **cb_kwargs):
         """A listing request of the current route, counted per route."""
         self.crawler.stats.inc_value(f"blog/listing_requests/{self.strategy}")
-        return scrapy.Request(url, callback=callback, errback=self.on_listing_error,
+        return scrapy.Request(url, callback=callback, errback=errback or self.on_listing_error,
                               cb_kwargs={"kind": "listing", **cb_kwargs}, meta=meta or {})
 
     def _follow(self, listing: Listing, callback, page: int | None = None):
@@ -282,7 +300,8 @@ class BlogSpider(scrapy.Spider):
     def _start_wayback(self):
         self.crawler.stats.set_value("blog/wayback/captures", self.captures)
         url = discovery.cdx_url(self.wayback, self.root, self.year)
-        return [self._listing(url, self.parse_cdx, meta=self._wayback_meta())]
+        return [self._listing(url, self.parse_cdx, errback=self.on_wayback_error,
+                              meta=self._wayback_meta())]
 
     async def parse_cdx(self, response, kind: str = "listing"):
         """The year's captured post URLs; each post's capture is replayed as originally served."""
@@ -298,8 +317,8 @@ class BlogSpider(scrapy.Spider):
             self._fail(response.url, kind, str(exc))
             return
         for capture in captures:
-            if capture.original not in self._requested:
-                self._requested.add(capture.original)
+            if capture.post not in self._requested:
+                self._requested.add(capture.post)
                 yield scrapy.Request(
                     discovery.replay_url(self.wayback, capture), callback=self.parse_capture,
                     errback=self.on_wayback_error, meta=self._wayback_meta(),
@@ -313,7 +332,7 @@ class BlogSpider(scrapy.Spider):
             if retry:
                 yield retry
             return
-        item = self._measure(response, capture.original)
+        item = self._measure(response, capture.post)
         if item is not None:
             timestamp = discovery.replay_timestamp(response.url) or capture.timestamp
             self.captures[item["url"]] = timestamp
