@@ -135,7 +135,10 @@ def start_clock(tmp_path):
 def crawl_env(blog_url: str, mongo_uri: str, database: str, **extra: str) -> dict[str, str]:
     return {"BLOG_URL": blog_url, "MONGODB_URI": mongo_uri, "MONGODB_DATABASE": database,
             "AUTOTHROTTLE_ENABLED": "false", "DOWNLOAD_DELAY": "0", "LOG_LEVEL": "WARNING",
-            "CRAWL_INTERVAL_HOURS": SHORT_INTERVAL_HOURS, **extra}
+            "CRAWL_INTERVAL_HOURS": SHORT_INTERVAL_HOURS,
+            # The fixture blog's archive only: with the blog down, discovery "auto" would fall
+            # back to the Wayback Machine, and no test may leave 127.0.0.1.
+            "DISCOVERY": "archive", "WAYBACK_URL": f"http://127.0.0.1:{free_port()}", **extra}
 
 
 def count_posts(uri: str, database: str) -> int:

@@ -189,6 +189,8 @@ def procfile_app(tmp_path, mongo_db, blog_server):
     env = app_env(tmp_path, PORT=str(port), WEB_CONCURRENCY="2", MONGODB_URI=uri,
                   MONGODB_DATABASE=database, BLOG_URL=blog_server.url,
                   AUTOTHROTTLE_ENABLED="false", DOWNLOAD_DELAY="0", LOG_LEVEL="WARNING",
+                  # Never leave 127.0.0.1, even if discovery fell back to the Wayback Machine.
+                  DISCOVERY="archive", WAYBACK_URL=f"http://127.0.0.1:{free_port()}",
                   # A control socket would be created under $HOME: keep it in the test's folder.
                   HOME=str(tmp_path), XDG_RUNTIME_DIR=str(tmp_path))
     app = Honcho(tmp_path, env)
