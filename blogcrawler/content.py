@@ -52,8 +52,12 @@ _WEAK_NOISE = frozenset("""
     widget widgets sidebar popular trending more-posts read-more readmore
 """.split())
 _NOISE_PARTS = _STRONG_NOISE | _WEAK_NOISE
-# Class parts that look like noise but name ordinary layout in page builders.
-_NOT_NOISE = re.compile(r"elementor|wp-block-(?:group|columns|column)|et_pb|vc_|wpb_", re.I)
+# Class names that look like noise but name ordinary layout in page builders, or the post's
+# own state in WordPress's post_class/body_class ("tag-social", "comments-open").
+_NOT_NOISE = re.compile(
+    r"elementor|wp-block-(?:group|columns|column)|et_pb|vc_|wpb_"
+    r"|^(?:tag|category|format|status|type|postid|post_tag|pings|has)-|^comments-(?:open|closed)$",
+    re.IGNORECASE)
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
@@ -249,7 +253,9 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
             doomed.append(el)
         elif (el.get("class") or el.get("id")) and _is_noise(el):
             length = len(text_content(el))
-            if (length < 0.5 * total or _is_noise(el, _STRONG_NOISE)
+            # A strong name on a block holding nearly all the text is a wrapper's after all
+            # ("paywall-container" around a post shown in full).
+            if (length < 0.5 * total or (_is_noise(el, _STRONG_NOISE) and length < 0.8 * total)
                     or _link_share(el, length) > 0.5):
                 doomed.append(el)
     gone = set(doomed)
@@ -300,7 +306,8 @@ def _best_block(index: PageIndex):
             scores[grand] = scores.get(grand, 0) + value / 2
     # The best block that is not inside a cookie banner, a modal or a widget.
     for block in sorted(scores, key=scores.get, reverse=True)[:5]:
-        if not any(_is_noise(a, _STRONG_NOISE) for a in (block, *block.iterancestors())):
+        if not any(_is_noise(a, _STRONG_NOISE) for a in (block, *block.iterancestors())
+                   if a.tag not in ("body", "html")):
             return block, scores[block]
     return None, 0.0
 
