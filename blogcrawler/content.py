@@ -40,7 +40,9 @@ _STRONG_NOISE = frozenset("""
     newsletter subscribe subscription subscriptions optin mc4wp signup
     authorbio author-bio author-box author-info about-author authorbox
     cookie cookies gdpr consent borlabscookie modal popup pin pinterest
-    paywall payant donation donate entry-title comments
+    paywall payant donation donate comments rpbt
+    entry-title article-title post-title entry-header article-header post-header
+    entry-head article-head post-head
 """.split())
 # Weak names may also name a layout wrapper ("post-meta-wrap"): such a block goes unless it
 # holds half the content's text and is not mostly links.
@@ -48,7 +50,7 @@ _WEAK_NOISE = frozenset("""
     ad ads advert advertisement adsbygoogle adsense sponsored sponsor promo wpcnt wordads
     navigation postnav nav-links post-nav pagination breadcrumb breadcrumbs
     meta postmeta entry-meta post-meta tags tag-links tags-links cat-links categories
-    byline author authors taxonomy tax toc ez-toc disclaimer disclosure print jp
+    byline author authors taxonomy tax toc ez-toc disclaimer disclosure print controls jp
     widget widgets sidebar popular trending more-posts read-more readmore
 """.split())
 _NOISE_PARTS = _STRONG_NOISE | _WEAK_NOISE
@@ -249,7 +251,7 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
             continue
         if tag in _ALWAYS_NOISE_TAGS or _is_comments(el) or _is_hidden(el):
             doomed.append(el)
-        elif whole_article and tag in ("header", "footer", "h1"):
+        elif whole_article and (tag in ("header", "footer", "h1") or _is_thumbnail(el)):
             doomed.append(el)
         elif (el.get("class") or el.get("id")) and _is_noise(el):
             length = len(text_content(el))
@@ -269,6 +271,15 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
 _HIDDEN_STYLE = re.compile(r"visibility\s*:\s*hidden|(?:left|top)\s*:\s*-\d{3,}px", re.I)
 def _is_hidden(el) -> bool:
     return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+
+
+# The featured image a theme prints above the post (with its credit): not the_content.
+_THUMBNAIL = re.compile(r"^(?:post-thumbnail|postthumb|wp-postthumb|featured-image|"
+                        r"entry-thumbnail|post-image|td-post-featured-image)$")
+
+
+def _is_thumbnail(el) -> bool:
+    return any(_THUMBNAIL.match(name) for name in (el.get("class") or "").split())
 
 
 def _link_share(el, length: int) -> float:
