@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DontCloseSpider,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
 )
@@ -99,6 +100,8 @@ def failure_reason(failure) -> str:
         return "DNS lookup failed"
     if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
         return "connection refused"
+    if failure.check(DownloadCancelledError) and "max size" in failure.getErrorMessage():
+        return "size limit: the page is larger than DOWNLOAD_MAXSIZE"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"[:200]
 
 
@@ -398,7 +401,8 @@ class BlogSpider(scrapy.Spider):
         kind = request.cb_kwargs.get("kind", "page")
         if kind != "post" and unreachable(failure):
             self.site_down = self.site_down or failure_reason(failure)
-        self._fail(request.url, kind, failure_reason(failure))
+        asked = request.meta.get("redirect_urls", [request.url])[0]  # not where it was sent
+        self._fail(asked, kind, failure_reason(failure))
 
     def on_listing_error(self, failure):
         """A listing that failed; the end of a paged feed or REST API is not a failure."""
