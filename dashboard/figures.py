@@ -1,19 +1,25 @@
-"""Figure builders: pure functions of a posts DataFrame (see `data.posts_frame`) -> plotly figures.
+"""Figure builders: pure functions of a posts DataFrame (see `data.posts_frame`) -> figures.
 
-No database, no Dash, no clock: each is unit-tested on a hand-made DataFrame. Text from the
-data (titles) is HTML-escaped before it goes into hover labels, because plotly renders a small
-subset of HTML in labels and a title must show exactly as written.
+No database, no Dash, no clock: each is unit-tested on a hand-made DataFrame. Figures are plain
+dicts in plotly's JSON schema, with numbers as base64 typed arrays: building `go.Figure`
+objects validated every property and cost more than the rest of a callback together.
+
+Text from the data (titles) is HTML-escaped before it goes into hover labels, because plotly
+renders a small subset of HTML in labels and a title must show exactly as written.
+
+A year with more than `POINTS_LIMIT` posts is drawn as weekly means (one point per week):
+ten thousand points per line are unreadable and too heavy to send.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard.metrics import METRICS, TERM_PREFIX
 
@@ -24,7 +30,7 @@ FONT = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 GRID = "#E6E8EB"
 # A lean template of our own: plotly's default one adds ~8 kB to every figure sent.
 BASE_LAYOUT: dict = {
-    "template": None,
+    "template": {},
     "font": {"family": FONT, "size": 13, "color": "#1F2933"},
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "#FFFFFF",
@@ -34,6 +40,8 @@ BASE_LAYOUT: dict = {
     "colorway": list(PALETTE),
 }
 AXIS = {"gridcolor": GRID, "zeroline": False, "linecolor": "#9AA5B1", "automargin": True}
+# Above this many posts a year is drawn as weekly means (see the module's docstring).
+POINTS_LIMIT = 1000
 # Above this many points, WebGL traces keep the page responsive.
 WEBGL_POINTS = 2000
 
@@ -85,77 +93,142 @@ def series(frame: pd.DataFrame, columns: Sequence[str], scale: str, weeks: int) 
     return rolling_mean(scaled.assign(published=frame["published"]), columns, weeks)
 
 
+def typed(values) -> dict:
+    """A numeric array as plotly's base64 typed array (float64; NaN is a gap in the line)."""
+    array = np.ascontiguousarray(np.asarray(values, dtype="<f8"))
+    return {"dtype": "f8", "bdata": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
+def untyped(values) -> list[float]:
+    """The inverse of `typed` (for tests and readers of a figure); lists pass through."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype="<f8").tolist()
+    return list(values)
+
+
 def x_values(frame: pd.DataFrame, x: str) -> np.ndarray:
-    """The x of each post. Dates go as epoch milliseconds (a date axis reads them) so they are
+    """The x of each row. Dates go as epoch milliseconds (a date axis reads them) so they are
     sent as a compact binary array instead of one string per point."""
     if x == "week":
         return frame["week"].to_numpy(dtype=float)
     return frame["published"].to_numpy(dtype="datetime64[ms]").astype(np.int64).astype(float)
 
 
-def hover_labels(frame: pd.DataFrame) -> np.ndarray:
-    """Title and date per post, escaped for plotly's label markup."""
-    titles = [html.escape(t or "(untitled)", quote=False) for t in frame["title"]]
-    return np.array([titles, list(frame["date"])], dtype=object).T
+def hover_labels(frame: pd.DataFrame) -> list[list[str]]:
+    """[title, date] per post, the title escaped for plotly's label markup."""
+    return [[html.escape(t or "(untitled)", quote=False), d]
+            for t, d in zip(frame["title"], frame["date"], strict=True)]
 
 
-def _scatter_type(n_points: int):
-    return go.Scattergl if n_points > WEBGL_POINTS else go.Scatter
+def weekly_means(frame: pd.DataFrame, columns: Sequence[str], x: str) -> pd.DataFrame:
+    """One row per week: the mean per post of each column, the number of posts, and
+    `published` = the week's Monday (so rolling windows and date axes work as for posts)."""
+    if x == "week":
+        key = frame["week"]
+    else:
+        key = frame["published"].dt.to_period("W-SUN").dt.start_time
+    grouped = frame[list(columns)].astype(float).groupby(key.rename("key"))
+    weeks = grouped.mean()
+    weeks["posts"] = grouped.size()
+    weeks = weeks.reset_index()
+    if x == "week":
+        weeks["week"] = weeks["key"]
+        first = frame.groupby("week")["published"].min()
+        weeks["published"] = weeks["week"].map(first)
+    else:
+        weeks["published"] = weeks["key"]
+        weeks["week"] = weeks["key"].dt.isocalendar().week.astype(float).to_numpy()
+    return weeks.drop(columns="key").sort_values("published").reset_index(drop=True)
+
+
+def _points(frame: pd.DataFrame, columns: Sequence[str], x: str) -> tuple[pd.DataFrame, bool]:
+    """The rows to draw: the posts themselves, or weekly means above POINTS_LIMIT posts."""
+    if len(frame) <= POINTS_LIMIT:
+        return frame, False
+    return weekly_means(frame, columns, x), True
 
 
 def _value_format(scale: str) -> str:
     return {"pct": ":.0f}%", "z": ":.2f} σ"}.get(scale, ":,.0f}")
 
 
+def _layout(**extra) -> dict:
+    layout = {k: (dict(v) if isinstance(v, dict) else v) for k, v in BASE_LAYOUT.items()}
+    layout.update(extra)
+    return layout
+
+
+def _line(x, y, name: str, i: int, customdata, hovertemplate: str, **extra) -> dict:
+    return {"type": "scatter", "mode": "lines+markers", "x": typed(x), "y": typed(y),
+            "name": name, "line": {"color": color(i), "width": 2},
+            "marker": {"color": color(i), "size": 6}, "customdata": customdata,
+            "hovertemplate": hovertemplate, **extra}
+
+
+def _hover_and_data(points: pd.DataFrame, raw: np.ndarray, means: bool, label: str,
+                    extra_line: str = "") -> tuple[list, str]:
+    """customdata rows and the hover template: [title, date, raw value, url] for a post,
+    [week label, posts, mean, ""] for a week (nothing to open)."""
+    raw_list = np.where(np.isnan(raw), None, raw).tolist()
+    if means:
+        starts = points["published"].dt.strftime("%Y-%m-%d").tolist()
+        rows = [[f"Week of {d}", int(n), v, ""]
+                for d, n, v in zip(starts, points["posts"], raw_list, strict=True)]
+        template = (f"<b>%{{customdata[0]}}</b><br>%{{customdata[1]}} posts<br>{label}, mean "
+                    f"per post: %{{customdata[2]:,.1f}}{extra_line}<extra></extra>")
+        return rows, template
+    urls = points["url"].tolist()
+    rows = [[t, d, v, u] for (t, d), v, u in zip(hover_labels(points), raw_list, urls,
+                                                 strict=True)]
+    template = (f"<b>%{{customdata[0]}}</b><br>%{{customdata[1]}}<br>{label}: "
+                f"%{{customdata[2]:,.0f}}{extra_line}<extra></extra>")
+    return rows, template
+
+
 def weekly_figure(frame: pd.DataFrame, metrics: Sequence[str], scale: str = "raw",
-                  rolling: int = 0, x: str = "date", uirevision: str = "view") -> go.Figure:
+                  rolling: int = 0, x: str = "date", uirevision: str = "view") -> dict:
     """One line per metric over the year. Raw values get one panel each (small multiples with
     a shared x axis); % and z-score share one axis. Hover: title, date, raw value (and the
     plotted value when it differs); customdata[3] is the post's URL, for opening it on click."""
     metrics = [m for m in metrics if m in frame.columns]
     if frame.empty or not metrics:
         return message_figure("Pick at least one metric." if not frame.empty else "No posts.")
-    plotted = series(frame, metrics, scale, rolling)
-    xs = x_values(frame, x)
-    labels = hover_labels(frame)
-    urls = frame["url"].to_numpy(dtype=object)
-    trace_type = _scatter_type(len(frame))
+    points, means = _points(frame, metrics, x)
+    plotted = series(points, metrics, scale, rolling)
+    xs = x_values(points, x)
     panels = scale == "raw" and len(metrics) > 1
     gap = 0.06
     height = (1.0 - gap * (len(metrics) - 1)) / len(metrics) if panels else 1.0
-    layout = dict(BASE_LAYOUT, uirevision=uirevision, hovermode="closest",
-                  margin=dict(BASE_LAYOUT["margin"], t=16 if panels else 48),
-                  xaxis=dict(AXIS, type="date" if x == "date" else "linear",
-                             title={"text": "Week" if x == "week" else None}),
-                  showlegend=not panels)
-    fig = go.Figure()
+    layout = _layout(uirevision=uirevision, hovermode="closest", showlegend=not panels,
+                     margin=dict(BASE_LAYOUT["margin"], t=16 if panels else 48),
+                     xaxis=dict(AXIS, type="date" if x == "date" else "linear",
+                                title={"text": "Week" if x == "week" else None}))
+    if means:
+        layout["title"] = {"text": f"{len(frame):,} posts: weekly means per post",
+                           "font": {"size": 13}, "x": 0.01, "y": 0.99}
+        layout["margin"]["t"] = 56
+    data = []
     for i, metric in enumerate(metrics):
         axis = "" if not panels or i == 0 else str(i + 1)
-        raw = frame[metric].to_numpy(dtype=float)
-        smoothed = plotted[metric].to_numpy(dtype=float)
-        label = metric_label(metric)
-        value_line = f"{label}: %{{customdata[2]:,.0f}}"
+        label = html.escape(metric_label(metric))
+        extra_line = ""
         if scale != "raw" or rolling:
             shown = f"{rolling}-week mean" if rolling else "plotted"
-            value_line += f"<br>{shown}: %{{y{_value_format(scale)}"
-        fig.add_trace(trace_type(
-            x=xs, y=smoothed, name=label, mode="lines+markers",
-            line={"color": color(i), "width": 2}, marker={"color": color(i), "size": 6},
-            customdata=np.column_stack([labels, raw, urls]),
-            hovertemplate=f"<b>%{{customdata[0]}}</b><br>%{{customdata[1]}}<br>{value_line}"
-                          "<extra></extra>",
-            xaxis="x", yaxis=f"y{axis}"))
-        key = f"yaxis{axis}"
+            extra_line = f"<br>{shown}: %{{y{_value_format(scale)}"
+        customdata, template = _hover_and_data(points, points[metric].to_numpy(dtype=float),
+                                               means, label, extra_line)
+        data.append(_line(xs, plotted[metric].to_numpy(dtype=float), metric_label(metric), i,
+                          customdata, template, xaxis="x", yaxis=f"y{axis}"))
         top = 1.0 - i * (height + gap) if panels else 1.0
-        layout[key] = dict(AXIS, domain=[max(0.0, top - height), top] if panels else [0, 1],
-                           title={"text": label if panels else _scale_title(scale),
-                                  "font": {"size": 12}},
-                           ticksuffix="%" if scale == "pct" else "")
+        layout[f"yaxis{axis}"] = dict(
+            AXIS, domain=[max(0.0, top - height), top] if panels else [0, 1],
+            title={"text": metric_label(metric) if panels else _scale_title(scale),
+                   "font": {"size": 12}},
+            ticksuffix="%" if scale == "pct" else "")
     if panels:  # the shared x axis sits under the bottom panel
         layout["xaxis"]["anchor"] = f"y{len(metrics)}"
     layout["height"] = max(380, 160 * len(metrics)) if panels else 420
-    fig.update_layout(layout)
-    return fig
+    return {"data": data, "layout": layout}
 
 
 def _scale_title(scale: str) -> str:
@@ -164,35 +237,30 @@ def _scale_title(scale: str) -> str:
 
 
 def terms_figure(frame: pd.DataFrame, terms: Sequence[str], rolling: int = 0, x: str = "date",
-                 uirevision: str = "view") -> go.Figure:
+                 uirevision: str = "view") -> dict:
     """Mentions of each tracked term per post, one line per term, on one shared axis."""
     columns = [TERM_PREFIX + t for t in terms if TERM_PREFIX + t in frame.columns]
     if frame.empty or not columns:
         return message_figure("No tracked terms in these posts." if not frame.empty
                               else "No posts.")
-    plotted = series(frame, columns, "raw", rolling)
-    xs = x_values(frame, x)
-    labels = hover_labels(frame)
-    urls = frame["url"].to_numpy(dtype=object)
-    trace_type = _scatter_type(len(frame))
-    fig = go.Figure()
+    points, means = _points(frame, columns, x)
+    plotted = series(points, columns, "raw", rolling)
+    xs = x_values(points, x)
+    data = []
     for i, column in enumerate(columns):
-        raw = frame[column].to_numpy(dtype=float)
-        fig.add_trace(trace_type(
-            x=xs, y=plotted[column].to_numpy(dtype=float), name=metric_label(column),
-            mode="lines+markers", line={"color": color(i), "width": 2},
-            marker={"color": color(i), "size": 5},
-            customdata=np.column_stack([labels, raw, urls]),
-            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
-                          f"{html.escape(metric_label(column))}: %{{customdata[2]:,.0f}}"
-                          "<extra></extra>"))
-    fig.update_layout(dict(BASE_LAYOUT, uirevision=uirevision, height=360, hovermode="closest",
-                           margin=dict(BASE_LAYOUT["margin"], t=48),
-                           xaxis=dict(AXIS, type="date" if x == "date" else "linear"),
-                           yaxis=dict(AXIS, title={"text": "Mentions per post"
-                                                   + (f" ({rolling}-week mean)" if rolling else ""),
-                                                   "font": {"size": 12}}, rangemode="tozero")))
-    return fig
+        label = html.escape(metric_label(column))
+        customdata, template = _hover_and_data(points, points[column].to_numpy(dtype=float),
+                                               means, label)
+        data.append(_line(xs, plotted[column].to_numpy(dtype=float), metric_label(column), i,
+                          customdata, template, marker={"color": color(i), "size": 5}))
+    title = "Mentions per post" + (f" ({rolling}-week mean)" if rolling else "")
+    layout = _layout(uirevision=uirevision, height=360, hovermode="closest",
+                     margin=dict(BASE_LAYOUT["margin"], t=16, b=72),
+                     legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0},
+                     xaxis=dict(AXIS, type="date" if x == "date" else "linear"),
+                     yaxis=dict(AXIS, title={"text": title, "font": {"size": 12}},
+                                rangemode="tozero"))
+    return {"data": data, "layout": layout}
 
 
 def pearson(a: pd.Series, b: pd.Series) -> float | None:
@@ -214,31 +282,38 @@ def describe_r(r: float | None) -> str:
     return f"Pearson r = {r:.2f}: {strength}{direction} correlation"
 
 
-def scatter_figure(frame: pd.DataFrame, sx: str, sy: str) -> tuple[go.Figure, float | None]:
-    """Any two metrics against each other, one point per post, with Pearson's r."""
+def scatter_figure(frame: pd.DataFrame, sx: str, sy: str) -> tuple[dict, float | None]:
+    """Any two metrics against each other, one point per post, with Pearson's r and the
+    least-squares line. Above POINTS_LIMIT posts the points carry no titles (too heavy)."""
     if frame.empty or sx not in frame.columns or sy not in frame.columns:
         return message_figure("No posts."), None
     r = pearson(frame[sx], frame[sy])
-    labels = hover_labels(frame)
     xs, ys = frame[sx].to_numpy(dtype=float), frame[sy].to_numpy(dtype=float)
-    fig = go.Figure(_scatter_type(len(frame))(
-        x=xs, y=ys, mode="markers", name="posts",
-        marker={"color": PALETTE[0], "size": 8, "opacity": 0.75,
-                "line": {"width": 0.5, "color": "#FFFFFF"}},
-        customdata=np.column_stack([labels, frame["url"].to_numpy(dtype=object)]),
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
-                      f"{html.escape(metric_label(sx))}: %{{x:,.0f}}<br>"
-                      f"{html.escape(metric_label(sy))}: %{{y:,.0f}}<extra></extra>"))
+    x_label, y_label = html.escape(metric_label(sx)), html.escape(metric_label(sy))
+    values = f"{x_label}: %{{x:,.0f}}<br>{y_label}: %{{y:,.0f}}<extra></extra>"
+    points = {"type": "scatter" if len(frame) <= WEBGL_POINTS else "scattergl",
+              "mode": "markers", "name": "posts", "x": typed(xs), "y": typed(ys),
+              "marker": {"color": PALETTE[0], "size": 8 if len(frame) <= POINTS_LIMIT else 4,
+                         "opacity": 0.75 if len(frame) <= POINTS_LIMIT else 0.35,
+                         "line": {"width": 0.5, "color": "#FFFFFF"}}}
+    if len(frame) <= POINTS_LIMIT:
+        points["customdata"] = [[t, d, u] for (t, d), u in
+                                zip(hover_labels(frame), frame["url"].tolist(), strict=True)]
+        points["hovertemplate"] = "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>" + values
+    else:
+        points["hovertemplate"] = values
+    data = [points]
     if r is not None:
-        slope, intercept = np.polyfit(xs[~np.isnan(xs + ys)], ys[~np.isnan(xs + ys)], 1)
+        both = ~np.isnan(xs + ys)
+        slope, intercept = np.polyfit(xs[both], ys[both], 1)
         span = np.array([np.nanmin(xs), np.nanmax(xs)])
-        fig.add_trace(go.Scatter(x=span, y=slope * span + intercept, mode="lines",
-                                 name="least-squares line", hoverinfo="skip",
-                                 line={"color": PALETTE[3], "dash": "dash", "width": 2}))
-    fig.update_layout(dict(BASE_LAYOUT, height=380, showlegend=False, uirevision=f"{sx}|{sy}",
-                           xaxis=dict(AXIS, title={"text": metric_label(sx)}),
-                           yaxis=dict(AXIS, title={"text": metric_label(sy)})))
-    return fig, r
+        data.append({"type": "scatter", "mode": "lines", "name": "least-squares line",
+                     "x": typed(span), "y": typed(slope * span + intercept), "hoverinfo": "skip",
+                     "line": {"color": PALETTE[3], "dash": "dash", "width": 2}})
+    layout = _layout(height=380, showlegend=False, uirevision=f"{sx}|{sy}",
+                     xaxis=dict(AXIS, title={"text": metric_label(sx)}),
+                     yaxis=dict(AXIS, title={"text": metric_label(sy)}))
+    return {"data": data, "layout": layout}, r
 
 
 def words_per_week(frame: pd.DataFrame) -> pd.Series:
@@ -246,9 +321,8 @@ def words_per_week(frame: pd.DataFrame) -> pd.Series:
     Monday that starts the week."""
     if frame.empty:
         return pd.Series(dtype=float)
-    weekly = frame.set_index("published")["words"].astype(float).resample("W-MON", label="left",
-                                                                          closed="left").sum()
-    return weekly
+    return frame.set_index("published")["words"].astype(float).resample(
+        "W-MON", label="left", closed="left").sum()
 
 
 def trend_per_week(weekly: pd.Series) -> float | None:
@@ -259,24 +333,22 @@ def trend_per_week(weekly: pd.Series) -> float | None:
     return float(slope)
 
 
-def sparkline_figure(weekly: pd.Series) -> go.Figure:
+def sparkline_figure(weekly: pd.Series) -> dict:
     """The words-per-week trend as a small axis-less line for a summary card."""
-    fig = go.Figure(go.Scatter(x=weekly.index, y=weekly.to_numpy(dtype=float), mode="lines",
-                               line={"color": PALETTE[0], "width": 2}, fill="tozeroy",
-                               fillcolor="rgba(0,114,178,0.12)",
-                               hovertemplate="week of %{x|%d %b}: %{y:,.0f} words<extra></extra>"))
-    fig.update_layout(dict(BASE_LAYOUT, height=60, margin={"l": 0, "r": 0, "t": 4, "b": 0},
-                           showlegend=False, xaxis={"visible": False},
-                           yaxis={"visible": False, "rangemode": "tozero"}))
-    return fig
+    ms = weekly.index.to_numpy(dtype="datetime64[ms]").astype(np.int64).astype(float)
+    return {"data": [{"type": "scatter", "mode": "lines", "x": typed(ms),
+                      "y": typed(weekly.to_numpy(dtype=float)),
+                      "line": {"color": PALETTE[0], "width": 2}, "fill": "tozeroy",
+                      "fillcolor": "rgba(0,114,178,0.12)", "hoverinfo": "skip"}],
+            "layout": _layout(height=60, margin={"l": 0, "r": 0, "t": 4, "b": 0},
+                              showlegend=False, xaxis={"visible": False, "type": "date"},
+                              yaxis={"visible": False, "rangemode": "tozero"})}
 
 
-def message_figure(text: str) -> go.Figure:
+def message_figure(text: str) -> dict:
     """An empty figure that says why it is empty."""
-    fig = go.Figure()
-    fig.update_layout(dict(BASE_LAYOUT, height=240, xaxis={"visible": False},
-                           yaxis={"visible": False},
-                           annotations=[{"text": html.escape(text), "showarrow": False,
-                                         "font": {"size": 15, "color": "#52606D"},
-                                         "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}]))
-    return fig
+    return {"data": [], "layout": _layout(
+        height=240, xaxis={"visible": False}, yaxis={"visible": False},
+        annotations=[{"text": html.escape(text), "showarrow": False,
+                      "font": {"size": 15, "color": "#52606D"},
+                      "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])}
