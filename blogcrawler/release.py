@@ -37,7 +37,9 @@ def main() -> int:
         return EXIT_UNAVAILABLE
     except PyMongoError as exc:
         # E.g. a user without the right to create indexes: say which database and why.
-        reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        # pymongo appends the server's whole reply ("full error: {...}"): the first part says it.
+        lines = str(exc).split(", full error:")[0].strip().splitlines()
+        reason = lines[0][:300] if lines else type(exc).__name__
         print(f"release: error: could not create the indexes in {where}: {reason}",
               file=sys.stderr)
         return EXIT_UNAVAILABLE

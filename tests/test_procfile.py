@@ -22,7 +22,7 @@ import psutil
 import pymongo
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, SecantusServer, free_port
 
 PATIENCE = 240.0  # bounds a hang only: every wait below ends as soon as its event happens
 PROCFILE = ROOT / "Procfile"
@@ -59,7 +59,10 @@ def test_procfile_declares_web_clock_and_release():
     entries = procfile_entries()
     assert set(entries) == {"web", "clock", "release"}
     web = entries["web"]
-    assert web.startswith("gunicorn dashboard.app:server ")
+    # Config vars are shared by all of an app's processes on Heroku and Dokku: the dashboard
+    # gets its read-only user's URI from DASHBOARD_MONGODB_URI when it is set.
+    assert web.startswith('MONGODB_URI="${DASHBOARD_MONGODB_URI:-$MONGODB_URI}" gunicorn '
+                          'dashboard.app:server ')
     assert "--bind 0.0.0.0:$PORT" in web
     assert "--workers ${WEB_CONCURRENCY:-2}" in web
     assert "--access-logfile -" in web
@@ -183,39 +186,54 @@ def unix_socket_paths(processes: list[psutil.Process]) -> set[str]:
 
 
 @pytest.fixture
-def procfile_app(tmp_path, mongo_db, blog_server):
-    uri, database = mongo_db
-    port = free_port()
-    env = app_env(tmp_path, PORT=str(port), WEB_CONCURRENCY="2", MONGODB_URI=uri,
-                  MONGODB_DATABASE=database, BLOG_URL=blog_server.url,
-                  AUTOTHROTTLE_ENABLED="false", DOWNLOAD_DELAY="0", LOG_LEVEL="WARNING",
-                  # Never leave 127.0.0.1, even if discovery fell back to the Wayback Machine.
-                  DISCOVERY="archive", WAYBACK_URL=f"http://127.0.0.1:{free_port()}",
-                  # A control socket would be created under $HOME: keep it in the test's folder.
-                  HOME=str(tmp_path), XDG_RUNTIME_DIR=str(tmp_path))
-    app = Honcho(tmp_path, env)
-    app.port, app.uri, app.database = port, uri, database
-    yield app
-    app.cleanup()
+def start_procfile(tmp_path, blog_server):
+    """Start `honcho start web clock` against the fixture blog with a database's settings."""
+    apps: list[Honcho] = []
+
+    def start(**database_env: str) -> Honcho:
+        port = free_port()
+        env = app_env(tmp_path, PORT=str(port), WEB_CONCURRENCY="2", BLOG_URL=blog_server.url,
+                      AUTOTHROTTLE_ENABLED="false", DOWNLOAD_DELAY="0", LOG_LEVEL="WARNING",
+                      # Never leave 127.0.0.1, even if discovery fell back to the Wayback Machine.
+                      DISCOVERY="archive", WAYBACK_URL=f"http://127.0.0.1:{free_port()}",
+                      # A control socket would be created under $HOME: keep it in tmp_path.
+                      HOME=str(tmp_path), XDG_RUNTIME_DIR=str(tmp_path), **database_env)
+        app = Honcho(tmp_path, env)
+        app.port = port
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        app.cleanup()
+
+
+def wait_for_the_first_crawl(app: Honcho, uri: str, database: str) -> None:
+    app.wait_until(lambda: "crawl 1 finished" in app.text(), "the clock's first crawl")
+    assert re.search(r"crawl 1 finished in [\d.]+ s: exit 0, complete", app.text())
+    client = pymongo.MongoClient(uri)
+    try:
+        assert client[database]["posts"].count_documents({}) == 52
+    finally:
+        client.close()
+
+
+def the_dashboard_shows_the_posts(base: str, blog) -> None:
+    titles = {post.title for post in blog.year_posts()}
+    page_text = shown_text(base, lambda text: any(title in text for title in titles))
+    assert any(title in page_text for title in titles)
 
 
 @needs_dashboard
 @pytest.mark.browser
 @pytest.mark.slow
-def test_procfile_serves_the_dashboard_and_the_clock_fills_it(procfile_app, blog):
-    app = procfile_app
+def test_procfile_serves_the_dashboard_and_the_clock_fills_it(start_procfile, mongo_db, blog):
+    uri, database = mongo_db
+    app = start_procfile(MONGODB_URI=uri, MONGODB_DATABASE=database)
     base = f"http://127.0.0.1:{app.port}/"
     app.wait_until(lambda: http_status(base + "healthz") == 200, "web answers 200 on /healthz")
     assert http_status(base) == 200
-
-    client = pymongo.MongoClient(app.uri)
-    try:
-        posts = client[app.database]["posts"]
-        app.wait_until(lambda: "crawl 1 finished" in app.text(), "the clock's first crawl")
-        assert "crawl 1 finished in" in app.text() and "exit 0, complete" in app.text()
-        assert posts.count_documents({}) == 52
-    finally:
-        client.close()
+    wait_for_the_first_crawl(app, uri, database)
 
     # Only $PORT listens: no gunicorn control socket, no Scrapy telnet or remote control.
     processes = app.tree()
@@ -224,14 +242,80 @@ def test_procfile_serves_the_dashboard_and_the_clock_fills_it(procfile_app, blog
     # The access log goes to stdout, which honcho prefixes with the process name.
     assert re.search(r"web\.1\s+\| .*\"GET /healthz HTTP/1\.1\" 200", app.text())
 
-    titles = {post.title for post in blog.year_posts()}
-    page_text = shown_text(base, lambda text: any(title in text for title in titles))
-    assert any(title in page_text for title in titles)
+    the_dashboard_shows_the_posts(base, blog)
 
     # Stopped as a platform stops a dyno: SIGTERM to honcho, which passes it on.
     app.proc.send_signal(signal.SIGTERM)
     app.proc.wait(timeout=PATIENCE)
     assert not [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+# -- a read-only user for the dashboard, a read-write one for the crawler -----------------------
+
+DATABASE = "blogstats_deploy"
+USERS = {"crawler": ("crawler-pw-7f3a", "readWrite"), "dashboard": ("dashboard-pw-91c2", "read")}
+
+
+def user_uri(server: SecantusServer, user: str) -> str:
+    password = USERS[user][0]
+    return f"mongodb://{user}:{password}@127.0.0.1:{server.port}/{DATABASE}?authSource={DATABASE}"
+
+
+@pytest.fixture
+def auth_server(tmp_path):
+    """SecantusDB with --auth and the two users of docs/deploy.md (created as that page says:
+    createUser with role read / readWrite on the database, then the server restarted with auth)."""
+    storage = str(tmp_path / "auth-db")
+    setup = SecantusServer(storage_path=storage).start()
+    client = pymongo.MongoClient(setup.uri)
+    for user, (password, role) in USERS.items():
+        client[DATABASE].command("createUser", user, pwd=password,
+                                 roles=[{"role": role, "db": DATABASE}])
+    client.close()
+    setup.stop()
+    server = SecantusServer(storage_path=storage, extra_args=("--auth",)).start()
+    yield server
+    server.stop()
+
+
+def test_release_needs_the_read_write_user(tmp_path, auth_server):
+    def release(uri: str) -> subprocess.CompletedProcess:
+        env = app_env(tmp_path, MONGODB_URI=uri, MONGODB_DATABASE=DATABASE)
+        return subprocess.run(honcho(tmp_path, "start", "release"), env=env, cwd=ROOT, text=True,
+                              capture_output=True, timeout=PATIENCE)
+
+    refused = release(user_uri(auth_server, "dashboard"))
+    assert refused.returncode != 0
+    assert re.search(r"release: error: could not create the indexes in blogstats_deploy on "
+                     r"mongodb://dashboard:\*\*\*@.*: not authorized", refused.stdout)
+    assert "dashboard-pw" not in refused.stdout + refused.stderr
+    assert "Traceback" not in refused.stdout
+
+    done = release(user_uri(auth_server, "crawler"))
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "crawler-pw" not in done.stdout + done.stderr
+
+
+@needs_dashboard
+@pytest.mark.browser
+@pytest.mark.slow
+def test_dashboard_reads_with_a_read_only_user_while_the_clock_writes(start_procfile,
+                                                                      auth_server, blog):
+    crawler_uri = user_uri(auth_server, "crawler")
+    app = start_procfile(MONGODB_URI=crawler_uri, DASHBOARD_MONGODB_URI=user_uri(
+        auth_server, "dashboard"), MONGODB_DATABASE=DATABASE)
+    base = f"http://127.0.0.1:{app.port}/"
+    app.wait_until(lambda: http_status(base + "healthz") == 200, "web answers 200 on /healthz")
+    wait_for_the_first_crawl(app, crawler_uri, DATABASE)
+    the_dashboard_shows_the_posts(base, blog)
+
+    # The web process really got the read-only user: it holds no other URI.
+    gunicorn = [p for p in app.tree()
+                if "gunicorn" in " ".join(p.cmdline()) and p.name() not in ("sh", "dash", "bash")]
+    assert gunicorn
+    assert {p.environ()["MONGODB_URI"] for p in gunicorn} == {user_uri(auth_server, "dashboard")}
+    output = app.text()
+    assert "crawler-pw" not in output and "dashboard-pw" not in output
 
 
 def shown_text(url: str, done) -> str:
