@@ -93,7 +93,13 @@ def parse_html(body: bytes | str, encoding: str | None = None):
     if isinstance(body, bytes):
         if not body.strip():
             body = b"<html><body></body></html>"
-        body = body.decode(encoding or sniff_encoding(body), errors="replace")
+        name = codecs.lookup(encoding or sniff_encoding(body)).name
+        if name == "utf-8" and _valid_utf8(body):
+            # libxml2 reads valid UTF-8 bytes directly: no decoding and re-encoding.
+            root = etree.fromstring(body, _UTF8_PARSER)
+            if root is not None:
+                return root
+        body = body.decode(name, errors="replace")
     # An XML declaration in a str makes lxml refuse it; it carries nothing an HTML parser needs.
     if body.lstrip().startswith("<?xml"):
         body = body.split("?>", 1)[-1]
@@ -104,6 +110,15 @@ def parse_html(body: bytes | str, encoding: str | None = None):
 
 
 _PARSER = etree.HTMLParser()
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8")
+
+
+def _valid_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 text_content = etree.XPath("string()")
 
 
@@ -150,6 +165,7 @@ class PageIndex:
             tag = el.tag
             if tag in by_tag:
                 by_tag[tag].append(el)
+                self.position[el] = number
             get = el.get
             classes = get("class")
             if classes:
