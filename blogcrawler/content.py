@@ -41,7 +41,7 @@ _STRONG_NOISE = frozenset("""
     authorbio author-bio author-box author-info about-author authorbox
     cookie cookies gdpr consent borlabscookie modal popup pin pinterest
     paywall payant donation donate comments rpbt
-    entry-title article-title post-title entry-header article-header post-header
+    entry-header article-header post-header
     entry-head article-head post-head
 """.split())
 # Weak names may also name a layout wrapper ("post-meta-wrap"): such a block goes unless it
@@ -249,7 +249,35 @@ def _is_noise(el, names: frozenset = _NOISE_PARTS) -> bool:
     return False
 
 
-def remove_noise(root, *, whole_article: bool = False) -> None:
+# A title inside the content is the post's own title (not main content) or another post's
+# (a linked title in a list); any other is the post's subheading and stays.
+_TITLE_NAMES = frozenset({"entry-title", "post-title", "article-title"})
+
+
+def _is_foreign_title(el, titles: frozenset) -> bool:
+    names = (el.get("class") or "").split()
+    if not any(name in _TITLE_NAMES for name in names):
+        return False
+    return any(a.get("href") for a in el.iter("a")) or _normal(text_content(el)) in titles
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def page_titles(index: PageIndex) -> frozenset:
+    """The post's title as the page writes it: its h1s, og:title, and <title> before the
+    blog's name."""
+    titles = {_normal(text_content(h1)) for h1 in index.tag("h1")}
+    titles.update(_normal(m.get("content") or "") for m in index.tag("meta")
+                  if m.get("property") == "og:title")
+    for title in index.tag("title"):
+        titles.add(_normal(re.split(r"\s+[|\u2013\u2014-]\s+", text_content(title))[0]))
+    titles.discard("")
+    return frozenset(titles)
+
+
+def remove_noise(root, *, whole_article: bool = False, titles: frozenset = frozenset()) -> None:
     """Remove plugin and theme blocks from `root` in place, keeping the text that follows them.
 
     A noise-named block holding half the content's text or more is kept unless it is mostly
@@ -268,6 +296,8 @@ def remove_noise(root, *, whole_article: bool = False) -> None:
         if tag in _ALWAYS_NOISE_TAGS or _is_comments(el) or _is_hidden(el):
             doomed.append(el)
         elif whole_article and (tag in ("header", "footer", "h1") or _is_thumbnail(el)):
+            doomed.append(el)
+        elif _is_foreign_title(el, titles):
             doomed.append(el)
         elif (el.get("class") or el.get("id")) and _is_noise(el):
             length = len(text_content(el))
@@ -368,15 +398,15 @@ def find_main_content(doc, index: PageIndex | None = None):
         # A match far shorter than the densest block is a teaser or a card, not the post.
         if best is not None and max(lengths) < 0.3 * best_len and not _contains(root, best):
             continue
-        remove_noise(root)
+        remove_noise(root, titles=page_titles(index))
         return name, root
     if best is not None:
         root = _widen(best)
-        remove_noise(root, whole_article=root.tag == "article")
+        remove_noise(root, whole_article=root.tag == "article", titles=page_titles(index))
         return "density", root
     bodies = index.tag("body")
     root = bodies[0] if bodies else doc
-    remove_noise(root, whole_article=True)
+    remove_noise(root, whole_article=True, titles=page_titles(index))
     return "fallback", root
 
 

@@ -64,6 +64,12 @@ DISPUTED_REFERENCES: dict[str, dict[str, str]] = {
     "aeb-givewell.org-ac3c0355": {"words": (
         "the hand-written body drops the post's last paragraph (\"You can view our June 2018 "
         "open thread here.\", a <p> of div.entry-content): 68 words where the post has 77.")},
+    "trf-echte-demokratie-jetzt.de.blog": {"snippets": (
+        "the `with` snippet \"Dieses Werk bzw. Inhalt\" is the licence notice of a sidebar "
+        "widget (div#secondary.widget-area), not in the post.")},
+    "trf-alexanderlasch.wordpress.com.sprachgeschichte": {"snippets": (
+        "the `without` snippet \"Das setzt das Verständnis voraus\" opens a paragraph of the "
+        "post's own argument, in the same div.entry as the `with` snippets.")},
     "trf-lemire.me.json": {"snippets": (
         "the `with` snippet \"version 0.2 on vcpkg.\" is in a reader comment (the author's "
         "reply in ol.comment-list), not in the post.")},
