@@ -80,10 +80,6 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
-def _elements(root, *tags: str) -> list:
-    return [el for el in root.iter(*tags) if el is not root or _tag(el) in tags]
-
-
 def same_site(host: str, site_host: str) -> bool:
     """Whether two hosts are the same site, ignoring case and a leading "www."."""
 
@@ -113,13 +109,39 @@ def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
     return internal, external
 
 
+def _has_word(el) -> bool:
+    """Whether the reader-visible text of `el` holds a \\w character (text_of without joining)."""
+    if el.text and _WORD_CHAR.search(el.text):
+        return True
+    for child in el:
+        tag = _tag(child)
+        if tag is not None and tag not in SKIP_TAGS and _has_word(child):
+            return True
+        if child.tail and _WORD_CHAR.search(child.tail):
+            return True
+    return False
+
+
 def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
     """All the element and text figures of the main content `root`."""
     text = text_of(root)
-    hrefs = [a.get("href") for a in _elements(root, "a") if a.get("href") is not None]
+    # One walk counts every tag (the root included, as for any element of the content).
+    counts: dict[str, int] = {}
+    hrefs = []
+    paragraphs = 0
+    for el in root.iter():
+        tag = _tag(el)
+        if tag is None:
+            continue
+        counts[tag] = counts.get(tag, 0) + 1
+        if tag == "a":
+            href = el.get("href")
+            if href is not None:
+                hrefs.append(href)
+        elif tag == "p" and _has_word(el):
+            paragraphs += 1
     internal, external = split_links(hrefs, page_url)
-    by_level = {h: len(_elements(root, h)) for h in HEADING_TAGS}
-    paragraphs = sum(1 for p in _elements(root, "p") if _WORD_CHAR.search(text_of(p)))
+    by_level = {h: counts.get(h, 0) for h in HEADING_TAGS}
     inner = (root.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="html", with_tail=True)
         for child in root
@@ -130,14 +152,14 @@ def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
         "paragraphs": paragraphs,
         "headings": sum(by_level.values()),
         "headings_by_level": by_level,
-        "images": len(_elements(root, "img")),
+        "images": counts.get("img", 0),
         "links": len(hrefs),
         "links_internal": internal,
         "links_external": external,
-        "list_items": len(_elements(root, "li")),
-        "blockquotes": len(_elements(root, "blockquote")),
-        "embeds": len(_elements(root, *EMBED_TAGS)),
-        "tables": len(_elements(root, "table")),
+        "list_items": counts.get("li", 0),
+        "blockquotes": counts.get("blockquote", 0),
+        "embeds": sum(counts.get(tag, 0) for tag in EMBED_TAGS),
+        "tables": counts.get("table", 0),
         "content_bytes": len(inner.strip().encode("utf-8")),
         "terms": count_terms(text, terms),
         "content_hash": content_hash(text),
