@@ -61,6 +61,10 @@ DISPUTED_REFERENCES: dict[str, dict[str, str]] = {
         "expected.html (and expected-go.html) include the reader comments below the post "
         "(210 words, 2 images, 5 links); without them they hold 1204 words, 3 images and 67 "
         "links, our figures exactly. Comments are not main content.")),
+    "rdb-wikia": {"links": (
+        "expected.html keeps the theme's call-to-action paragraph p.cta-fandom-contributor "
+        "(\"Would you like to be part of the Fandom team? Join our Fan Contributor Program\", "
+        "2 links), a promotion like a subscription box; without it the reference has our 22.")},
     "aeb-givewell.org-ac3c0355": {"words": (
         "the hand-written body drops the post's last paragraph (\"You can view our June 2018 "
         "open thread here.\", a <p> of div.entry-content): 68 words where the post has 77.")},
