@@ -32,28 +32,62 @@ class DatabaseUnavailableError(RuntimeError):
 
 
 class TTLCache:
-    """A small per-process cache of query results; entries expire after `seconds`."""
+    """A small per-process cache of query results.
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic,
-                 max_entries: int = 64):
+    An entry is fresh for `seconds`. After that, for `stale_seconds` more, it is still returned
+    at once while one background thread reloads it (stale-while-revalidate): a year of 10,000
+    posts takes seconds to read, and no page should wait for that after the first.
+    """
+
+    def __init__(self, seconds: float, stale_seconds: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic, max_entries: int = 64):
         self.seconds = seconds
+        self.stale_seconds = stale_seconds
         self.clock = clock
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, Any]] = {}
+        self._refreshing: set[Hashable] = set()
+        self._pid = os.getpid()
         self._lock = threading.Lock()
 
     def get_or_load(self, key: Hashable, load: Callable[[], Any]) -> Any:
         now = self.clock()
         with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's refresh threads are not ours
+                self._refreshing.clear()
+                self._pid = os.getpid()
             hit = self._entries.get(key)
             if hit and hit[0] > now:
                 return hit[1]
+            if hit and hit[0] + self.stale_seconds > now:
+                if key not in self._refreshing:
+                    self._refreshing.add(key)
+                    threading.Thread(target=self._refresh, args=(key, load), daemon=True,
+                                     name="dashboard-cache-refresh").start()
+                return hit[1]
         value = load()  # outside the lock: a slow query must not block other keys
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.clear()
-            self._entries[key] = (now + self.seconds, value)
+        self._store(key, value)
         return value
+
+    def _store(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries and key not in self._entries:
+                self._entries.clear()
+            self._entries[key] = (self.clock() + self.seconds, value)
+
+    def _refresh(self, key: Hashable, load: Callable[[], Any]) -> None:
+        try:
+            self._store(key, load())
+        except Exception as exc:  # the stale value stays until it is too old; logged, not raised
+            logger.warning("background reload of %s failed: %s", key[0], type(exc).__name__)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    @property
+    def refreshing(self) -> bool:
+        with self._lock:
+            return bool(self._refreshing)
 
     def clear(self) -> None:
         with self._lock:
@@ -67,39 +101,56 @@ def safe_url(url: object) -> str:
     return ""
 
 
+def _numbers(values: list) -> np.ndarray:
+    """Floats, NaN for anything missing or not a number (fast path: all numbers or None)."""
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+
+
+def _texts(values: list) -> list[str]:
+    return [v if isinstance(v, str) else "" for v in values]
+
+
 def posts_frame(docs: list[dict]) -> pd.DataFrame:
     """Post documents -> one row per post, oldest first (pure).
 
     Metrics become floats (NaN when missing), tracked terms become `term:<name>` columns, URLs
-    that are not http(s) become "" and titles are always strings.
+    that are not http(s) become "" and titles are always strings. Built column by column:
+    about twice as fast as letting pandas infer a frame from 10,000 dicts.
     """
-    frame = pd.DataFrame(docs)
-    if frame.empty:
-        return pd.DataFrame(columns=["url", "title", "date", "published", "week", *METRICS])
-    for column in ("url", "title", "date", "author"):
-        if column not in frame:
-            frame[column] = ""
-    frame["url"] = [safe_url(u) for u in frame["url"]]
-    frame["title"] = [t if isinstance(t, str) else "" for t in frame["title"]]
-    frame["published"] = pd.to_datetime(frame.get("published"), errors="coerce", utc=True)
-    frame["published"] = frame["published"].dt.tz_localize(None)
-    frame["date"] = [d if isinstance(d, str) else "" for d in frame["date"]]
-    missing_date = frame["date"] == ""
-    frame.loc[missing_date, "date"] = frame.loc[missing_date, "published"].dt.strftime("%Y-%m-%d")
-    week = frame["week"] if "week" in frame else frame.get("iso_week")
-    frame["week"] = pd.to_numeric(week, errors="coerce") if week is not None else np.nan
+    def column(name: str) -> list:
+        return [doc.get(name) for doc in docs]
+
+    published = pd.to_datetime(pd.Series(column("published"), dtype=object), errors="coerce",
+                               utc=True).dt.tz_localize(None)
+    dates = _texts(column("date"))
+    week = _numbers(column("week"))
+    iso_week = _numbers(column("iso_week"))
+    data: dict[str, object] = {
+        "url": [safe_url(u) for u in column("url")],
+        "site": _texts(column("site")),
+        "title": _texts(column("title")),
+        "author": _texts(column("author")),
+        "date": [d or (p.strftime("%Y-%m-%d") if not pd.isna(p) else "")
+                 for d, p in zip(dates, published, strict=True)],
+        "published": published,
+        "year": _numbers(column("year")),
+        "week": np.where(np.isnan(week), iso_week, week),
+        "categories": [", ".join(str(c) for c in v) if isinstance(v, list) else ""
+                       for v in column("categories")],
+    }
     for metric in METRICS:
-        frame[metric] = pd.to_numeric(frame[metric], errors="coerce") if metric in frame else np.nan
-    frame["categories"] = [", ".join(str(c) for c in v) if isinstance(v, list) else ""
-                           for v in frame.get("categories", [None] * len(frame))]
-    if "terms" in frame:
-        terms = pd.DataFrame([t if isinstance(t, dict) else {} for t in frame["terms"]],
-                             index=frame.index)
-        for name in terms.columns:
-            if isinstance(name, str) and TERM_NAME.match(name):
-                frame[TERM_PREFIX + name] = pd.to_numeric(terms[name], errors="coerce")
-        frame = frame.drop(columns="terms")
-    frame = frame.dropna(subset=["published"]).sort_values("published", kind="stable")
+        data[metric] = _numbers(column(metric))
+    terms = [t if isinstance(t, dict) else {} for t in column("terms")]
+    # in the order the crawler wrote them (its TRACKED_TERMS order)
+    names = [n for n in dict.fromkeys(n for t in terms for n in t)
+             if isinstance(n, str) and TERM_NAME.match(n)]
+    for name in names:
+        data[TERM_PREFIX + name] = _numbers([t.get(name) for t in terms])
+    frame = pd.DataFrame(data)
+    frame = frame[frame["published"].notna()].sort_values("published", kind="stable")
     return frame.reset_index(drop=True)
 
 
@@ -115,7 +166,7 @@ class Repository:
         self._client: MongoClient | None = None
         self._client_pid: int | None = None
         self._lock = threading.Lock()
-        self._cache = TTLCache(config.cache_seconds)
+        self._cache = TTLCache(config.cache_seconds, stale_seconds=10 * config.cache_seconds)
 
     @property
     def masked_uri(self) -> str:

@@ -12,7 +12,14 @@ import pytest
 from dashboard_posts import post_docs
 
 from dashboard.config import Config
-from dashboard.data import DatabaseUnavailableError, Repository, posts_frame, safe_url, term_names
+from dashboard.data import (
+    DatabaseUnavailableError,
+    Repository,
+    TTLCache,
+    posts_frame,
+    safe_url,
+    term_names,
+)
 from tests.conftest import SecantusServer, free_port
 
 
@@ -133,3 +140,50 @@ def test_posts_frame_cleans_what_it_is_given():
 ])
 def test_safe_url(url, safe):
     assert (safe_url(url) == url) is safe
+
+
+class Clock:
+    """A clock the test moves by hand (the cache's only notion of time)."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cache_serves_fresh_then_stale_while_reloading_then_reloads_when_too_old():
+    clock, loads = Clock(), []
+
+    def load():
+        loads.append(clock.now)
+        return len(loads)
+
+    cache = TTLCache(10, stale_seconds=100, clock=clock)
+    assert cache.get_or_load("k", load) == 1
+    clock.now = 5
+    assert cache.get_or_load("k", load) == 1 and len(loads) == 1  # fresh
+    clock.now = 50
+    assert cache.get_or_load("k", load) == 1  # stale: served at once, reloaded behind
+    deadline = time.monotonic() + 10
+    while cache.refreshing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.get_or_load("k", load) == 2 and loads == [0, 50]
+    clock.now = 1000  # too old to serve: the caller waits for the reload
+    assert cache.get_or_load("k", load) == 3
+
+
+def test_a_failed_background_reload_keeps_the_stale_value():
+    clock = Clock()
+    cache = TTLCache(10, stale_seconds=100, clock=clock)
+    cache.get_or_load("k", lambda: "old")
+    clock.now = 20
+
+    def broken():
+        raise pymongo.errors.ServerSelectionTimeoutError("down")
+
+    assert cache.get_or_load("k", broken) == "old"
+    deadline = time.monotonic() + 10
+    while cache.refreshing and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cache.get_or_load("k", broken) == "old"
