@@ -100,8 +100,14 @@ def test_auto_finds_the_posts_by_the_one_route_the_blog_offers(
     assert not [p for p in server.hits if p.startswith(("/2014/", "/2016/"))]
 
 
-@pytest.mark.parametrize("route", ["rest", "sitemap", "feed"])
-def test_a_chosen_route_on_a_full_blog_gives_the_same_posts_and_figures(mongo_db, serve, route):
+@pytest.mark.parametrize(("route", "listing_requests"), [
+    ("archive", 18),  # /2015/ in 6 pages and the 12 month archives
+    ("rest", 1),
+    ("sitemap", 2),  # wp-sitemap.xml and its one post sitemap
+    ("feed", 7),
+])
+def test_a_chosen_route_on_a_full_blog_gives_the_same_posts_and_figures(
+        mongo_db, serve, route, listing_requests):
     uri, db = mongo_db
     server = serve(serve_blog())
     result = run_crawl(server.url, uri, db, "-a", f"discover={route}",
@@ -110,7 +116,10 @@ def test_a_chosen_route_on_a_full_blog_gives_the_same_posts_and_figures(mongo_db
     assert_stores_the_truth(uri, db, server.blog)
     stats = crawl_stats(result.stderr)
     assert stats["blog/discovery"] == route and "blog/discovery_skipped" not in stats
-    assert not [p for p in server.hits if re.match(r"/2015/(\d\d/)?(page/\d+/)?$", p)]
+    assert stats[f"blog/listing_requests/{route}"] == listing_requests
+    assert stats["downloader/request_count"] == 1 + listing_requests + 52  # robots.txt first
+    archives = [p for p in server.hits if re.match(r"/2015/(\d\d/)?(page/\d+/)?$", p)]
+    assert len(archives) == (listing_requests if route == "archive" else 0)
 
 
 def test_a_blog_that_is_gone_is_crawled_from_the_wayback_machine(mongo_db, serve):

@@ -125,6 +125,7 @@ class BlogSpider(scrapy.Spider):
         self.captures: dict[str, str] = {}  # post URL -> Wayback capture timestamp
         self.site_down: str | None = None  # why the live site did not answer, once it did not
         self._requested: set[str] = set()  # posts asked for by the current route
+        self._listed: set[str] = set()  # listings asked for by the current route
         self._found = 0  # posts of the year measured by the current route
         self._failures_from = 0  # the current route's first entry in self.failures
 
@@ -164,7 +165,7 @@ class BlogSpider(scrapy.Spider):
     def _begin(self, index: int) -> list[scrapy.Request]:
         """Start the route `self.strategies[index]`, or the first after it that can run."""
         for strategy in self.strategies[index:]:
-            self.strategy, self._found, self._requested = strategy, 0, set()
+            self.strategy, self._found, self._requested, self._listed = strategy, 0, set(), set()
             self._failures_from = len(self.failures)
             self.crawler.stats.set_value("blog/discovery", strategy)
             if self.site_down and strategy in LIVE_STRATEGIES:
@@ -216,12 +217,16 @@ class BlogSpider(scrapy.Spider):
         return f"listed {len(self._requested)} posts, none of {self.year} measured"
 
     def _listing(self, url: str, callback, errback=None, meta: dict | None = None, **cb_kwargs):
-        """A listing request of the current route, counted per route."""
+        """A listing request of the current route, once per URL, counted per route."""
+        if url in self._listed:
+            return None
+        self._listed.add(url)
         self.crawler.stats.inc_value(f"blog/listing_requests/{self.strategy}")
         return scrapy.Request(url, callback=callback, errback=errback or self.on_listing_error,
-                              cb_kwargs={"kind": "listing", **cb_kwargs}, meta=meta or {})
+                              cb_kwargs={"kind": "listing", **cb_kwargs}, meta=meta or {},
+                              dont_filter=True)
 
-    def _follow(self, listing: Listing, callback, page: int | None = None):
+    def _follow(self, listing: Listing, callback, page: int | None = None, **cb_kwargs):
         """Requests for the posts a listing names and for the listings it points to (numbered
         on from `page` when the route is paged)."""
         for url in listing.posts:
@@ -230,13 +235,13 @@ class BlogSpider(scrapy.Spider):
                 yield request
         for n, url in enumerate(listing.next, start=1):
             paging = {} if page is None else {"page": page + n}
-            yield self._listing(url, callback, **paging)
+            request = self._listing(url, callback, **paging, **cb_kwargs)
+            if request:
+                yield request
 
     # -- the date archive ----------------------------------------------------------------------
     def _start_archive(self):
-        self.crawler.stats.inc_value("blog/listing_requests/archive")
-        return [scrapy.Request(self.archive_url, callback=self.parse_archive,
-                               errback=self.on_error, cb_kwargs={"kind": "archive"})]
+        return [self._listing(self.archive_url, self.parse_archive, kind="archive")]
 
     def parse_archive(self, response, kind: str = "archive"):
         """Queue the posts an archive page lists, its other pages and the month archives."""
@@ -244,14 +249,7 @@ class BlogSpider(scrapy.Spider):
             self._fail(response.url, "archive", "not an HTML page")
             return
         listing = discovery.parse_archive_page(response.text, response.url, self.root, self.year)
-        for url in listing.posts:
-            request = self._post_request(url)
-            if request:
-                yield request
-        for url in listing.next:
-            self.crawler.stats.inc_value("blog/listing_requests/archive")
-            yield scrapy.Request(url, callback=self.parse_archive, errback=self.on_error,
-                                 cb_kwargs={"kind": "archive"})
+        yield from self._follow(listing, self.parse_archive, kind="archive")
 
     # -- the REST API --------------------------------------------------------------------------
     def _start_rest(self):
@@ -278,9 +276,10 @@ class BlogSpider(scrapy.Spider):
         try:
             listing = discovery.parse_sitemap(response.body, self.root, self.year)
         except ValueError as exc:
-            if alternatives:
-                yield self._listing(alternatives[0], self.parse_sitemap,
-                                    alternatives=alternatives[1:])
+            request = alternatives and self._listing(alternatives[0], self.parse_sitemap,
+                                                     alternatives=alternatives[1:])
+            if request:
+                yield request
             else:
                 self._fail(response.url, kind, str(exc))
             return
