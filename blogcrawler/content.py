@@ -51,6 +51,7 @@ _WEAK_NOISE = frozenset("""
     navigation postnav nav-links post-nav pagination breadcrumb breadcrumbs
     meta postmeta entry-meta post-meta tags tag-links tags-links cat-links categories
     byline author authors taxonomy tax toc ez-toc disclaimer disclosure print controls jp
+    steady
     widget widgets sidebar popular trending more-posts read-more readmore
 """.split())
 _NOISE_PARTS = _STRONG_NOISE | _WEAK_NOISE

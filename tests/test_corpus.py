@@ -28,7 +28,7 @@ from blogcrawler.evaluate import (
 
 # What the extractor reaches today (disputed references left out): a change that scores lower
 # than this on any check made it worse. Raise these as it improves.
-FLOORS = {"words": 0.80, "images": 1.0, "links": 1.0, "snippets": 0.82, "date": 0.98}
+FLOORS = {"words": 0.84, "images": 1.0, "links": 1.0, "snippets": 0.84, "date": 0.98}
 
 
 def _page(**kwargs) -> Page:
