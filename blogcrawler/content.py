@@ -94,7 +94,10 @@ def parse_html(body: bytes | str, encoding: str | None = None):
     if isinstance(body, bytes):
         if not body.strip():
             body = b"<html><body></body></html>"
-        name = codecs.lookup(encoding or sniff_encoding(body)).name
+        try:
+            name = codecs.lookup(encoding or "").name
+        except LookupError:  # none given, or a name Python does not know: the page decides
+            name = codecs.lookup(sniff_encoding(body)).name
         if name == "utf-8" and _valid_utf8(body):
             # libxml2 reads valid UTF-8 bytes directly: no decoding and re-encoding.
             root = etree.fromstring(body, _UTF8_PARSER)
