@@ -2,8 +2,9 @@
 
 Order of trust for the publication date: the theme's `time.published`, the Open Graph
 `article:published_time`, JSON-LD `datePublished` (`@graph` included), `itemprop=datePublished`,
-other common meta tags, a date the post's header shows in words ("6. August 2009",
-"March 11, 2020", "19.11.2021"), and last the `/YYYY/MM/DD/` of the URL. The modified date
+other common meta tags, the `/YYYY/MM/DD/` of the URL, then dates written in words: the post's
+header or meta line ("6. August 2009", "March 11, 2020", "19.11.2021"), a "posted on" sentence,
+and (extract_post, once the body is known) the post's dateline. The modified date
 (`time.updated`, `article:modified_time`, JSON-LD `dateModified`) is never taken for the
 publication date.
 
@@ -178,10 +179,10 @@ def _times(index: PageIndex, *classes: str, exclude: str | None = None) -> list:
     return found
 
 
-def _published_candidates(index: PageIndex, meta: dict[str, str]):
+def _published_candidates(index: PageIndex, meta: dict[str, str], url: str):
     """(source, datetime) candidates for the publication date, most trusted first:
     `article time.published`, `time.published`, `time.entry-date:not(.updated)`, Open Graph,
-    JSON-LD, itemprop, other meta tags, a date shown in words."""
+    JSON-LD, itemprop, other meta tags, the permalink, a date shown in words."""
     published = _times(index, "published")
     in_article = [el for el in published if has_ancestor(el, tag="article")]
     for el in (*in_article, *published, *_times(index, "entry-date", exclude="updated")):
@@ -194,6 +195,9 @@ def _published_candidates(index: PageIndex, meta: dict[str, str]):
         yield "itemprop", parse_datetime(el.get("datetime") or el.get("content"))
     for key in _PUBLISHED_META[2:]:
         yield "meta", parse_datetime(meta.get(key))
+    # The permalink's /YYYY/MM/DD/ (WordPress builds it from the post's own date) before any
+    # date read from the page's words.
+    yield "url", url_date(url)
     yield "text", _shown_date(index)
 
 
@@ -223,14 +227,11 @@ def find_dates(doc, url: str, index: PageIndex | None = None,
     index = index or PageIndex(doc)
     meta = _meta_map(index)
     published, source = None, None
-    for name, value in _published_candidates(index, meta):
+    for name, value in _published_candidates(index, meta, url):
         if value:
             published, source = value, name
             break
-    if not published:
-        published = url_date(url)
-        source = "url" if published else None
-    elif source != "text":
+    if published and source not in ("url", "text"):
         published = _in_local_offset(published, index, url)
 
     modified = None
