@@ -1,11 +1,14 @@
 """How truly `extract_post` measures real WordPress pages: score it against the corpus.
 
-    python -m blogcrawler.evaluate [CORPUS_DIR] [--json] [--verbose]
+    python -m blogcrawler.evaluate [CORPUS_DIR] [--json] [--verbose] [--repeat N]
+                                   [--option ours|trafilatura|readability]
 
 The corpus (default `../shared/corpus/wordpress-real` beside the repository) holds saved pages
 with ground truth made by other people; `reference.json` gives the figures computed from that
 ground truth with the definitions of DESIGN.md. Per tier, the command prints the share of pages
-meeting each target of issue 5 and the median / p95 milliseconds per page of `extract_post`.
+meeting each target of issue 5 and the median / p95 CPU milliseconds per page of `extract_post`
+(best of N runs). `--option` scores a library instead, counted with our rules, for comparison.
+The exit status is 0 when every target is met, 1 otherwise, 2 when there is no corpus.
 
 The scoring functions are pure (a result dict + the page's ground truth -> pass/fail), so they are
 unit-tested without the corpus; only `load_corpus` and `run` touch the disk and the clock.
