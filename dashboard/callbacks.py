@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update
 
 from dashboard import figures
-from dashboard.data import DatabaseUnavailableError, Repository, term_names
+from dashboard.data import DatabaseUnavailableError, Repository, posts_frame, term_names
 from dashboard.summary import describe_crawl, describe_trend, summarize
-from dashboard.table import rows_to_csv, table_rows
+from dashboard.table import filter_and_sort, page_of, rows_to_csv, table_frame
 from dashboard.urlstate import (
     ViewState,
     parse_query,
@@ -59,6 +59,8 @@ class Views:
     def frame(self, site, year):
         """The posts of a site and year the collection holds, else None (never a raw value
         from the page in a query)."""
+        if not isinstance(site, str) or not isinstance(year, int) or isinstance(year, bool):
+            return None
         available = self.repo.sites_and_years()
         if site not in available or year not in available[site]:
             return None
@@ -80,6 +82,12 @@ class Views:
                 all_terms = term_names(self.repo.posts(state.site, state.year))
         return {"state": state, "available": available, "all_terms": all_terms,
                 "values": control_values(state, all_terms)}
+
+    def table(self, site, year, filter_query, sort_by):
+        """The table's rows for a site and year, filtered and sorted as the table asks."""
+        frame = self.frame(site, year)
+        rows = table_frame(frame if frame is not None else posts_frame([]))
+        return filter_and_sort(rows, filter_query, sort_by)
 
     def weekly(self, site, year, metrics, scale, rolling, x):
         state = state_from_controls(metrics, scale, rolling, x, None, None, site, year, None)
@@ -180,23 +188,23 @@ def register(app: Dash, repo: Repository) -> Views:
 
     @app.callback(
         *summary_outputs, Output("card-crawl-box", "className"), Output("sparkline", "figure"),
-        Output("posts-table", "data"), Output("subtitle", "children"),
+        Output("subtitle", "children"),
         Output("empty-state", "hidden"), Output("dashboard", "hidden"),
         Input("site", "value"), Input("year", "value"), Input("db-status", "data"))
     def update_summary(site, year, status):
         if not (status or {}).get("ok"):
-            return (no_update,) * (len(summary_outputs) + 6)
+            return (no_update,) * (len(summary_outputs) + 5)
         try:
             available = repo.sites_and_years()
             frame = views.frame(site, year)
             crawl = repo.last_crawl(site if frame is not None else None)
         except DatabaseUnavailableError:
-            return (no_update,) * (len(summary_outputs) + 6)
+            return (no_update,) * (len(summary_outputs) + 5)
         if not available:
-            return (*[""] * len(summary_outputs), "card", figures.message_figure(""), [],
+            return (*[""] * len(summary_outputs), "card", figures.message_figure(""),
                     "A blog's year in numbers", False, True)
         if frame is None:
-            return (no_update,) * (len(summary_outputs) + 4) + (True, False)
+            return (no_update,) * (len(summary_outputs) + 3) + (True, False)
         s = summarize(frame)
         headline, detail, tone = describe_crawl(crawl)
         weeks = max(1, frame["week"].nunique())
@@ -215,16 +223,34 @@ def register(app: Dash, repo: Repository) -> Views:
         ]
         subtitle = f"{host_of(site)} · {year} · {s.posts:,} posts"
         return (*cards, f"card card-{tone}", figures.sparkline_figure(s.weekly_words),
-                table_rows(frame), subtitle, True, False)
+                subtitle, True, False)
+
+    @app.callback(
+        Output("posts-table", "data"), Output("posts-table", "page_count"),
+        Output("download-button", "children"),
+        Input("site", "value"), Input("year", "value"), Input("posts-table", "page_current"),
+        Input("posts-table", "page_size"), Input("posts-table", "sort_by"),
+        Input("posts-table", "filter_query"), Input("db-status", "data"))
+    def update_table(site, year, page_current, page_size, sort_by, filter_query, _status):
+        try:
+            rows = views.table(site, year, filter_query, sort_by)
+        except DatabaseUnavailableError:
+            return no_update, no_update, no_update
+        records, pages = page_of(rows, page_current, page_size)
+        return records, pages, f"Download CSV ({len(rows):,} row{'s' if len(rows) != 1 else ''})"
 
     @app.callback(
         Output("download", "data"),
         Input("download-button", "n_clicks"),
-        State("posts-table", "derived_virtual_data"), State("site", "value"),
-        State("year", "value"), prevent_initial_call=True)
-    def download_csv(_clicks, rows, site, year):
-        rows = rows if isinstance(rows, list) else []
-        return dcc.send_string(rows_to_csv(rows), download_name(site, year),
+        State("site", "value"), State("year", "value"), State("posts-table", "filter_query"),
+        State("posts-table", "sort_by"), prevent_initial_call=True)
+    def download_csv(_clicks, site, year, filter_query, sort_by):
+        try:
+            rows = views.table(site, year, filter_query, sort_by)
+        except DatabaseUnavailableError:
+            return no_update
+        records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        return dcc.send_string(rows_to_csv(records), download_name(site, year),
                                type="text/csv")
 
     app.clientside_callback(

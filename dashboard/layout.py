@@ -127,15 +127,17 @@ def posts_table() -> html.Section:
     return html.Section(className="panel", children=[
         html.Div(className="panel-head panel-head-row", children=[
             html.Div([html.H2("Posts"),
-                      html.P("Sort by a column header, filter under it. The CSV holds exactly "
-                             "the rows the table shows, in its order.", className="panel-note")]),
+                      html.P("Sort by a column header; filter under it (e.g. “Week 1” or "
+                             "“> 300”). The CSV holds exactly the rows the table shows, in its "
+                             "order, from every page.", className="panel-note")]),
             html.Button(id="download-button", className="button", n_clicks=0,
                         children="Download CSV"),
         ]),
         dash_table.DataTable(
-            id="posts-table", columns=table_columns(), data=[], sort_action="native",
-            filter_action="native", page_action="native", page_size=15,
-            sort_mode="single", style_as_list_view=True,
+            id="posts-table", columns=table_columns(), data=[], page_current=0, page_size=15,
+            # filter, sort and paging run on the server: see dashboard/table.py
+            page_action="custom", sort_action="custom", filter_action="custom",
+            sort_mode="single", sort_by=[], filter_query="", style_as_list_view=True,
             style_table={"overflowX": "auto"},
             style_cell={"fontFamily": "inherit", "fontSize": "14px", "padding": "8px 10px",
                         "textAlign": "left", "maxWidth": "360px", "overflow": "hidden",

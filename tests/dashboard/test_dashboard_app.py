@@ -3,7 +3,9 @@ fed junk, the URL-to-controls sync and the CSV download."""
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 
 import pytest
@@ -114,16 +116,29 @@ def test_a_changed_control_rewrites_the_link(client, app):
     assert "terms=apple" in search and "year=2015" in search
 
 
-def test_download_sends_exactly_the_rows_given(client, app):
-    rows = [{"title": "Week 3", "words": 300, "secret": "x"}, {"title": "Week 1", "words": 100}]
+def test_table_pages_filters_and_sorts_on_the_server(client, app):
+    output = next(o for o in app.callback_map if "posts-table.data" in o)
+    resp = call_callback(client, app, output, {
+        "site.value": SITE, "year.value": 2015, "posts-table.page_current": 1,
+        "posts-table.page_size": 2, "posts-table.sort_by": [{"column_id": "words",
+                                                             "direction": "desc"}],
+        "posts-table.filter_query": "{words} >= 300", "db-status.data": {"ok": True}})
+    out = json.loads(resp.data)["response"]
+    assert [r["title"] for r in out["posts-table"]["data"]] == ["Week 6", "Week 5"]
+    assert out["posts-table"]["page_count"] == 3  # Weeks 3-8: 6 rows, 2 a page
+    assert out["download-button"]["children"] == "Download CSV (6 rows)"
+
+
+def test_download_holds_the_filtered_sorted_rows_of_every_page(client, app):
     resp = call_callback(client, app, "download.data", {
-        "download-button.n_clicks": 1, "posts-table.derived_virtual_data": rows,
-        "site.value": SITE, "year.value": 2015})
+        "download-button.n_clicks": 1, "site.value": SITE, "year.value": 2015,
+        "posts-table.filter_query": '{title} contains "Week" && {words} < 500',
+        "posts-table.sort_by": [{"column_id": "words", "direction": "desc"}]})
     data = response_of(resp, "download", "data")
     assert data["filename"] == "blogstats-blog.example-2015.csv"
-    lines = data["content"].splitlines()
-    assert lines[0].startswith("Date,Week,Title,Words") and len(lines) == 3
-    assert ",Week 3,300," in lines[1] and "secret" not in data["content"]
+    rows = list(csv.DictReader(io.StringIO(data["content"])))
+    assert [r["Title"] for r in rows] == ["Week 4", "Week 3", "Week 2", "Week 1"]
+    assert rows[0]["Words"] == "400" and rows[0]["URL"].startswith("http://blog.example/")
 
 
 def test_empty_database_shows_the_crawl_instructions(mongo_db):

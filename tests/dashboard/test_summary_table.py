@@ -9,7 +9,15 @@ from dashboard_posts import HOSTILE_TITLE, frame
 
 from dashboard.data import posts_frame
 from dashboard.summary import describe_crawl, describe_trend, summarize
-from dashboard.table import rows_to_csv, table_columns, table_rows
+from dashboard.table import (
+    filter_and_sort,
+    page_of,
+    parse_filter,
+    rows_to_csv,
+    table_columns,
+    table_frame,
+    table_rows,
+)
 
 
 def test_summary_figures():
@@ -73,3 +81,30 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised():
     assert parsed[0]["Title"].startswith("'=") and parsed[1]["Title"] == "'@SUM(A1)"
     assert parsed[0]["Words"] == "-3"  # numbers stay numbers
     assert len(parsed) == 2
+
+
+@pytest.mark.parametrize("query, clauses", [
+    ('{title} contains "Week 1"', [("title", "contains", "Week 1")]),
+    ("{title} icontains week", [("title", "icontains", "week")]),
+    ("{words} >= 300 && {comments} = 0", [("words", "ge", 300.0), ("comments", "eq", 0.0)]),
+    ("{words} gt 3", [("words", "gt", 3.0)]),
+    ("{date} datestartswith 2015-02", [("date", "datestartswith", "2015-02")]),
+    ("{secret} = 1", []), ("{words} > lots", []), ("{$where} contains x", []),
+    ("garbage", []), ("", []), (None, []), ({"$ne": 1}, []), ("{words} > 1" * 500, []),
+])
+def test_parse_filter(query, clauses):
+    assert parse_filter(query) == clauses
+
+
+def test_filter_sort_and_page():
+    rows = table_frame(frame(8))  # words 100..800
+    shown = filter_and_sort(rows, "{words} > 250 && {title} contains Week",
+                            [{"column_id": "words", "direction": "desc"}])
+    assert shown["title"].tolist() == [f"Week {i}" for i in range(8, 2, -1)]
+    assert filter_and_sort(rows, "{title} contains Week 1", []).shape[0] == 1
+    assert filter_and_sort(rows, None, [{"column_id": "$where"}]).equals(rows)
+    records, pages = page_of(shown, 2, 2)
+    assert pages == 3 and [r["title"] for r in records] == ["Week 4", "Week 3"]
+    assert page_of(shown, 99, 2)[0] == page_of(shown, 0, 2)[0]  # out of range: first page
+    assert page_of(shown.iloc[:0], 0, 15) == ([], 1)
+    assert page_of(shown, "x", "y")[1] == 1  # bad paging values: defaults
