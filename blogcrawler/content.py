@@ -40,7 +40,7 @@ _STRONG_NOISE = frozenset("""
     newsletter subscribe subscription subscriptions optin mc4wp signup
     authorbio author-bio author-box author-info about-author authorbox
     cookie cookies gdpr consent borlabscookie modal popup pin pinterest
-    paywall payant donation donate comments rpbt cta
+    paywall payant donation donate comments rpbt cta rec-posts recent-posts similar-posts
     entry-header article-header post-header
     entry-head article-head post-head
 """.split())
