@@ -215,6 +215,8 @@ def summarise(scored: list[tuple[Page, dict[str, bool]]], timings_ms: list[float
                                                                     if not ok)}
             for page, checks in scored if not all(checks.values())
         ],
+        "disputed": [{"page": page.name, "check": check, "reason": reason}
+                     for page, _ in scored for check, reason in page.disputed.items()],
     }
 
 
