@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import socket
 import statistics
@@ -207,6 +208,7 @@ def measure_page(n_posts: int, uri: str, runs: int = 3) -> dict:
 
     database = f"bench_{n_posts}"
     app = create_app(Config(mongodb_uri=uri, database=database, cache_seconds=3600))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     httpd = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_port}"
@@ -229,14 +231,22 @@ def measure_page(n_posts: int, uri: str, runs: int = 3) -> dict:
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     try:
-        times, requests, browser_bytes = [], {}, 0
+        times, plotly_times, callback_times, requests, browser_bytes = [], [], [], {}, 0
         for run in range(runs):
             driver.get("about:blank")
             driver.get_log("performance")
             driver.get(base + "/?metrics=words,images,links&rolling=4")
             WebDriverWait(driver, 120).until(
                 lambda d: d.execute_script(f"return {first_graph}") is not None)
-            times.append(driver.execute_script(f"return {first_graph}"))
+            drawn = driver.execute_script(f"return {first_graph}")
+            times.append(drawn)
+            # where the time went: plotly.js arriving, and the callbacks answered before the draw
+            resources = driver.execute_script(
+                "return performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd])")
+            plotly_times.append(max((t for name, t in resources if "plotly" in name), default=0))
+            callback_times.append(max((t for name, t in resources
+                                       if "_dash-update-component" in name and t <= drawn),
+                                      default=0))
             # let the rest of the page settle before counting its requests
             WebDriverWait(driver, 120).until(lambda d: d.execute_script(
                 "return document.querySelectorAll('#posts-table td').length > 0 &&"
@@ -267,7 +277,9 @@ def measure_page(n_posts: int, uri: str, runs: int = 3) -> dict:
                     raw_bytes += size
         return {"posts": n_posts, "requests": len(requests), "page_gzip_bytes": gzip_bytes,
                 "page_raw_bytes": raw_bytes, "page_browser_bytes": browser_bytes,
-                "first_graph_ms": statistics.median(times)}
+                "first_graph_ms": statistics.median(times),
+                "plotly_loaded_ms": statistics.median(plotly_times),
+                "figures_answered_ms": statistics.median(callback_times)}
     finally:
         driver.quit()
         httpd.shutdown()
@@ -304,7 +316,9 @@ def main(argv: list[str] | None = None) -> None:
                ("page br (browser)", "page_browser_bytes",
                 lambda r: _kb(r["page_browser_bytes"])),
                ("first graph (median)", "first_graph_ms",
-                lambda r: f"{r['first_graph_ms']:,.0f} ms")]
+                lambda r: f"{r['first_graph_ms']:,.0f} ms"),
+               ("plotly.js in / figures in", "plotly_loaded_ms",
+                lambda r: f"{r['plotly_loaded_ms']:,.0f} / {r['figures_answered_ms']:,.0f} ms")]
     shown = [c for c in columns if all(c[1] in r for r in rows)]
     cells = [[c[0] for c in shown]] + [[c[2](r) for c in shown] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(shown))]
