@@ -134,6 +134,8 @@ class Clock:
         # forwards one SIGTERM (a second one would make Scrapy stop without flushing).
         self.child = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=env,
                                       start_new_session=True, preexec_fn=_die_with_parent)
+        if self.stopping.is_set():  # a signal arrived while the crawl was being spawned
+            self.child.send_signal(signal.SIGTERM)
         try:
             code = self._wait_for_child(self.child)
         finally:
