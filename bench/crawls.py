@@ -29,6 +29,7 @@ class CrawlFigures:
     elapsed: float  # seconds from spider open to spider close
     wall: float  # seconds for the whole command, start-up included
     peak_rss: int  # bytes, crawl process and children
+    cpu: float  # CPU seconds of the crawl process, start-up included
     written: int | None = None  # posts written to the database (new + updated)
 
     @property
@@ -36,12 +37,17 @@ class CrawlFigures:
         return self.pages / self.elapsed if self.elapsed else 0.0
 
     @property
+    def cpu_ms_per_page(self) -> float:
+        """CPU per page fetched: unlike pages/s, hardly changed by other work on the machine."""
+        return 1000 * self.cpu / self.pages if self.pages else 0.0
+
+    @property
     def posts_per_second(self) -> float:
         return self.posts / self.elapsed if self.elapsed else 0.0
 
     def as_dict(self) -> dict:
         return {**asdict(self), "pages_per_second": self.pages_per_second,
-                "posts_per_second": self.posts_per_second}
+                "posts_per_second": self.posts_per_second, "cpu_ms_per_page": self.cpu_ms_per_page}
 
 
 class CrawlError(RuntimeError):
@@ -54,7 +60,8 @@ def ceiling_crawl(url: str, label: str) -> CrawlFigures:
     if run.returncode != 0 or not run.stdout.strip():
         raise CrawlError(f"ceiling crawl failed ({run.returncode}); see {LOGS}")
     stats = json.loads(run.stdout.strip().splitlines()[-1])
-    return CrawlFigures(stats["pages"], stats["posts"], stats["elapsed"], run.wall, run.peak_rss)
+    return CrawlFigures(stats["pages"], stats["posts"], stats["elapsed"], run.wall, run.peak_rss,
+                        run.cpu)
 
 
 def blog_crawl(url: str, mongo_uri: str, database: str, label: str) -> CrawlFigures:
@@ -70,7 +77,7 @@ def blog_crawl(url: str, mongo_uri: str, database: str, label: str) -> CrawlFigu
     items = record["items"]
     elapsed = (record["finished_at"] - record["started_at"]).total_seconds()
     return CrawlFigures(record["pages"], items["scraped"], elapsed, run.wall, run.peak_rss,
-                        written=items["stored_new"] + items["updated"])
+                        run.cpu, written=items["stored_new"] + items["updated"])
 
 
 def latest_crawl_record(mongo_uri: str, database: str) -> dict:

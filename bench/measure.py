@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import threading
 import time
@@ -18,6 +19,7 @@ class Run:
     wall: float
     peak_rss: int  # bytes, the process and all its children, sampled
     stdout: str
+    cpu: float  # CPU seconds (user + system) of the process and the children it waited for
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -61,6 +63,7 @@ class PeakRss:
 def run_measured(command: list[str], cwd, env: dict, log_path, timeout: float) -> Run:
     """Run `command` to its end (killed after `timeout` seconds); stderr goes to `log_path`."""
     with open(log_path, "w") as log:
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
                                 stderr=log, text=True)
@@ -71,4 +74,12 @@ def run_measured(command: list[str], cwd, env: dict, log_path, timeout: float) -
                 proc.kill()
                 stdout, _ = proc.communicate()
         wall = time.perf_counter() - started
-    return Run(proc.returncode, wall, rss.peak, stdout)
+    return Run(proc.returncode, wall, rss.peak, stdout, _children_cpu() - cpu_before)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that have ended and been waited for. The services
+    (blog, database) are only waited for when they stop, so a difference taken around one run
+    is that run's CPU time alone."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime

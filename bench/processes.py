@@ -44,10 +44,17 @@ class Service:
         raise NotImplementedError
 
     def start(self) -> Service:
+        return self.launch().wait_ready()
+
+    def launch(self) -> Service:
+        """Start the process without waiting for it to answer (see `wait_ready`)."""
         LOGS.mkdir(parents=True, exist_ok=True)
         with open(LOGS / f"{self.name}-{self.port}.log", "ab") as log:
             self.proc = subprocess.Popen(self.command(), cwd=ROOT, stdout=log,
                                          stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self) -> Service:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -77,7 +84,7 @@ class Service:
         self.proc = None
 
     def __enter__(self):
-        return self.start()
+        return self if self.proc else self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
@@ -93,6 +100,7 @@ class FixtureBlog(Service):
     def __init__(self, posts: int) -> None:
         super().__init__()
         self.posts = posts
+        self.runs = 0  # crawls made against it so far, to name their logs
 
     @property
     def url(self) -> str:
