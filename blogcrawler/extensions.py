@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from scrapy import signals
 
 from blogcrawler.dates import to_utc
-from blogcrawler.storage import Storage, StorageUnavailable
+from blogcrawler.storage import Storage, StorageUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ MAX_LISTED_FAILURES = 1000
 
 
 def _now():
-    return to_utc(datetime.now(timezone.utc))
+    return to_utc(datetime.now(UTC))
 
 
 def crawl_outcome(stats: dict, failures: list, reason: str) -> dict:
@@ -46,6 +46,11 @@ def crawl_outcome(stats: dict, failures: list, reason: str) -> dict:
         "failed_posts": posts_failed,
         "failures": failures[:MAX_LISTED_FAILURES],
         "failures_total": len(failures),
+        "discovery": stats.get("blog/discovery"),
+        "discovery_skipped": stats.get("blog/discovery_skipped", {}),
+        "listing_requests": {k.rsplit("/", 1)[1]: v for k, v in stats.items()
+                             if k.startswith("blog/listing_requests/")},
+        "wayback_retries": stats.get("blog/wayback/retries", 0),
     }
 
 
@@ -71,7 +76,7 @@ class CrawlRecorder:
         }
         try:
             self.storage.start_crawl(record)
-        except StorageUnavailable as exc:
+        except StorageUnavailableError as exc:
             logger.error("crawl record not written: %s", exc)
 
     def spider_closed(self, spider, reason):
@@ -88,7 +93,7 @@ class CrawlRecorder:
             items["unchanged"], items["dropped"], outcome["failures_total"])
         try:
             self.storage.finish_crawl(spider.crawl_id, outcome)
-        except StorageUnavailable as exc:
+        except StorageUnavailableError as exc:
             logger.error("crawl record not written: %s", exc)
         finally:
             self.storage.close()

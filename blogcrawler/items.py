@@ -42,6 +42,7 @@ class PostItem(Item):
     # provenance
     crawled_at = Field()
     crawl_id = Field()
+    archived_at = Field()  # only for a post measured from a Wayback capture: the capture's time
 
 
 POST_FIELDS = tuple(PostItem.fields)

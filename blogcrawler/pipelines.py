@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from blogcrawler.dates import to_utc
-from blogcrawler.storage import Storage, StorageUnavailable
+from blogcrawler.storage import Storage, StorageUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class StorePostPipeline:
         spider = self.crawler.spider
         doc = ItemAdapter(item).asdict()
         doc["crawl_id"] = getattr(spider, "crawl_id", None)
-        doc["crawled_at"] = to_utc(datetime.now(timezone.utc))
+        doc["crawled_at"] = to_utc(datetime.now(UTC))
         self.buffer.append(doc)
         if len(self.buffer) >= self.batch_size:
             await self.flush()
@@ -90,7 +90,7 @@ class StorePostPipeline:
             stats = self.crawler.stats
             try:
                 result = await asyncio.to_thread(self.storage.upsert_posts, batch)
-            except StorageUnavailable as exc:
+            except StorageUnavailableError as exc:
                 # Fail loudly: the posts of this batch are not stored, a re-run completes the set.
                 stats.inc_value("blog/stored/failed", len(batch))
                 for doc in batch:

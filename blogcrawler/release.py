@@ -19,7 +19,7 @@ import sys
 from pymongo.errors import PyMongoError
 from scrapy.utils.project import get_project_settings
 
-from blogcrawler.storage import Storage, StorageUnavailable, mask_uri
+from blogcrawler.storage import Storage, StorageUnavailableError, mask_uri
 
 EXIT_UNAVAILABLE = 2
 
@@ -32,7 +32,7 @@ def main() -> int:
     try:
         storage.check()
         storage.ensure_indexes()
-    except StorageUnavailable as exc:
+    except StorageUnavailableError as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except PyMongoError as exc:

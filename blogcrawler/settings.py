@@ -18,8 +18,13 @@ BLOG_YEAR = os.environ.get("BLOG_YEAR", "2015")
 TRACKED_TERMS = os.environ.get("TRACKED_TERMS", "android,google,apple,data")
 # How to find the year's posts: archive, rest, sitemap, feed, wayback, or auto (in that order).
 DISCOVERY = os.environ.get("DISCOVERY", "auto")
-# The Wayback Machine (tests point it at a local stand-in).
+# The Wayback Machine (tests point it at a local stand-in), asked politely: its own download
+# slot, few requests at a time, spaced, with back-off on 429/5xx.
 WAYBACK_URL = os.environ.get("WAYBACK_URL", "https://web.archive.org")
+WAYBACK_CONCURRENCY = 2
+WAYBACK_DELAY = 1.0
+WAYBACK_RETRIES = 5
+WAYBACK_BACKOFF_SECONDS = 10.0
 
 # -- where the posts go ------------------------------------------------------------------------
 MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017")

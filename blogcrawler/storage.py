@@ -33,7 +33,7 @@ VOLATILE_FIELDS = ("crawled_at", "crawl_id", "fingerprint", "_id")
 TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError)
 
 
-class StorageUnavailable(RuntimeError):
+class StorageUnavailableError(RuntimeError):
     """The database did not answer within the allowed time."""
 
 
@@ -118,7 +118,7 @@ class Storage:
         return self.client[self.database_name][self.crawls_name]
 
     def check(self, write: bool = False) -> None:
-        """Raise StorageUnavailable with a sentence a person can act on when the server is down,
+        """Raise StorageUnavailableError with a sentence a person can act on when the server is down,
         the credentials are wrong, or (`write=True`) the user may not write; with `write=True`
         the indexes are created too (which needs, and so proves, the right to write)."""
         where = mask_uri(self.uri)
@@ -128,18 +128,18 @@ class Storage:
                 self.ensure_indexes()
         except OperationFailure as exc:
             if exc.code == 18:  # AuthenticationFailed
-                raise StorageUnavailable(
+                raise StorageUnavailableError(
                     f"authentication failed for MongoDB at {where}; check the user name and "
                     "password in MONGODB_URI") from None
             if exc.code == 13:  # Unauthorized
-                raise StorageUnavailable(
+                raise StorageUnavailableError(
                     f"the MongoDB user of {where} is not allowed to write to database "
                     f"{self.database_name!r}; the crawler needs a user with the readWrite role"
                 ) from None
-            raise StorageUnavailable(f"MongoDB at {where} refused: {exc.details.get('errmsg', exc)}"
+            raise StorageUnavailableError(f"MongoDB at {where} refused: {exc.details.get('errmsg', exc)}"
                                      ) from None
         except PyMongoError as exc:
-            raise StorageUnavailable(
+            raise StorageUnavailableError(
                 f"cannot reach MongoDB at {where} within {self.timeout:g} s "
                 f"({type(exc).__name__}); start the server or set MONGODB_URI"
             ) from None
@@ -158,7 +158,7 @@ class Storage:
                 return operation()
             except TRANSIENT_ERRORS as exc:
                 if time.monotonic() + delay > deadline:
-                    raise StorageUnavailable(
+                    raise StorageUnavailableError(
                         f"{what} failed: MongoDB at {mask_uri(self.uri)} did not answer for "
                         f"{self.retry_seconds:g} s ({type(exc).__name__})") from None
                 logger.warning("%s: MongoDB unavailable (%s); retrying in %.1f s",

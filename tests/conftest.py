@@ -18,11 +18,11 @@ from pathlib import Path
 import pymongo
 import pytest
 
+from fixture_site import Blog, serve_blog
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "wordpress-real"
-
-from fixture_site import Blog, serve_blog
 
 # Tests never reach outside 127.0.0.1: a crawl that falls back to the Wayback Machine meets a
 # closed local port unless a test points WAYBACK_URL at its own stand-in.

@@ -105,6 +105,7 @@ def test_a_different_year_argument_crawls_that_year(mongo_db, blog_server):
         (("-a", "year=twenty"), "is not a number"),
         (("-a", "year=1066"), "outside"),
         (("-a", "url=ftp://blog.example"), "not an http(s) URL"),
+        (("-a", "discover=bogus"), "is not one of archive, rest, sitemap, feed, wayback, auto"),
     ],
 )
 def test_wrong_arguments_end_in_one_clear_sentence(mongo_db, blog_server, args, message):

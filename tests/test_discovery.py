@@ -8,7 +8,6 @@ for the Wayback Machine replaying the same pages, and SecantusDB. WAYBACK_URL al
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pymongo
@@ -18,7 +17,7 @@ from fixture_site import Blog, serve_blog
 from fixture_site.wayback import serve_wayback
 from tests.conftest import free_port, run_crawl
 
-VOLATILE = ("_id", "crawled_at", "crawl_id", "fingerprint")
+VOLATILE = ("_id", "crawled_at", "crawl_id", "fingerprint", "archived_at")
 FAST_WAYBACK = ("-s", "WAYBACK_DELAY=0", "-s", "WAYBACK_BACKOFF_SECONDS=0.2")
 
 
@@ -38,13 +37,6 @@ def crawl_record(uri: str, db: str) -> dict:
         return record
     finally:
         client.close()
-
-
-def crawl_stats(stderr: str) -> dict:
-    """The stats Scrapy dumps at the end of a crawl (the log's "Dumping Scrapy stats")."""
-    dump = stderr[stderr.rindex("Dumping Scrapy stats:") :].split("\n", 1)[1]
-    text = re.split(r"\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[", dump)[0]  # up to the next log line
-    return eval(text, {"datetime": datetime})  # our own crawl's pprint output
 
 
 def assert_stores_the_truth(uri: str, db: str, blog: Blog) -> None:
@@ -88,14 +80,13 @@ def test_auto_finds_the_posts_by_the_one_route_the_blog_offers(
     result = run_crawl(server.url, uri, db, "-s", f"WAYBACK_URL={nowhere()}", *FAST_WAYBACK)
     assert result.returncode == 0, result.stderr[-3000:]
     assert_stores_the_truth(uri, db, server.blog)
-    stats = crawl_stats(result.stderr)
-    assert stats["blog/discovery"] == route
-    skipped = stats["blog/discovery_skipped"]
-    order = ["archive", "rest", "sitemap", "feed"]
-    assert set(skipped) == set(order[:order.index(route)])  # (the stats dump sorts keys)
-    assert skipped["archive"] == f"HTTP 404 at {server.url}2015/"
-    assert stats[f"blog/listing_requests/{route}"] == listing_requests
     record = crawl_record(uri, db)
+    assert record["discovery"] == route
+    skipped = record["discovery_skipped"]
+    order = ["archive", "rest", "sitemap", "feed"]
+    assert list(skipped) == order[:order.index(route)]  # tried in this order
+    assert skipped["archive"] == f"HTTP 404 at {server.url}2015/"
+    assert record["listing_requests"][route] == listing_requests
     assert record["complete"] is True and record["failures"] == []  # a skipped route is no failure
     assert not [p for p in server.hits if p.startswith(("/2014/", "/2016/"))]
 
@@ -114,10 +105,10 @@ def test_a_chosen_route_on_a_full_blog_gives_the_same_posts_and_figures(
                        "-s", f"WAYBACK_URL={nowhere()}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert_stores_the_truth(uri, db, server.blog)
-    stats = crawl_stats(result.stderr)
-    assert stats["blog/discovery"] == route and "blog/discovery_skipped" not in stats
-    assert stats[f"blog/listing_requests/{route}"] == listing_requests
-    assert stats["downloader/request_count"] == 1 + listing_requests + 52  # robots.txt first
+    record = crawl_record(uri, db)
+    assert record["discovery"] == route and record["discovery_skipped"] == {}
+    assert record["listing_requests"] == {route: listing_requests}
+    assert record["requests"] == 1 + listing_requests + 52  # robots.txt first
     archives = [p for p in server.hits if re.match(r"/2015/(\d\d/)?(page/\d+/)?$", p)]
     assert len(archives) == (listing_requests if route == "archive" else 0)
 
@@ -129,14 +120,16 @@ def test_a_blog_that_is_gone_is_crawled_from_the_wayback_machine(mongo_db, serve
     result = run_crawl(gone.root, uri, db, "-s", f"WAYBACK_URL={archive.url}", *FAST_WAYBACK)
     assert result.returncode == 0, result.stderr[-3000:]
     assert_stores_the_truth(uri, db, gone)  # stored under the posts' own URLs, same figures
-    stats = crawl_stats(result.stderr)
-    assert stats["blog/discovery"] == "wayback"
-    skipped = stats["blog/discovery_skipped"]
+    record = crawl_record(uri, db)
+    assert record["discovery"] == "wayback"
+    skipped = record["discovery_skipped"]
     assert set(skipped) == {"archive", "rest", "sitemap", "feed"}
     assert skipped["archive"] == f"connection refused at {gone.root}2015/"
     assert all(why.startswith("not tried: the site did not answer") for why in
                [skipped["rest"], skipped["sitemap"], skipped["feed"]])
-    captures = stats["blog/wayback/captures"]
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    captures = {d["url"]: f"{d['archived_at']:%Y%m%d%H%M%S}" for d in client[db].posts.find()}
+    client.close()
     assert sorted(captures) == sorted(d["url"] for d in gone.truth())
     held: dict[str, set] = {}
     for capture in archive.wayback.captures:
@@ -146,7 +139,7 @@ def test_a_blog_that_is_gone_is_crawled_from_the_wayback_machine(mongo_db, serve
     replays = [p for p in archive.hits if p.startswith("/web/")]
     assert len(cdx) == 1 and len(replays) == 52
     assert all(re.match(r"/web/\d{14}id_/http://127\.0\.0\.1:\d+/2015/", p) for p in replays)
-    assert crawl_record(uri, db)["complete"] is True
+    assert record["complete"] is True
 
 
 def test_the_wayback_machine_is_asked_gently_and_again_after_429(mongo_db, serve):
@@ -158,10 +151,10 @@ def test_the_wayback_machine_is_asked_gently_and_again_after_429(mongo_db, serve
                        *FAST_WAYBACK)
     assert result.returncode == 0, result.stderr[-3000:]
     assert_stores_the_truth(uri, db, gone)
-    stats = crawl_stats(result.stderr)
-    assert stats["blog/wayback/retries"] >= 52 // 4
+    record = crawl_record(uri, db)
+    assert record["wayback_retries"] >= 52 // 4
     assert archive.wayback.max_active <= 2
-    assert crawl_record(uri, db)["failures"] == []
+    assert record["failures"] == []
 
 
 def test_an_archive_that_keeps_refusing_is_a_listed_failure(mongo_db, serve):
@@ -186,10 +179,9 @@ def test_a_year_no_route_has_ends_incomplete_and_says_why(mongo_db, serve):
     result = run_crawl(server.url, uri, db, "-a", "year=2013",
                        "-s", f"WAYBACK_URL={archive.url}", *FAST_WAYBACK)
     assert result.returncode == 3, result.stderr[-3000:]
-    stats = crawl_stats(result.stderr)
-    assert stats["blog/discovery"] is None
-    assert set(stats["blog/discovery_skipped"]) == {"archive", "rest", "sitemap", "feed",
-                                                    "wayback"}
-    (failure,) = crawl_record(uri, db)["failures"]
+    record = crawl_record(uri, db)
+    assert record["discovery"] is None
+    assert list(record["discovery_skipped"]) == ["archive", "rest", "sitemap", "feed", "wayback"]
+    (failure,) = record["failures"]
     assert failure["kind"] == "discovery" and "no route found a post of 2013" in failure["reason"]
     assert stored_posts(uri, db) == {}

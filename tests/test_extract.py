@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from blogcrawler.content import parse_html
 from blogcrawler.extract import extract_post
 from blogcrawler.measure import count_words, text_of
-from blogcrawler.content import parse_html
 from fixture_site import Blog
 
 BLOG = Blog("http://blog.test/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pymongo
 import pytest
@@ -19,7 +19,7 @@ from blogcrawler.storage import Storage, fingerprint, mask_uri
 def make_post(n: int = 1, **changes) -> dict:
     doc = {
         "url": f"http://blog.test/2015/01/0{n}/post-{n}/", "site": "http://blog.test/",
-        "title": f"Week {n}", "published": datetime(2015, 1, n, 7, 30, tzinfo=timezone.utc),
+        "title": f"Week {n}", "published": datetime(2015, 1, n, 7, 30, tzinfo=UTC),
         "modified": None, "date": f"2015-01-0{n}", "year": 2015, "iso_week": 1, "week": n,
         "author": "Tom", "categories": ["News"], "tags": [], "words": 100 + n, "paragraphs": 3,
         "headings": 1, "headings_by_level": {f"h{i}": int(i == 2) for i in range(1, 7)},

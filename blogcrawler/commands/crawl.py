@@ -12,8 +12,8 @@ import sys
 from scrapy.commands import crawl
 from scrapy.exceptions import UsageError
 
-from blogcrawler.spiders.blog import ConfigError, parse_blog_url, parse_year
-from blogcrawler.storage import Storage, StorageUnavailable
+from blogcrawler.spiders.blog import ConfigError, parse_blog_url, parse_discovery, parse_year
+from blogcrawler.storage import Storage, StorageUnavailableError
 
 EXIT_BOOTSTRAP, EXIT_CONFIG, EXIT_INCOMPLETE = 1, 2, 3
 
@@ -27,13 +27,14 @@ class Command(crawl.Command):
             if args[0] == "blog":
                 parse_blog_url(opts.spargs.get("url") or settings.get("BLOG_URL"))
                 parse_year(opts.spargs.get("year") or settings.get("BLOG_YEAR"))
+                parse_discovery(opts.spargs.get("discover") or settings.get("DISCOVERY", "auto"))
                 if "StorePostPipeline" in str(settings.getdict("ITEM_PIPELINES")):
                     storage = Storage.from_settings(settings)
                     try:
                         storage.check(write=True)
                     finally:
                         storage.close()
-        except (ConfigError, StorageUnavailable) as exc:
+        except (ConfigError, StorageUnavailableError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = EXIT_CONFIG
             return

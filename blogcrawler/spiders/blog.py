@@ -125,6 +125,7 @@ class BlogSpider(scrapy.Spider):
         self.captures: dict[str, str] = {}  # post URL -> Wayback capture timestamp
         self.site_down: str | None = None  # why the live site did not answer, once it did not
         self._requested: set[str] = set()  # posts asked for by the current route
+        self._asked_before: set[str] = set()  # posts asked for by earlier routes
         self._listed: set[str] = set()  # listings asked for by the current route
         self._found = 0  # posts of the year measured by the current route
         self._failures_from = 0  # the current route's first entry in self.failures
@@ -165,6 +166,7 @@ class BlogSpider(scrapy.Spider):
     def _begin(self, index: int) -> list[scrapy.Request]:
         """Start the route `self.strategies[index]`, or the first after it that can run."""
         for strategy in self.strategies[index:]:
+            self._asked_before |= self._requested
             self.strategy, self._found, self._requested, self._listed = strategy, 0, set(), set()
             self._failures_from = len(self.failures)
             self.crawler.stats.set_value("blog/discovery", strategy)
@@ -338,6 +340,7 @@ class BlogSpider(scrapy.Spider):
         if item is not None:
             timestamp = discovery.replay_timestamp(response.url) or capture.timestamp
             self.captures[item["url"]] = timestamp
+            item["archived_at"] = datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
             yield item
 
     async def on_wayback_error(self, failure):
@@ -371,12 +374,16 @@ class BlogSpider(scrapy.Spider):
 
     # -- posts ---------------------------------------------------------------------------------
     def _post_request(self, url: str) -> scrapy.Request | None:
-        """A post page, once per route (a later route may ask again for what an earlier failed)."""
+        """A post page, once per route (a later route may ask again for what an earlier failed).
+
+        Posts go through Scrapy's duplicate filter, so a crawl resumed from its JOBDIR does not
+        fetch again what it fetched before; only a post an earlier route asked for (and failed:
+        a later route runs only when the earlier ones measured nothing) bypasses it."""
         if url in self._requested:
             return None
         self._requested.add(url)
         return scrapy.Request(url, callback=self.parse_post, errback=self.on_error,
-                              cb_kwargs={"kind": "post"}, dont_filter=True)
+                              cb_kwargs={"kind": "post"}, dont_filter=url in self._asked_before)
 
     def parse_post(self, response, kind: str = "post"):
         """Measure one post page."""
