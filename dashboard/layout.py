@@ -12,7 +12,7 @@ from dashboard.metrics import METRICS, ROLLING_WEEKS, SCALES, X_AXES
 from dashboard.table import table_columns
 from dashboard.urlstate import ViewState
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+GRAPH_CONFIG = {"displaylogo": False,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"],
                 "toImageButtonOptions": {"format": "png", "filename": "blogstats"}}
 

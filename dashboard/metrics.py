@@ -29,12 +29,12 @@ DEFAULT_METRICS: tuple[str, ...] = ("words", "images", "links")
 DEFAULT_SCATTER: tuple[str, str] = ("words", "html_bytes")
 
 SCALES: dict[str, str] = {
-    "raw": "Raw values (own axes)",
-    "pct": "% of the year's maximum",
+    "raw": "Raw (own axes)",
+    "pct": "% of year's max",
     "z": "z-score",
 }
 ROLLING_WEEKS: tuple[int, ...] = (0, 2, 4, 8, 13)
-X_AXES: dict[str, str] = {"date": "Date published", "week": "Blog's week number"}
+X_AXES: dict[str, str] = {"date": "Date", "week": "Blog's week no."}
 
 # Fields read from `posts`: nothing else is fetched (a projection), so big fields stay on the server.
 POST_FIELDS: tuple[str, ...] = (

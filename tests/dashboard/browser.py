@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 from selenium import webdriver
@@ -64,10 +65,21 @@ def save_screenshot(driver, name: str, width: int) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, min(max(height, 800), 8000))
-    driver.execute_script("window.dispatchEvent(new Event('resize'))")
-    # wait until every graph has re-laid itself out to its new container width
-    wait_js(driver, "Array.from(document.querySelectorAll('.js-plotly-plot')).every("
-                    "g => g._fullLayout && Math.abs(g._fullLayout.width - g.clientWidth) < 2)")
+    # Plotly re-lays a graph out on window resize events only; the scrollbar vanishing when the
+    # window grows to the page's height changes widths without one, so resize until still.
+    settled = ("Array.from(document.querySelectorAll('.js-plotly-plot')).every(g => g._fullLayout"
+               " && Math.abs(g._fullLayout.width - g.clientWidth) < 2"
+               " && Math.abs(g.getBoundingClientRect().height - g._fullLayout.height) < 2)")
+    previous = None
+    for _ in range(40):
+        driver.execute_script("window.dispatchEvent(new Event('resize'))")
+        time.sleep(0.3)  # not a measurement: lets the redraw a resize triggers finish
+        current = driver.execute_script("return document.documentElement.scrollHeight")
+        if current == previous and driver.execute_script(f"return {settled}"):
+            break
+        if current != previous:  # the page reflowed at the new width: fit the window to it
+            driver.set_window_size(width, min(max(current, 800), 8000))
+        previous = current
     path = ARTIFACTS / name
     driver.save_screenshot(str(path))
     return path
