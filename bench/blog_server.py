@@ -3,7 +3,7 @@
 Rendering a page of a 10,000-post archive costs the fixture server several milliseconds of CPU
 (the generated body, a sidebar built from every post), the same order as crawling it; on two
 cores it would compete with the crawler and make the server the bottleneck. This server renders
-every page of the year once at start (`Blog.render`, byte for byte) and then answers from memory,
+every page of the year once at start (`Blog.respond`, byte for byte) and then answers from memory,
 so the crawls measure the crawler. Any other path is rendered on request as usual.
 
     python -m bench.blog_server --port P [--posts N]
@@ -19,11 +19,12 @@ from fixture_site.site import PER_PAGE, Blog
 
 
 class PrerenderedBlog(Blog):
-    """A Blog whose `render` answers from a table filled by `prerender`."""
+    """A Blog whose `respond` (what the server calls; `render` calls it too) answers from a
+    table filled by `prerender`."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._rendered: dict[str, tuple[int, str, bytes]] = {}
+        self._responses: dict[str, tuple] = {}
 
     def crawl_paths(self) -> list[str]:
         """robots.txt, every post, and every page of the year and month archives."""
@@ -37,12 +38,12 @@ class PrerenderedBlog(Blog):
 
     def prerender(self) -> int:
         for path in self.crawl_paths():
-            self._rendered[path] = super().render(path)
-        return len(self._rendered)
+            self._responses[path] = super().respond(path)
+        return len(self._responses)
 
-    def render(self, target: str) -> tuple[int, str, bytes]:
-        found = self._rendered.get(target)
-        return found if found is not None else super().render(target)
+    def respond(self, target: str) -> tuple:
+        found = self._responses.get(target)
+        return found if found is not None else super().respond(target)
 
 
 def _archive_paths(base: str, posts: int) -> list[str]:

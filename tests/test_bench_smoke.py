@@ -10,18 +10,33 @@ from bench.peer import year_links
 from bench.table import render_table
 from bench.verdicts import verdicts
 from fixture_site import Blog
+from fixture_site.server import BlogServer
 
 ROOT = "http://127.0.0.1:8000/"
 
 
-def test_prerendered_blog_serves_the_fixture_pages_byte_for_byte():
+def test_prerendered_blog_serves_the_fixture_pages_byte_for_byte(monkeypatch):
     prerendered, blog = PrerenderedBlog(ROOT), Blog(ROOT)
     assert prerendered.prerender() == len(set(prerendered.crawl_paths()))
     for path in prerendered.crawl_paths():
+        assert prerendered.respond(path) == blog.respond(path), path
         assert prerendered.render(path) == blog.render(path), path
     for post in blog.year_posts():
         assert post.path in prerendered.crawl_paths()
     assert prerendered.render("/no-such-page/")[0] == 404  # anything else: rendered as usual
+
+    # What the server calls answers from the table, not by rendering again.
+    def no_rendering(*args):
+        raise AssertionError("rendered again")
+
+    for method in ("single", "archive", "robots"):
+        monkeypatch.setattr(Blog, method, no_rendering)
+    server = BlogServer(("127.0.0.1", 0), lambda root: prerendered)
+    try:
+        for path in prerendered.crawl_paths():
+            assert server.blog.respond(path)[0] == 200
+    finally:
+        server.server_close()
 
 
 def test_ceiling_and_peer_follow_the_same_links_as_the_blog_spider():
