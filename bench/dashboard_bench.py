@@ -47,9 +47,10 @@ from dashboard.config import Config  # noqa: E402
 
 SITE = "https://blog.example/"
 YEAR = 2015
-MAIN_OUTPUT = "weekly-graph.figure"
+MAIN_OUTPUT = "..weekly-graph.figure...weekly-graph.relayoutData.."
 MAIN_VIEW = {"site": SITE, "year": YEAR, "metrics": ["words", "images", "links"],
              "scale": "raw", "rolling": 4, "x": "date"}
+MAIN_INPUTS = {**MAIN_VIEW, "db-status": {"ok": True, "reason": ""}, "weekly-graph": None}
 TOPICS = ("Android", "Google", "Apple", "data", "privacy", "the cloud", "startups", "phones")
 
 
@@ -139,13 +140,15 @@ def fill(uri: str, database: str, n_posts: int) -> None:
 
 def _callback_body(app, output: str, values: dict) -> bytes:
     spec = app.callback_map[output]
-    component, prop = output.split(".")
+    outputs = [dict(zip(("id", "property"), o.split("."), strict=True))
+               for o in output.strip(".").split("...")]
 
     def bind(items):
         return [{"id": d["id"], "property": d["property"],
-                 "value": values.get(d["id"], {"ok": True, "reason": ""})} for d in items]
+                 "value": values.get(d["id"])} for d in items]
 
-    return json.dumps({"output": output, "outputs": {"id": component, "property": prop},
+    return json.dumps({"output": output,
+                       "outputs": outputs if output.startswith("..") else outputs[0],
                        "inputs": bind(spec["inputs"]), "state": bind(spec["state"]),
                        "changedPropIds": ["metrics.value"]}).encode()
 
@@ -169,7 +172,7 @@ def measure_main_callback(n_posts: int, repeats: int = 25, uri: str | None = Non
     fill(uri, database, n_posts)
     app = create_app(Config(mongodb_uri=uri, database=database, cache_seconds=3600))
     client = app.server.test_client()
-    body = _callback_body(app, MAIN_OUTPUT, MAIN_VIEW)
+    body = _callback_body(app, MAIN_OUTPUT, MAIN_INPUTS)
 
     def post(encoding: str = "identity"):
         resp = client.post("/_dash-update-component", data=body,

@@ -140,15 +140,18 @@ def register(app: Dash, repo: Repository) -> Views:
         return (query, *values_out, sites, years, terms, len(sites) < 2, len(years) < 2)
 
     @app.callback(
-        Output("weekly-graph", "figure"),
+        Output("weekly-graph", "figure"), Output("weekly-graph", "relayoutData"),
         Input("site", "value"), Input("year", "value"), Input("metrics", "value"),
         Input("scale", "value"), Input("rolling", "value"), Input("x", "value"),
-        Input("db-status", "data"))
-    def update_weekly(site, year, metrics, scale, rolling, x, _status):
+        Input("db-status", "data"), State("weekly-graph", "relayoutData"))
+    def update_weekly(site, year, metrics, scale, rolling, x, _status, relayout):
         try:
-            return views.weekly(site, year, metrics, scale, rolling, x)
+            figure = views.weekly(site, year, metrics, scale, rolling, x)
         except DatabaseUnavailableError as exc:
-            return figures.message_figure(str(exc))
+            return figures.message_figure(str(exc)), no_update
+        if ctx.triggered_id in ("site", "year", "x", None):  # another x axis: forget the zoom
+            return figure, None
+        return figures.keep_x_zoom(figure, relayout), no_update
 
     @app.callback(
         Output("terms-graph", "figure"),

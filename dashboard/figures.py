@@ -352,3 +352,32 @@ def message_figure(text: str) -> dict:
         annotations=[{"text": html.escape(text), "showarrow": False,
                       "font": {"size": 15, "color": "#52606D"},
                       "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])}
+
+
+def zoomed_x_range(relayout: object) -> list | None:
+    """The x range a user zoomed or panned to, from a graph's last relayout event, or None
+    (autoscaled, never zoomed, or anything unexpected). Values stay numbers or short strings."""
+    if not isinstance(relayout, dict) or relayout.get("xaxis.autorange"):
+        return None
+    bounds = relayout.get("xaxis.range")
+    if bounds is None:
+        bounds = [relayout.get("xaxis.range[0]"), relayout.get("xaxis.range[1]")]
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        return None
+    for value in bounds:
+        ok_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (ok_number or (isinstance(value, str) and len(value) <= 40)):
+            return None
+    return list(bounds)
+
+
+def keep_x_zoom(figure: dict, relayout: object) -> dict:
+    """The figure with the user's x zoom kept. Plotly's uirevision should do this, but Dash
+    >= 4.2's dcc.Graph re-renders after each zoom and plotly then forgets it (dash PR #3785),
+    so the zoom is carried over from the graph's relayoutData instead."""
+    bounds = zoomed_x_range(relayout)
+    if bounds is None or "xaxis" not in figure.get("layout", {}):
+        return figure
+    layout = dict(figure["layout"], xaxis=dict(figure["layout"]["xaxis"], range=bounds,
+                                               autorange=False))
+    return dict(figure, layout=layout)

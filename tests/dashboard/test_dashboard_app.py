@@ -13,7 +13,7 @@ from conftest import app_for, call_callback, response_of
 
 from tests.conftest import free_port
 
-WEEKLY = "weekly-graph.figure"
+WEEKLY = "..weekly-graph.figure...weekly-graph.relayoutData.."
 SITE = "http://blog.example/"
 
 

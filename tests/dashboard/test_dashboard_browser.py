@@ -76,6 +76,7 @@ def checked(driver, control_id: str) -> list[str]:
 def click_option(driver, control_id: str, label: str) -> None:
     for option in driver.find_elements(By.CSS_SELECTOR, f"#{control_id} label"):
         if option.text.strip() == label:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", option)
             option.click()
             return
     raise AssertionError(f"no option {label!r} in #{control_id}")
@@ -109,6 +110,20 @@ def test_choosing_metrics_changes_the_number_of_traces(page, driver):
         "return document.querySelector('#weekly-graph .js-plotly-plot').data.map(t => t.name)")
     assert names == ["Links", "Comments"]
     assert "metrics=links,comments" in driver.current_url
+
+
+def test_zoom_survives_a_change_of_metrics(page, driver):
+    page("/?metrics=words,images&scale=pct", traces=2)
+    graph = driver.find_element(By.CSS_SELECTOR, "#weekly-graph .js-plotly-plot")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
+    gd = "document.querySelector('#weekly-graph .js-plotly-plot')"
+    # a zoom box dragged with the mouse across the middle of the plot
+    ActionChains(driver).move_to_element(graph).move_by_offset(-150, 0).click_and_hold() \
+        .move_by_offset(120, 10).move_by_offset(120, 10).release().perform()
+    zoomed = wait_js(driver, f"{gd}.layout.xaxis.autorange === false && {gd}.layout.xaxis.range")
+    click_option(driver, "metrics", "Links")
+    wait_js(driver, trace_count("weekly-graph") + " === 3")
+    assert driver.execute_script(f"return {gd}.layout.xaxis.range") == zoomed
 
 
 def test_a_shared_url_restores_the_view(page, driver, live):

@@ -199,3 +199,18 @@ def test_words_per_week_counts_empty_weeks_and_the_trend_is_the_slope():
 def test_message_figure_escapes_its_text():
     fig = figures.message_figure("<b>x</b>")
     assert fig["layout"]["annotations"][0]["text"] == "&lt;b&gt;x&lt;/b&gt;"
+
+
+@pytest.mark.parametrize("relayout, kept", [
+    ({"xaxis.range[0]": "2015-03-01", "xaxis.range[1]": "2015-06-30", "yaxis.range[0]": 1},
+     ["2015-03-01", "2015-06-30"]),
+    ({"xaxis.range": [3, 9]}, [3, 9]),
+    ({"xaxis.autorange": True}, None), ({"autosize": True}, None), (None, None),
+    ({"xaxis.range": ["x" * 500, 1]}, None), ({"xaxis.range": [{"$ne": 1}, 2]}, None),
+    ({"xaxis.range": [1, 2, 3]}, None),
+])
+def test_the_users_x_zoom_is_kept(relayout, kept):
+    fig = figures.keep_x_zoom(figures.weekly_figure(frame(), ["words"]), relayout)
+    assert fig["layout"]["xaxis"].get("range") == kept
+    if kept:
+        assert fig["layout"]["xaxis"]["autorange"] is False
