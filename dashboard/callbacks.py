@@ -79,7 +79,10 @@ class Views:
         if available is not None:
             state = resolve_site_year(state, available)
             if state.site is not None:
-                all_terms = term_names(self.repo.posts(state.site, state.year))
+                try:
+                    all_terms = term_names(self.repo.posts(state.site, state.year))
+                except DatabaseUnavailableError:
+                    available = None
         return {"state": state, "available": available, "all_terms": all_terms,
                 "values": control_values(state, all_terms)}
 

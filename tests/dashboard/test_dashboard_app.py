@@ -8,8 +8,10 @@ import gzip
 import io
 import json
 
+import pymongo
 import pytest
 from conftest import app_for, call_callback, response_of
+from dashboard_posts import post_docs
 
 from tests.conftest import free_port
 
@@ -105,6 +107,23 @@ def test_a_shared_link_sets_the_controls(client, app):
     assert out["site-control"]["hidden"] is True  # one site: no selector
     assert sorted(out["terms"]["value"]) == ["android", "apple", "data"]
     assert "sy" not in out  # unchanged controls are not rewritten
+
+
+def test_site_and_year_selectors_appear_when_there_is_a_choice(seeded_db):
+    uri, name = seeded_db
+    client = pymongo.MongoClient(uri)
+    client[name].posts.insert_many([
+        dict(post_docs(1)[0], url="http://blog.example/2014/x", year=2014),
+        dict(post_docs(1)[0], url="https://other.example/1", site="https://other.example/")])
+    client.close()
+    app = app_for(uri, name)
+    out = sync(app.server.test_client(), app, "?site=http://blog.example/&year=2014")
+    assert out["site"]["value"] == SITE and out["year"]["value"] == 2014
+    assert [o["label"] for o in out["site"]["options"]] == ["blog.example", "other.example"]
+    assert [o["value"] for o in out["year"]["options"]] == [2015, 2014]
+    assert out["site-control"]["hidden"] is False and out["year-control"]["hidden"] is False
+    other = sync(app.server.test_client(), app, "?site=https://other.example/&year=2014")
+    assert other["year"]["value"] == 2015  # that site has no 2014: its newest year instead
 
 
 def test_a_changed_control_rewrites_the_link(client, app):
