@@ -222,8 +222,9 @@ def hostile_db(mongo_server):
     client = pymongo.MongoClient(mongo_server.uri)
     post = client[name].posts.find_one({"title": "Week 5"}, {"_id": 0})
     client[name].posts.insert_one(dict(post, url="javascript:alert(3)", title="Evil link"))
+    yield mongo_server.uri, name
+    client.drop_database(name)
     client.close()
-    return mongo_server.uri, name
 
 
 def test_a_hostile_title_is_shown_as_text_and_runs_nothing(driver, hostile_db):
