@@ -30,13 +30,16 @@ def ceiling_and_crawl(blog: FixtureBlog, recrawl: bool, log) -> dict:
     server_busy = (blog.cpu_seconds() - cpu_before) / ceiling.wall
     log(f"[{blog.posts} posts] ceiling {ceiling.pages} pages in {ceiling.elapsed:.1f} s")
     with Secantus() as db:
+        db_cpu_before = db.cpu_seconds()
         crawl = blog_crawl(blog.url, db.uri, DATABASE, label)
+        db_busy = (db.cpu_seconds() - db_cpu_before) / crawl.wall
         log(f"[{blog.posts} posts] crawl {crawl.pages} pages in {crawl.elapsed:.1f} s")
         again = None
         if recrawl:
             again = blog_crawl(blog.url, db.uri, DATABASE, label + "-again")
             log(f"[{blog.posts} posts] re-crawl wrote {again.written} posts")
-    return {"ceiling": ceiling, "crawl": crawl, "recrawl": again, "server_busy": server_busy}
+    return {"ceiling": ceiling, "crawl": crawl, "recrawl": again, "server_busy": server_busy,
+            "db_busy": db_busy}
 
 
 def _median(values):
@@ -60,12 +63,13 @@ def summarise(pairs: list[dict]) -> dict:
         "crawl_posts_per_second": _median([c.posts_per_second for c in crawls]),
         "crawl_to_ceiling": _median([p["crawl"].pages_per_second / p["ceiling"].pages_per_second
                                      for p in pairs]),
+        "database_busy_during_crawl": _median([p["db_busy"] for p in pairs]),
         "crawl_peak_rss": max(c.peak_rss for c in crawls),
         "ceiling_cpu_ms_per_page": _median([c.cpu_ms_per_page for c in ceilings]),
         "crawl_cpu_ms_per_page": _median([c.cpu_ms_per_page for c in crawls]),
         "recrawl": recrawl.as_dict() if recrawl else None,
         "runs": [{"ceiling": p["ceiling"].as_dict(), "crawl": p["crawl"].as_dict(),
-                  "server_busy": p["server_busy"]} for p in pairs],
+                  "server_busy": p["server_busy"], "db_busy": p["db_busy"]} for p in pairs],
     }
 
 
