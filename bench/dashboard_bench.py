@@ -47,10 +47,10 @@ from dashboard.config import Config  # noqa: E402
 
 SITE = "https://blog.example/"
 YEAR = 2015
-MAIN_OUTPUT = "..weekly-graph.figure...weekly-graph.relayoutData.."
+MAIN_OUTPUT = "weekly-graph.figure"
 MAIN_VIEW = {"site": SITE, "year": YEAR, "metrics": ["words", "images", "links"],
              "scale": "raw", "rolling": 4, "x": "date"}
-MAIN_INPUTS = {**MAIN_VIEW, "db-status": {"ok": True, "reason": ""}, "weekly-graph": None}
+MAIN_INPUTS = {**MAIN_VIEW, "db-status": {"ok": True, "reason": ""}, "weekly-zoom": None}
 TOPICS = ("Android", "Google", "Apple", "data", "privacy", "the cloud", "startups", "phones")
 
 

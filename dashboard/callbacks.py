@@ -143,18 +143,17 @@ def register(app: Dash, repo: Repository) -> Views:
         return (query, *values_out, sites, years, terms, len(sites) < 2, len(years) < 2)
 
     @app.callback(
-        Output("weekly-graph", "figure"), Output("weekly-graph", "relayoutData"),
+        Output("weekly-graph", "figure"),
         Input("site", "value"), Input("year", "value"), Input("metrics", "value"),
         Input("scale", "value"), Input("rolling", "value"), Input("x", "value"),
-        Input("db-status", "data"), State("weekly-graph", "relayoutData"))
-    def update_weekly(site, year, metrics, scale, rolling, x, _status, relayout):
+        Input("db-status", "data"), State("weekly-zoom", "data"))
+    def update_weekly(site, year, metrics, scale, rolling, x, _status, zoom=None):
+        # `zoom` has a default: a client that sends no state (a load test) still gets a figure
         try:
             figure = views.weekly(site, year, metrics, scale, rolling, x)
         except DatabaseUnavailableError as exc:
-            return figures.message_figure(str(exc)), no_update
-        if ctx.triggered_id in ("site", "year", "x", None):  # another x axis: forget the zoom
-            return figure, None
-        return figures.keep_x_zoom(figure, relayout), no_update
+            return figures.message_figure(str(exc))
+        return figures.keep_x_zoom(figure, zoom)
 
     @app.callback(
         Output("terms-graph", "figure"),
@@ -263,6 +262,10 @@ def register(app: Dash, repo: Repository) -> Views:
         ClientsideFunction("blogstats", "openPost"), Output("post-opened", "data"),
         Input("weekly-graph", "clickData"), Input("terms-graph", "clickData"),
         Input("scatter-graph", "clickData"), prevent_initial_call=True)
+    app.clientside_callback(
+        ClientsideFunction("blogstats", "rememberZoom"), Output("weekly-zoom", "data"),
+        Input("weekly-graph", "relayoutData"), State("weekly-graph", "figure"),
+        prevent_initial_call=True)
     app.clientside_callback(
         ClientsideFunction("blogstats", "currentLink"), Output("copy-link", "content"),
         Input("copy-link", "n_clicks"), prevent_initial_call=True)

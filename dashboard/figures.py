@@ -354,14 +354,16 @@ def message_figure(text: str) -> dict:
                       "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}])}
 
 
-def zoomed_x_range(relayout: object) -> list | None:
-    """The x range a user zoomed or panned to, from a graph's last relayout event, or None
-    (autoscaled, never zoomed, or anything unexpected). Values stay numbers or short strings."""
-    if not isinstance(relayout, dict) or relayout.get("xaxis.autorange"):
+def zoomed_x_range(zoom: object, uirevision: object) -> list | None:
+    """The x range the user zoomed or panned to on a figure of this `uirevision`, or None.
+
+    `zoom` is what the page's `rememberZoom` stores from the graph's relayout events:
+    {"rev": the figure's uirevision then, "range": [x0, x1] or None after an autoscale}. A zoom
+    made on another site, year or x axis does not apply. Values stay numbers or short strings.
+    """
+    if not isinstance(zoom, dict) or zoom.get("rev") != uirevision:
         return None
-    bounds = relayout.get("xaxis.range")
-    if bounds is None:
-        bounds = [relayout.get("xaxis.range[0]"), relayout.get("xaxis.range[1]")]
+    bounds = zoom.get("range")
     if not isinstance(bounds, list) or len(bounds) != 2:
         return None
     for value in bounds:
@@ -371,13 +373,13 @@ def zoomed_x_range(relayout: object) -> list | None:
     return list(bounds)
 
 
-def keep_x_zoom(figure: dict, relayout: object) -> dict:
-    """The figure with the user's x zoom kept. Plotly's uirevision should do this, but Dash
-    >= 4.2's dcc.Graph re-renders after each zoom and plotly then forgets it (dash PR #3785),
-    so the zoom is carried over from the graph's relayoutData instead."""
-    bounds = zoomed_x_range(relayout)
-    if bounds is None or "xaxis" not in figure.get("layout", {}):
+def keep_x_zoom(figure: dict, zoom: object) -> dict:
+    """The figure with the user's x zoom kept. Plotly's uirevision should do this alone, but
+    Dash >= 4.2's dcc.Graph re-renders after each zoom and plotly then forgets it (dash PR
+    #3785), so the page remembers the zoom itself and the next figure carries it."""
+    layout = figure.get("layout", {})
+    bounds = zoomed_x_range(zoom, layout.get("uirevision"))
+    if bounds is None or "xaxis" not in layout:
         return figure
-    layout = dict(figure["layout"], xaxis=dict(figure["layout"]["xaxis"], range=bounds,
-                                               autorange=False))
-    return dict(figure, layout=layout)
+    return dict(figure, layout=dict(layout, xaxis=dict(layout["xaxis"], range=bounds,
+                                                       autorange=False)))

@@ -168,6 +168,7 @@ def build_layout(status_interval_ms: int = 5000) -> html.Div:
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="db-status"),
         dcc.Store(id="post-opened"),
+        dcc.Store(id="weekly-zoom"),  # the main graph's x zoom (see figures.keep_x_zoom)
         dcc.Interval(id="status-check", interval=status_interval_ms),
         header(),
         html.Div(id="banner", className="banner", role="alert", hidden=True),

@@ -23,6 +23,18 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.open(url, "_blank", "noopener,noreferrer");
       return url;
     },
+    rememberZoom: function (relayout, figure) {
+      // The x range the user zoomed to, tagged with the figure's uirevision so that a zoom on
+      // one site/year/x axis is never applied to another.
+      var noUpdate = window.dash_clientside.no_update;
+      if (!relayout) { return noUpdate; }
+      var rev = figure && figure.layout ? figure.layout.uirevision : null;
+      if (relayout["xaxis.autorange"]) { return {rev: rev, range: null}; }
+      var range = relayout["xaxis.range"] ||
+        ("xaxis.range[0]" in relayout ? [relayout["xaxis.range[0]"], relayout["xaxis.range[1]"]]
+                                      : null);
+      return range ? {rev: rev, range: range} : noUpdate;
+    },
     currentLink: function () {
       return window.location.href;
     }

@@ -15,7 +15,7 @@ from dashboard_posts import post_docs
 
 from tests.conftest import free_port
 
-WEEKLY = "..weekly-graph.figure...weekly-graph.relayoutData.."
+WEEKLY = "weekly-graph.figure"
 SITE = "http://blog.example/"
 
 
@@ -66,6 +66,20 @@ def test_weekly_graph_callback(client, app):
     figure = response_of(resp, "weekly-graph", "figure")
     assert [t["name"] for t in figure["data"]] == ["Words", "Images", "Comments"]
     assert figure["layout"]["uirevision"] == f"{SITE}|2015|date"
+
+
+def test_main_callback_answers_a_client_that_sends_no_state(client, app):
+    """bench/load_dashboard.py posts the main callback with inputs only."""
+    spec = app.callback_map[WEEKLY]
+    values = {"site": SITE, "year": 2015, "metrics": ["words"], "scale": "pct", "rolling": 4,
+              "x": "date", "db-status": None}
+    body = {"output": WEEKLY, "outputs": {"id": "weekly-graph", "property": "figure"},
+            "inputs": [{"id": d["id"], "property": d["property"], "value": values.get(d["id"])}
+                       for d in spec["inputs"]], "state": [], "changedPropIds": ["metrics.value"]}
+    resp = client.post("/_dash-update-component", data=json.dumps(body),
+                       content_type="application/json")
+    assert resp.status_code == 200
+    assert len(response_of(resp, "weekly-graph", "figure")["data"]) == 1
 
 
 @pytest.mark.parametrize("junk", [
