@@ -146,9 +146,10 @@ def register(app: Dash, repo: Repository) -> Views:
         Output("weekly-graph", "figure"),
         Input("site", "value"), Input("year", "value"), Input("metrics", "value"),
         Input("scale", "value"), Input("rolling", "value"), Input("x", "value"),
-        Input("db-status", "data"), State("weekly-zoom", "data"))
-    def update_weekly(site, year, metrics, scale, rolling, x, _status, zoom=None):
-        # `zoom` has a default: a client that sends no state (a load test) still gets a figure
+        # the zoom is an input, not a state, so that a client posting inputs only (the load
+        # test) still matches the callback; a zoom then costs one cheap round trip
+        Input("db-status", "data"), Input("weekly-zoom", "data"))
+    def update_weekly(site, year, metrics, scale, rolling, x, _status, zoom):
         try:
             figure = views.weekly(site, year, metrics, scale, rolling, x)
         except DatabaseUnavailableError as exc:
