@@ -7,6 +7,8 @@ import io
 import shutil
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -263,6 +265,14 @@ def test_a_hostile_title_is_shown_as_text_and_runs_nothing(driver, hostile_db):
         server.stop()
 
 
+def health(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 def test_banner_when_the_database_goes_away_and_gone_when_it_is_back(driver):
     storage = tempfile.mkdtemp(prefix="secantus-outage-")
     database = SecantusServer(storage_path=storage).start()
@@ -271,12 +281,15 @@ def test_banner_when_the_database_goes_away_and_gone_when_it_is_back(driver):
         driver.get(server.url + "/")
         wait_js(driver, "!document.getElementById('empty-state').hidden")
         assert "scrapy crawl blog" in driver.find_element(By.ID, "empty-state").text
+        assert health(server.url) == 200
         database.kill()
         wait_js(driver, "!document.getElementById('banner').hidden")
         banner = driver.find_element(By.ID, "banner").text
         assert "not answering" in banner and database.uri.split("//")[1] in banner
+        assert health(server.url) == 503
         database = SecantusServer(storage_path=storage, port=database.port).start()
         wait_js(driver, "document.getElementById('banner').hidden", timeout=60)
+        assert health(server.url) == 200
         assert not driver.execute_script("return document.getElementById('empty-state').hidden")
         assert quote("site") not in driver.current_url  # still nothing to show
     finally:
