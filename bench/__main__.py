@@ -8,7 +8,8 @@ Prints the table and writes it, with every figure, to bench/results/latest.json.
 
 Order: first what every target needs (one ceiling/crawl pair per size, re-crawls, extract_post,
 storage, dashboard); then, while the time budget lasts, more pairs for the small archives
-(medians of up to --repeats) and the advertools peer. The table says how many pairs each size got.
+(medians of up to --repeats), the advertools peer, and a second pair for the large archives.
+The table says how many pairs each size got.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bench.verdicts import verdicts
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SIZES = "52,1000,10000"
-REPEATED_UP_TO = 2000  # archives up to this size get a re-crawl and repeated pairs
+REPEATED_UP_TO = 2000  # archives up to this size get a re-crawl and up to --repeats pairs
 PEER_SIZES = (100, 1000)  # the advertools row: start-up dominates below, its time above
 PEER_COST = 2.5  # advertools takes about this many times one ceiling/crawl pair
 
@@ -48,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="one pair per size, no extras, fewer pages for extract and storage")
     parser.add_argument("--repeats", type=int, default=3,
                         help="ceiling/crawl pairs wanted per archive of up to 2,000 posts "
-                             "(default %(default)s; larger archives get one)")
+                             "(default %(default)s; larger archives get at most two)")
     parser.add_argument("--budget", type=float, default=540,
                         help="seconds after which no extra pair or peer is started "
                              "(default %(default)s)")
@@ -114,19 +115,26 @@ class Bench:
                                                                 else 1000))
 
     def extras(self) -> None:
-        """More pairs for the small archives, then the peer, while the budget lasts."""
-        small = [p for p in self.args.sizes if p <= REPEATED_UP_TO and p not in self.errors]
+        """While the budget lasts: more pairs for the small archives, then the peer, then a
+        second pair for the large ones (each started only if it should end within the budget)."""
+        measured = [p for p in self.args.sizes if p not in self.errors]
+        small = [p for p in measured if p <= REPEATED_UP_TO]
         for _ in range(1, self.args.repeats):
             for posts in small:
-                if self.seconds_left() > self.pair_cost(posts):
-                    self.add_pair(posts)
+                self._extra_pair(posts)
         for posts in small:
-            if self.args.no_peer or not PEER_SIZES[0] <= posts <= PEER_SIZES[1]:
-                continue
-            if self.seconds_left() > PEER_COST * self.pair_cost(posts):
-                self.peer[posts] = peer_crawl(self.blogs[posts], log)
-            else:
-                log(f"[{posts} posts] no time left for the advertools row")
+            if not self.args.no_peer and PEER_SIZES[0] <= posts <= PEER_SIZES[1]:
+                if self.seconds_left() > PEER_COST * self.pair_cost(posts):
+                    self.peer[posts] = peer_crawl(self.blogs[posts], log)
+                else:
+                    log(f"[{posts} posts] no time left for the advertools row")
+        for posts in measured:
+            if posts > REPEATED_UP_TO and self.args.repeats > 1:
+                self._extra_pair(posts)
+
+    def _extra_pair(self, posts: int) -> None:
+        if posts not in self.errors and self.seconds_left() > self.pair_cost(posts):
+            self.add_pair(posts)
 
     def size_results(self) -> dict:
         results = {}
