@@ -23,7 +23,7 @@ def _yes_no(ok) -> str:
 
 def _line(label: str, cells: list[str], target: str = "", met: str = "") -> str:
     return (f"{label:<{LABEL_WIDTH}}" + "".join(f"{c:>{CELL_WIDTH}}" for c in cells)
-            + f"   {target:<22}{met}")
+            + f"   {target:<24}{met}")
 
 
 def _size_rows(results: dict) -> list[tuple[str, list[str], str, str]]:
