@@ -33,7 +33,9 @@ def crawl_outcome(stats: dict, failures: list, reason: str) -> dict:
         "dropped_by_reason": dropped,
     }
     posts_failed = sum(1 for f in failures if f.get("kind") in ("post", "store"))
-    complete = reason == "finished" and not failures and items["not_stored"] == 0
+    spider_errors = stats.get("spider_exceptions/count", 0)
+    complete = (reason == "finished" and not failures and items["not_stored"] == 0
+                and not spider_errors)
     return {
         "finish_reason": reason,
         "complete": complete,
@@ -42,6 +44,7 @@ def crawl_outcome(stats: dict, failures: list, reason: str) -> dict:
         "bytes": stats.get("downloader/response_bytes", 0),
         "items": items,
         "errors": len(failures),
+        "spider_errors": spider_errors,
         "log_errors": stats.get("log_count/ERROR", 0),
         "failed_posts": posts_failed,
         "failures": failures[:MAX_LISTED_FAILURES],
@@ -60,6 +63,7 @@ class CrawlRecorder:
         self.storage = storage
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -78,6 +82,13 @@ class CrawlRecorder:
             self.storage.start_crawl(record)
         except StorageUnavailableError as exc:
             logger.error("crawl record not written: %s", exc)
+
+    def spider_error(self, failure, response, spider):
+        """A page whose callback raised: its post is lost to this run, so list it."""
+        kind = response.request.cb_kwargs.get("kind", "page") if response.request else "page"
+        spider.failures.append({"url": response.url, "kind": kind,
+                                "reason": f"error while reading the page: {failure.type.__name__}: "
+                                          f"{failure.getErrorMessage()}"[:300]})
 
     def spider_closed(self, spider, reason):
         stats = self.crawler.stats.get_stats()
