@@ -12,10 +12,11 @@ import time
 from datetime import UTC, datetime
 
 from bench.extraction import ROOT_URL, post_pages
+from blogcrawler import settings
 from blogcrawler.extract import extract_post
 from blogcrawler.storage import Storage
 
-BATCH_SIZE = 50  # the crawler's MONGODB_BATCH_SIZE
+BATCH_SIZE = settings.MONGODB_BATCH_SIZE  # as the crawler writes
 
 
 def post_documents(count: int) -> list[dict]:

@@ -66,7 +66,7 @@ class StorePostPipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(crawler, Storage.from_settings(settings), settings.getint("MONGODB_BATCH_SIZE", 50))
+        return cls(crawler, Storage.from_settings(settings), settings.getint("MONGODB_BATCH_SIZE", 100))
 
     async def open_spider(self):
         # Fail before fetching anything when the database is not there.

@@ -34,7 +34,7 @@ MONGODB_CRAWLS_COLLECTION = os.environ.get("MONGODB_CRAWLS_COLLECTION", "crawls"
 # How long to wait for the database before giving up, at start and for each write.
 MONGODB_TIMEOUT_SECONDS = float(os.environ.get("MONGODB_TIMEOUT_SECONDS", "5"))
 # Writes are batched: one bulk upsert per this many posts (and at the end of the crawl).
-MONGODB_BATCH_SIZE = int(os.environ.get("MONGODB_BATCH_SIZE", "50"))
+MONGODB_BATCH_SIZE = int(os.environ.get("MONGODB_BATCH_SIZE", "100"))
 # A write that fails is retried for this long before the crawl stops with an error.
 MONGODB_RETRY_SECONDS = float(os.environ.get("MONGODB_RETRY_SECONDS", "60"))
 
