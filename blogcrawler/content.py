@@ -315,6 +315,73 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     for el in doomed:
         if not any(a in gone for a in el.iterancestors()):
             drop_tree(el)
+    remove_link_lines(root)
+
+
+# What an author or a plugin writes above a list of links to other posts: "Read more:",
+# "Related:", "See also", in the languages of the corpus. Matched against the whole text of the
+# label (a heading, a bold line, the start of a paragraph), not against prose.
+_READ_MORE_LABEL = re.compile(
+    r"^\W*(?:read (?:more|also|next)|also read|more reading|further reading|related"
+    r"(?: (?:posts?|articles?|stories|reading|content|links))?|see also|more on this(?: topic)?"
+    r"|you (?:may|might) also (?:like|enjoy)|recommended reading"
+    r"|weiterlesen|mehr lesen|lesen sie auch|lies auch|siehe auch|mehr zum thema"
+    r"|(?:verwandte|ähnliche|weitere) (?:artikel|beiträge)|das könnte (?:dich|sie) auch interessieren"
+    r"|(?:à )?lire aussi|voir aussi|leggi anche|vedi anche|lee también|ver también)\W*$",
+    re.IGNORECASE)
+_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "h2", "h3", "h4", "h5", "h6", "section"})
+_LINE_BLOCKS = frozenset({"p", "div", "li", "h2", "h3", "h4", "h5", "h6"})
+_WORD = re.compile(r"\w")
+
+
+def _outside_links(el) -> str:
+    """The text of `el` that is not inside a link (script and style left out)."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in ("a", "script", "style"):
+            parts.append(_outside_links(child))
+        parts.append(child.tail or "")
+    return " ".join(parts)
+
+
+def _link_only(el) -> bool:
+    """Whether every word of `el` is link text, and it has some."""
+    return (el.tag in _BLOCKS and not _WORD.search(_outside_links(el))
+            and any(_WORD.search(text_content(a)) for a in el.iter("a")))
+
+
+def _is_post_navigation(el) -> bool:
+    """A "Previous post: <a rel=prev> / Next post: <a rel=next>" line."""
+    links = [a for a in el.iter("a") if {"next", "prev"} & set((a.get("rel") or "").split())]
+    return bool(links) and len(_outside_links(el).split()) <= 3 * len(links)
+
+
+def remove_link_lines(root) -> None:
+    """Remove the lists of links to other posts an author or a plugin puts in the post: a
+    "Read more:"/"Related"/"See also" label with links after it in the same line, or with only
+    link lines after it (up to the next non-link block), and previous/next post navigation."""
+    doomed = []
+    for el in root.iter(*_LINE_BLOCKS):
+        if el is root or any(el is d or _contains(d, el) for d in doomed[-3:]):
+            continue
+        if _is_post_navigation(el):
+            doomed.append(el)
+            continue
+        label = _outside_links(el)
+        if not _READ_MORE_LABEL.match(" ".join(label.split())):
+            continue
+        if any(_WORD.search(text_content(a)) for a in el.iter("a")):
+            doomed.append(el)  # "Read more: <a>Another post</a>"
+            continue
+        following = []
+        sibling = el.getnext()
+        while sibling is not None and isinstance(sibling.tag, str) and _link_only(sibling):
+            following.append(sibling)
+            sibling = sibling.getnext()
+        if following:
+            doomed.extend([el, *following])
+    for el in doomed:
+        drop_tree(el)
 
 
 # Text placed off-screen is never meant to be read (hidden link spam); display:none is not
