@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from copy import deepcopy
 
 from lxml import etree
 
@@ -471,10 +472,12 @@ def find_main_content(doc, index: PageIndex | None = None):
         if best is not None and max(lengths) < 0.3 * best_len and not _contains(root, best):
             continue
         remove_noise(root, titles=page_titles(index))
+        _add_lead(index, root)
         return name, root
     if best is not None:
         root = _widen(best)
         remove_noise(root, whole_article=root.tag == "article", titles=page_titles(index))
+        _add_lead(index, root)
         return "density", root
     bodies = index.tag("body")
     root = bodies[0] if bodies else doc
@@ -496,3 +499,81 @@ def _widen(block):
             break
     return block
 
+
+
+# The lead (standfirst, excerpt, summary) a theme prints between the post's title and its body,
+# from the post's excerpt field: part of the article as the reader sees it. Recognised by its
+# class ("entry-summary", "td-post-sub-title", "uk-text-lead", "sommario", ...) or as the
+# paragraph right after the title in the title's own block.
+_LEAD_PARTS = frozenset({"lead", "excerpt", "teaser", "standfirst", "subtitle", "subheadline",
+                         "sommario", "chapo", "chapeau", "dek"})
+_LEAD_NAMES = frozenset({"entry-summary", "post-summary", "article-summary", "sub-title",
+                         "post-intro", "article-intro", "entry-intro"})
+
+
+def _is_lead_name(name: str) -> bool:
+    lowered = name.lower()
+    if lowered in _LEAD_NAMES:
+        return True
+    parts = re.split(r"[-_]+", lowered)
+    return (any(part in _LEAD_PARTS for part in parts)
+            or any(f"{a}-{b}" in _LEAD_NAMES for a, b in zip(parts, parts[1:], strict=False)))
+
+
+def _position(index: PageIndex, el) -> int | None:
+    """Document position of `el`, or of its first indexed descendant."""
+    for node in el.iter():
+        if node in index.position:
+            return index.position[node]
+    return None
+
+
+def _find_lead(index: PageIndex, root):
+    """The lead printed between the post's title (the last h1 before the content) and the
+    content, or None."""
+    start = _position(index, root)
+    if start is None:
+        return None
+    h1s = [h for h in index.tag("h1") if index.position[h] < start and not _contains(h, root)]
+    if not h1s:
+        return None
+    title = h1s[-1]
+    after = index.position[title]
+    candidates = []
+    for el in index.classed:
+        position = index.position[el]
+        if position <= after:
+            continue
+        if position >= start:
+            break
+        names = (el.get("class") or "").split()
+        if any(_is_lead_name(n) and len(index.by_class.get(n, ())) == 1 for n in names):
+            candidates.append(el)
+    following = title.getnext()
+    while following is not None and not isinstance(following.tag, str):
+        following = following.getnext()
+    if following is not None and following.tag == "p" and not following.get("class"):
+        candidates.append(following)
+    for el in candidates:
+        if _contains(el, root) or any(True for _ in el.iter("h1", "h2", "form", "time")):
+            continue
+        text = " ".join(text_content(el).split())
+        if len(text.split()) < 8 or _link_share(el, len(text)) > 0.3 or index.in_comments(el):
+            continue
+        if any(_is_noise(a, _STRONG_NOISE) or a.tag in ("nav", "aside", "footer")
+               for a in (el, *el.iterancestors()) if a.tag not in ("body", "html")):
+            continue
+        if text[:60].casefold() in " ".join(text_content(root).split()).casefold():
+            continue  # the content opens with it already
+        return el
+    return None
+
+
+def _add_lead(index: PageIndex, root) -> None:
+    lead = _find_lead(index, root)
+    if lead is not None:
+        copy = deepcopy(lead)
+        copy.tail = None
+        root.insert(0, copy)
+        copy.tail = root.text
+        root.text = None
