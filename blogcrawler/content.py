@@ -335,13 +335,31 @@ _LINE_BLOCKS = frozenset({"p", "div", "li", "h2", "h3", "h4", "h5", "h6"})
 _WORD = re.compile(r"\w")
 
 
-def _outside_links(el) -> str:
-    """The text of `el` that is not inside a link (script and style left out)."""
-    parts = [el.text or ""]
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in ("a", "script", "style"):
-            parts.append(_outside_links(child))
-        parts.append(child.tail or "")
+def _outside_links(el, limit: int = 200) -> str:
+    """The text of `el` that is not inside a link (script and style left out), or its first
+    `limit` characters and more: a walk that stops early, since every block is asked."""
+    parts: list[str] = []
+    size = 0
+
+    def walk(node) -> bool:
+        nonlocal size
+        for text in (node.text,) if node.tag != "a" else ():
+            if text:
+                parts.append(text)
+                size += len(text.strip())
+        if node.tag != "a":
+            for child in node:
+                if size > limit:
+                    return False
+                if isinstance(child.tag, str) and child.tag not in ("a", "script", "style"):
+                    if not walk(child):
+                        return False
+                if child.tail:
+                    parts.append(child.tail)
+                    size += len(child.tail.strip())
+        return size <= limit
+
+    walk(el)
     return " ".join(parts)
 
 
@@ -351,25 +369,66 @@ def _link_only(el) -> bool:
             and any(_WORD.search(text_content(a)) for a in el.iter("a")))
 
 
-def _is_post_navigation(el) -> bool:
-    """A "Previous post: <a rel=prev> / Next post: <a rel=next>" line."""
-    links = [a for a in el.iter("a") if {"next", "prev"} & set((a.get("rel") or "").split())]
-    return bool(links) and len(_outside_links(el).split()) <= 3 * len(links)
+# A line that is one link asking the reader to subscribe ("Click here to subscribe to our
+# newsletter"): a subscription box without the plugin's markup.
+_SUBSCRIBE = re.compile(r"\b(?:subscribe|newsletter|sign up|abonnieren|abonnez|iscriviti)",
+                        re.IGNORECASE)
+# An affiliate disclosure: a whole paragraph in italics (or small print) saying the site earns
+# a commission on what readers buy through its links, as deal and review posts end.
+_DISCLOSURE = re.compile(r"\b(?:commissions?|affiliate[- ]links?|affiliate partners?"
+                         r"|partnerlinks?|provisionslinks?)\b", re.IGNORECASE)
+
+
+def _is_disclosure(el) -> bool:
+    if el.tag != "p":
+        return False
+    children = [c for c in el if isinstance(c.tag, str)]
+    if (len(children) != 1 or children[0].tag not in ("em", "i", "small")
+            or _WORD.search((el.text or "") + (children[0].tail or ""))):
+        return False
+    return bool(_DISCLOSURE.search(text_content(el)))
+
+
+def _navigation_blocks(root) -> set:
+    """The blocks holding a "Previous post: <a rel=prev> / Next post: <a rel=next>" line and
+    little else (at most three words outside the links per link)."""
+    found = set()
+    for a in root.iter("a"):
+        if not {"next", "prev"} & set((a.get("rel") or "").split()):
+            continue
+        block = a.getparent()
+        while block is not None and block.tag not in _LINE_BLOCKS:
+            block = block.getparent()
+        if block is None or block is root or not _contains(root, block):
+            continue
+        links = sum(1 for x in block.iter("a")
+                    if {"next", "prev"} & set((x.get("rel") or "").split()))
+        if len(_outside_links(block).split()) <= 3 * links:
+            found.add(block)
+    return found
 
 
 def remove_link_lines(root) -> None:
     """Remove the lists of links to other posts an author or a plugin puts in the post: a
     "Read more:"/"Related"/"See also" label with links after it in the same line, or with only
-    link lines after it (up to the next non-link block), and previous/next post navigation."""
+    link lines after it (up to the next non-link block); previous/next post navigation; a
+    one-link line asking to subscribe; an affiliate disclosure."""
     doomed = []
+    navigation = _navigation_blocks(root)
     for el in root.iter(*_LINE_BLOCKS):
         if el is root or any(el is d or _contains(d, el) for d in doomed[-3:]):
             continue
-        if _is_post_navigation(el):
+        if el in navigation or _is_disclosure(el):
             doomed.append(el)
             continue
-        label = _outside_links(el)
-        if not _READ_MORE_LABEL.match(" ".join(label.split())):
+        label = " ".join(_outside_links(el, 100).split())
+        if len(label) > 100:
+            continue
+        if not _WORD.search(label):
+            if _link_only(el) and _SUBSCRIBE.search(text_content(el)):
+                doomed.append(el)
+            continue
+        if not _READ_MORE_LABEL.match(label):
             continue
         if any(_WORD.search(text_content(a)) for a in el.iter("a")):
             doomed.append(el)  # "Read more: <a>Another post</a>"
