@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from bisect import bisect_right
 from copy import deepcopy
+from functools import lru_cache
 
 from lxml import etree
 
@@ -570,6 +572,7 @@ _LEAD_NAMES = frozenset({"entry-summary", "post-summary", "article-summary", "su
                          "post-intro", "article-intro", "entry-intro"})
 
 
+@lru_cache(maxsize=4096)
 def _is_lead_name(name: str) -> bool:
     lowered = name.lower()
     if lowered in _LEAD_NAMES:
@@ -599,11 +602,10 @@ def _find_lead(index: PageIndex, root):
     title = h1s[-1]
     after = index.position[title]
     candidates = []
-    for el in index.classed:
-        position = index.position[el]
-        if position <= after:
-            continue
-        if position >= start:
+    classed = index.classed  # in document order
+    first = bisect_right(classed, after, key=index.position.__getitem__)
+    for el in classed[first:]:
+        if index.position[el] >= start:
             break
         names = (el.get("class") or "").split()
         if any(_is_lead_name(n) and len(index.by_class.get(n, ())) == 1 for n in names):
