@@ -614,7 +614,12 @@ def _find_lead(index: PageIndex, root):
     while following is not None and not isinstance(following.tag, str):
         following = following.getnext()
     if following is not None and following.tag == "p" and not following.get("class"):
-        candidates.append(following)
+        # Unnamed, it must read as a sentence or two of prose, not a byline ("Posted on
+        # October 21, 2015 by ..."): no links, twelve words or more, a full stop at the end.
+        text = text_content(following).strip()
+        if (len(text.split()) >= 12 and text[-1:] in ".!?…"
+                and following.find(".//a") is None):
+            candidates.append(following)
     for el in candidates:
         if _contains(el, root) or any(True for _ in el.iter("h1", "h2", "form", "time")):
             continue

@@ -73,3 +73,49 @@ def test_command_line_reports_an_unreadable_file(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "cannot read" in result.stderr
+
+
+def _post(body: str, before: str = "") -> str:
+    """The text extract_post finds in a minimal single-post page."""
+    html = ("<html><body><article class='post hentry'><h1 class='entry-title'>A post</h1>"
+            f"{before}<div class='entry-content'>{body}</div></article></body></html>")
+    return extract_post(html.encode(), "https://blog.example/2015/10/a-post/")["text"]
+
+
+PROSE = "<p>The post itself says something worth reading about its subject, at some length.</p>"
+
+
+@pytest.mark.parametrize("links", [
+    "<p><strong>Read more:</strong> <a href='/other/'>Another post</a></p>",
+    "<p>Siehe auch<br><a href='/a/'>First post</a><br><a href='/b/'>Second post</a></p>",
+    "<h2>Related articles</h2><p><a href='/a/'>First post</a></p><ul><li><a href='/b/'>"
+    "Second post</a></li></ul>",
+    "<p>Previous post: <a rel='prev' href='/a/'>First post</a><br>Next post: "
+    "<a rel='next' href='/b/'>Second post</a></p>",
+    "<h2 class='title'><a href='https://list.example/'>Click here to subscribe to our "
+    "newsletter</a></h2>",
+    "<p><em>Prices may change. We may receive a commission on orders placed through this "
+    "article.</em></p>",
+])
+def test_link_lines_and_disclosures_inside_the_post_are_not_main_content(links):
+    assert _post(PROSE + links) == _post(PROSE)
+
+
+def test_a_label_before_prose_or_in_prose_stays():
+    body = PROSE + "<h2>Related work</h2><p>Earlier studies found the same, see <a href='/x/'>" \
+        "this one</a>.</p><p>We read more: <a href='/b/'>books</a> and papers.</p>"
+    assert "Earlier studies" in _post(body) and "We read more: books" in _post(body)
+
+
+@pytest.mark.parametrize("lead", [
+    "<div class='entry-summary'><p>A lead that sums the post up in one long sentence.</p></div>",
+    "<p>A standfirst right under the title, a sentence of prose of twelve words or more.</p>",
+])
+def test_the_lead_printed_between_title_and_body_is_part_of_the_post(lead):
+    text = _post(PROSE, before=lead)
+    assert text.startswith("A ") and text.endswith(_post(PROSE))
+
+
+def test_a_byline_under_the_title_is_not_a_lead():
+    byline = "<p>Posted on October 21, 2015 by <a href='/author/'>Jane Doe</a> in News</p>"
+    assert _post(PROSE, before=byline) == _post(PROSE)
