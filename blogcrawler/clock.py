@@ -22,9 +22,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from blogstats.config import ConfigError, load
+
+__all__ = ["Clock", "ClockConfig", "ConfigError", "describe_exit", "next_start", "parse_config"]
 
 logger = logging.getLogger("blogcrawler.clock")
 
@@ -40,11 +45,6 @@ CRAWL_EXIT_MEANINGS = {
     2: "a wrong argument or setting, or the database is unreachable: nothing was fetched",
     3: "incomplete: some pages failed or posts were not stored (listed in its crawls record)",
 }
-TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
-
-
-class ConfigError(ValueError):
-    """A wrong environment variable, with a sentence a person can act on."""
 
 
 @dataclass(frozen=True)
@@ -53,20 +53,11 @@ class ClockConfig:
     on_start: bool
 
 
-def parse_config(env: dict[str, str]) -> ClockConfig:
-    raw_hours = env.get("CRAWL_INTERVAL_HOURS", "").strip() or "24"
-    try:
-        hours = float(raw_hours)
-    except ValueError:
-        raise ConfigError(
-            f"CRAWL_INTERVAL_HOURS={raw_hours!r} is not a number of hours, e.g. 24 or 0.5"
-        ) from None
-    if not hours > 0 or hours == float("inf"):
-        raise ConfigError(f"CRAWL_INTERVAL_HOURS={raw_hours!r} must be a positive number of hours")
-    raw_start = env.get("CRAWL_ON_START", "").strip().lower() or "true"
-    if raw_start not in TRUE_WORDS | FALSE_WORDS:
-        raise ConfigError(f"CRAWL_ON_START={raw_start!r} must be true or false")
-    return ClockConfig(interval_seconds=hours * 3600, on_start=raw_start in TRUE_WORDS)
+def parse_config(env: Mapping[str, str] | None = None) -> ClockConfig:
+    """The clock's schedule from the one configuration (ConfigError: one sentence)."""
+    config = load(env)
+    return ClockConfig(interval_seconds=config.crawl_interval_hours * 3600,
+                       on_start=config.crawl_on_start)
 
 
 def describe_exit(code: int) -> str:
@@ -202,7 +193,7 @@ def main() -> int:
     logging.basicConfig(level=level,
                         format="%(asctime)s [clock] %(levelname)s: %(message)s", stream=sys.stderr)
     try:
-        config = parse_config(dict(os.environ))
+        config = parse_config()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -163,11 +163,13 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
         published = dateline(root, figures["text"], doc.get("lang") or "")
 
     if published:
-        # Year and week of the date as the blog wrote it, before any shift to UTC.
+        # Year and week of the date as the blog wrote it, before any shift to UTC. `year` is the
+        # calendar year (what the blog's /<year>/ archive means); the ISO year and week are for
+        # weekly views (1 January 2016 is in ISO week 53 of 2015).
         iso = published.date().isocalendar()
-        year, iso_week = iso.year, iso.week
+        year, iso_year, iso_week = published.year, iso.year, iso.week
     else:
-        year = iso_week = None
+        year = iso_year = iso_week = None
     return {
         "url": post_url,
         "title": title,
@@ -175,6 +177,7 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
         "modified": to_utc(modified),
         "date": published.date().isoformat() if published else None,
         "year": year,
+        "iso_year": iso_year,
         "iso_week": iso_week,
         "week": blog_week(title, iso_week) if iso_week else None,
         "author": author,

@@ -14,7 +14,8 @@ class PostItem(Item):
     published = Field()
     modified = Field()
     date = Field()
-    year = Field()  # ISO year of `date`
+    year = Field()  # calendar year of `date` (what /<year>/ means)
+    iso_year = Field()  # ISO year and week of `date`, for weekly views
     iso_week = Field()
     week = Field()  # the blog's own "Week N", else iso_week
     author = Field()

@@ -5,7 +5,9 @@
 A PaaS runs it once per deploy, before the new `web` and `clock` processes start (Heroku's
 release phase; Render's pre-deploy command; Dokku's `release` Procfile entry). It creates the
 indexes the crawler and the dashboard rely on (a unique index on the posts' URL, so upserts can
-never duplicate a post). Creating an index that exists is a no-op, so it is safe on every deploy.
+never duplicate a post), and migrates posts stored by an older version (`year` was the ISO year
+of the post's date; it is now the calendar year, with `iso_year` beside it). Creating an index
+that exists is a no-op and a migrated post is not touched again, so it is safe on every deploy.
 
 Exit status: 0 the indexes are in place; 2 the database is unreachable or refused (one sentence
 on stderr, the URI's password masked), which makes the platform abort the deploy.
@@ -32,6 +34,7 @@ def main() -> int:
     try:
         storage.check()
         storage.ensure_indexes()
+        migrated = storage.migrate_calendar_year()
     except StorageUnavailableError as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
@@ -47,6 +50,9 @@ def main() -> int:
         storage.close()
     print(f"release: indexes ready in {where} "
           f"(collections {storage.posts_name}, {storage.crawls_name})", flush=True)
+    if migrated:
+        print(f"release: {migrated} posts now have `year` as the calendar year of their date "
+              "(and `iso_year`/`iso_week` for weekly views)", flush=True)
     return 0
 
 

@@ -1,11 +1,20 @@
 """Scrapy settings for the blog crawler.
 
-Everything a deployment changes comes from environment variables (as a PaaS sets them) and can
-be overridden for one run with `-s NAME=value`; spider arguments (`-a url=... -a year=...`)
-override BLOG_URL and BLOG_YEAR.
+Everything a deployment changes comes from environment variables (as a PaaS sets them), read and
+checked by the one configuration module, `blogstats.config`; it can be overridden for one run
+with `-s NAME=value` (checked by the same rules when the crawl starts); spider arguments
+(`-a url=... -a year=...`) override BLOG_URL and BLOG_YEAR.
 """
 
-import os
+import sys
+
+from blogstats.config import ConfigError, load
+
+try:
+    _config = load()
+except ConfigError as _exc:  # one sentence and exit 2, never a traceback
+    print(f"error: {_exc}", file=sys.stderr)
+    sys.exit(2)
 
 BOT_NAME = "blogcrawler"
 SPIDER_MODULES = ["blogcrawler.spiders"]
@@ -13,30 +22,30 @@ NEWSPIDER_MODULE = "blogcrawler.spiders"
 COMMANDS_MODULE = "blogcrawler.commands"
 
 # -- what to crawl -----------------------------------------------------------------------------
-BLOG_URL = os.environ.get("BLOG_URL", "http://malm.teqy.net")
-BLOG_YEAR = os.environ.get("BLOG_YEAR", "2015")
-TRACKED_TERMS = os.environ.get("TRACKED_TERMS", "android,google,apple,data")
+BLOG_URL = _config.blog_url
+BLOG_YEAR = _config.blog_year
+TRACKED_TERMS = list(_config.tracked_terms)
 # How to find the year's posts: archive, rest, sitemap, feed, wayback, or auto (in that order).
-DISCOVERY = os.environ.get("DISCOVERY", "auto")
+DISCOVERY = _config.discovery
 # The Wayback Machine (tests point it at a local stand-in), asked politely: its own download
 # slot, few requests at a time, spaced, with back-off on 429/5xx.
-WAYBACK_URL = os.environ.get("WAYBACK_URL", "https://web.archive.org")
+WAYBACK_URL = _config.wayback_url
 WAYBACK_CONCURRENCY = 2
 WAYBACK_DELAY = 1.0
 WAYBACK_RETRIES = 5
 WAYBACK_BACKOFF_SECONDS = 10.0
 
 # -- where the posts go ------------------------------------------------------------------------
-MONGODB_URI = os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017")
-MONGODB_DATABASE = os.environ.get("MONGODB_DATABASE", "blogstats")
-MONGODB_POSTS_COLLECTION = os.environ.get("MONGODB_POSTS_COLLECTION", "posts")
-MONGODB_CRAWLS_COLLECTION = os.environ.get("MONGODB_CRAWLS_COLLECTION", "crawls")
+MONGODB_URI = _config.mongodb_uri
+MONGODB_DATABASE = _config.mongodb_database
+MONGODB_POSTS_COLLECTION = _config.mongodb_posts_collection
+MONGODB_CRAWLS_COLLECTION = _config.mongodb_crawls_collection
 # How long to wait for the database before giving up, at start and for each write.
-MONGODB_TIMEOUT_SECONDS = float(os.environ.get("MONGODB_TIMEOUT_SECONDS", "5"))
+MONGODB_TIMEOUT_SECONDS = _config.mongodb_timeout_seconds
 # Writes are batched: one bulk upsert per this many posts (and at the end of the crawl).
-MONGODB_BATCH_SIZE = int(os.environ.get("MONGODB_BATCH_SIZE", "100"))
+MONGODB_BATCH_SIZE = _config.mongodb_batch_size
 # A write that fails is retried for this long before the crawl stops with an error.
-MONGODB_RETRY_SECONDS = float(os.environ.get("MONGODB_RETRY_SECONDS", "60"))
+MONGODB_RETRY_SECONDS = _config.mongodb_retry_seconds
 
 ITEM_PIPELINES = {
     "blogcrawler.pipelines.ValidatePostPipeline": 100,
@@ -48,15 +57,12 @@ EXTENSIONS = {
 
 # -- politeness --------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
-USER_AGENT = os.environ.get(
-    "USER_AGENT",
-    "blogstats/1.0 (+https://github.com/blogstats/blogstats; a blog's year in numbers)",
-)
-AUTOTHROTTLE_ENABLED = os.environ.get("AUTOTHROTTLE_ENABLED", "true").lower() in ("1", "true", "yes")
+USER_AGENT = _config.user_agent
+AUTOTHROTTLE_ENABLED = _config.autothrottle_enabled
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
-DOWNLOAD_DELAY = float(os.environ.get("DOWNLOAD_DELAY", "0.5"))
+DOWNLOAD_DELAY = _config.download_delay
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -77,7 +83,7 @@ DOWNLOADER_MIDDLEWARES = {
 RETRY_AFTER_MAX_SECONDS = 120
 
 # -- housekeeping ------------------------------------------------------------------------------
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_LEVEL = _config.log_level
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -15,8 +15,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
+from datetime import date, datetime
 
 from pymongo import ASCENDING, DESCENDING, InsertOne, MongoClient, UpdateOne
 from pymongo.errors import (
@@ -28,6 +27,11 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
+from blogstats.config import ConfigError
+from blogstats.mongo import make_client, mask_uri, scrub
+
+__all__ = ["Storage", "StorageUnavailableError", "UpsertResult", "fingerprint", "mask_uri"]
+
 logger = logging.getLogger(__name__)
 
 # Fields that say when and by which crawl a post was written: not part of what was measured.
@@ -37,19 +41,6 @@ TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ServerSelectionTimeoutErro
 
 class StorageUnavailableError(RuntimeError):
     """The database did not answer within the allowed time."""
-
-
-def mask_uri(uri: str) -> str:
-    """The URI with any password replaced by ***, safe for logs and pages."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<unparseable MongoDB URI>"
-    if parts.password is None and "@" not in parts.netloc:
-        return uri
-    userinfo, _, hosts = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit((parts.scheme, f"{user}:***@{hosts}", parts.path, parts.query, ""))
 
 
 def fingerprint(doc: Mapping) -> str:
@@ -105,9 +96,7 @@ class Storage:
     @property
     def client(self) -> MongoClient:
         if self._client is None:
-            ms = int(self.timeout * 1000)
-            self._client = MongoClient(self.uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
-                                       socketTimeoutMS=max(ms * 6, 30000), tz_aware=True,
+            self._client = make_client(self.uri, timeout_seconds=self.timeout,
                                        appname="blogstats-crawler")
         return self._client
 
@@ -125,7 +114,11 @@ class Storage:
         the indexes are created too (which needs, and so proves, the right to write)."""
         where = mask_uri(self.uri)
         try:
-            self.client.admin.command("ping")
+            client = self.client
+        except ConfigError as exc:
+            raise StorageUnavailableError(str(exc)) from None
+        try:
+            client.admin.command("ping")
             if write:
                 self.ensure_indexes()
         except OperationFailure as exc:
@@ -138,8 +131,8 @@ class Storage:
                     f"the MongoDB user of {where} is not allowed to write to database "
                     f"{self.database_name!r}; the crawler needs a user with the readWrite role"
                 ) from None
-            raise StorageUnavailableError(f"MongoDB at {where} refused: {exc.details.get('errmsg', exc)}"
-                                     ) from None
+            reason = scrub(str((exc.details or {}).get("errmsg", exc)), self.uri)
+            raise StorageUnavailableError(f"MongoDB at {where} refused: {reason}") from None
         except PyMongoError as exc:
             raise StorageUnavailableError(
                 f"cannot reach MongoDB at {where} within {self.timeout:g} s "
@@ -203,6 +196,30 @@ class Storage:
             return result
 
         return self._retrying(f"writing {len(by_url)} posts", write)
+
+    def migrate_calendar_year(self, batch_size: int = 500) -> int:
+        """Posts stored before `year` meant the calendar year (it was the ISO year of `date`, so
+        1 January 2016 counted in 2015): set `year`, `iso_year` and `iso_week` from `date`, and
+        the fingerprint to match, so the next crawl finds them unchanged. Returns how many posts
+        were rewritten; running it again rewrites none."""
+        migrated = 0
+        ops: list[UpdateOne] = []
+        for doc in self.posts.find({"iso_year": {"$exists": False}, "date": {"$type": "string"}}):
+            try:
+                day = date.fromisoformat(doc["date"][:10])
+            except ValueError:
+                continue
+            iso = day.isocalendar()
+            doc.update(year=day.year, iso_year=iso.year, iso_week=iso.week)
+            fields = {"year": day.year, "iso_year": iso.year, "iso_week": iso.week,
+                      "fingerprint": fingerprint(doc)}
+            ops.append(UpdateOne({"_id": doc["_id"]}, {"$set": fields}))
+            if len(ops) >= batch_size:
+                migrated += self.posts.bulk_write(ops, ordered=False).modified_count
+                ops = []
+        if ops:
+            migrated += self.posts.bulk_write(ops, ordered=False).modified_count
+        return migrated
 
     def upsert_post_one_at_a_time(self, doc: Mapping) -> None:
         """One round trip per post: the baseline the bulk path is measured against."""

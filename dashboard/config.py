@@ -1,10 +1,12 @@
-"""Dashboard configuration from environment variables, as a PaaS sets them."""
+"""The dashboard's view of the one configuration (blogstats.config), as a small value object
+that the tests and the benchmark can also build by hand."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from blogstats.config import load
 
 
 @dataclass(frozen=True)
@@ -22,21 +24,13 @@ class Config:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
-        env = os.environ if environ is None else environ
-        defaults = cls()
-
-        def number(name: str, default: float) -> float:
-            try:
-                return max(0.0, float(env.get(name, default)))
-            except ValueError:
-                return default
-
+        """From the environment; a wrong value raises blogstats.config.ConfigError."""
+        config = load(environ)
         return cls(
-            mongodb_uri=env.get("MONGODB_URI") or defaults.mongodb_uri,
-            database=env.get("MONGODB_DATABASE") or defaults.database,
-            posts_collection=env.get("MONGODB_POSTS_COLLECTION") or defaults.posts_collection,
-            crawls_collection=env.get("MONGODB_CRAWLS_COLLECTION") or defaults.crawls_collection,
-            cache_seconds=number("DASHBOARD_CACHE_SECONDS", defaults.cache_seconds),
-            status_interval_ms=int(number("DASHBOARD_STATUS_INTERVAL_MS",
-                                          defaults.status_interval_ms)) or 5000,
+            mongodb_uri=config.dashboard_mongodb_uri or config.mongodb_uri,
+            database=config.mongodb_database,
+            posts_collection=config.mongodb_posts_collection,
+            crawls_collection=config.mongodb_crawls_collection,
+            cache_seconds=config.dashboard_cache_seconds,
+            status_interval_ms=config.dashboard_status_interval_ms,
         )

@@ -20,7 +20,7 @@ import pandas as pd
 from pymongo import DESCENDING, MongoClient
 from pymongo.errors import PyMongoError
 
-from blogcrawler.storage import mask_uri
+from blogstats.mongo import mask_uri
 from dashboard.config import Config
 from dashboard.metrics import METRICS, POST_FIELDS, TERM_NAME, TERM_PREFIX
 

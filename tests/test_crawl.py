@@ -102,10 +102,10 @@ def test_a_different_year_argument_crawls_that_year(mongo_db, blog_server):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("-a", "year=twenty"), "is not a number"),
-        (("-a", "year=1066"), "outside"),
+        (("-a", "year=twenty"), "-a year='twenty' is not a whole number"),
+        (("-a", "year=1066"), "-a year='1066' must be at least 1995"),
         (("-a", "url=ftp://blog.example"), "not an http(s) URL"),
-        (("-a", "discover=bogus"), "is not one of archive, rest, sitemap, feed, wayback, auto"),
+        (("-a", "discover=bogus"), "must be one of auto, archive, rest, sitemap, feed, wayback"),
     ],
 )
 def test_wrong_arguments_end_in_one_clear_sentence(mongo_db, blog_server, args, message):

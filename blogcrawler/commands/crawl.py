@@ -12,8 +12,9 @@ import sys
 from scrapy.commands import crawl
 from scrapy.exceptions import UsageError
 
-from blogcrawler.spiders.blog import ConfigError, parse_blog_url, parse_discovery, parse_year
+from blogcrawler.spiders.blog import SPIDER_ARGUMENTS, crawl_config
 from blogcrawler.storage import Storage, StorageUnavailableError
+from blogstats.config import ConfigError
 
 EXIT_BOOTSTRAP, EXIT_CONFIG, EXIT_INCOMPLETE = 1, 2, 3
 
@@ -25,9 +26,8 @@ class Command(crawl.Command):
         settings = self.settings
         try:
             if args[0] == "blog":
-                parse_blog_url(opts.spargs.get("url") or settings.get("BLOG_URL"))
-                parse_year(opts.spargs.get("year") or settings.get("BLOG_YEAR"))
-                parse_discovery(opts.spargs.get("discover") or settings.get("DISCOVERY", "auto"))
+                crawl_config(settings, **{k: v for k, v in opts.spargs.items()
+                                          if k in SPIDER_ARGUMENTS})
                 if "StorePostPipeline" in str(settings.getdict("ITEM_PIPELINES")):
                     storage = Storage.from_settings(settings)
                     try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -39,9 +38,8 @@ from blogcrawler.discovery import LIVE_STRATEGIES, Capture, Listing
 from blogcrawler.extract import extract_post
 from blogcrawler.items import PostItem
 from blogcrawler.urls import site_root
+from blogstats.config import Config, from_scrapy_settings
 
-MIN_YEAR, MAX_YEAR = 1995, 2100
-DEFAULT_WAYBACK_URL = "https://web.archive.org"
 WAYBACK_SLOT = "wayback"
 # Scrapy 2.19 starts every queued request of a slot at once when its delay is 0 (they count as
 # transferring only once their download coroutine runs), ignoring the slot's concurrency; a
@@ -51,43 +49,17 @@ MIN_WAYBACK_DELAY = 0.05
 WAYBACK_BUSY = (429, 500, 502, 503, 504)
 
 
-class ConfigError(ValueError):
-    """A wrong argument or setting, with a sentence a person can act on."""
+# The spider's arguments and the settings they override, named as a person types them.
+SPIDER_ARGUMENTS = {"url": "blog_url", "year": "blog_year", "discover": "discovery"}
 
 
-def parse_blog_url(value: str | None) -> str:
-    url = (value or "").strip()
-    if "://" not in url and url:
-        url = "http://" + url
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"blog URL {value!r} is not an http(s) URL, e.g. https://blog.example")
-    return site_root(url)
-
-
-def parse_year(value) -> int:
-    try:
-        year = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ConfigError(f"year {value!r} is not a number, e.g. 2015") from None
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ConfigError(f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
-    return year
-
-
-def parse_discovery(value) -> tuple[str, ...]:
-    try:
-        return discovery.parse_strategies(value)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-def parse_terms(value) -> tuple[str, ...]:
-    if isinstance(value, (list, tuple)):
-        items = value
-    else:
-        items = str(value or "").split(",")
-    return tuple(dict.fromkeys(t.strip().lower() for t in items if t.strip()))
+def crawl_config(settings, url=None, year=None, discover=None) -> Config:
+    """The run's configuration: the settings (environment, then `-s`) with the spider's
+    arguments on top, checked by blogstats.config's rules (ConfigError: one sentence)."""
+    given = {"url": url, "year": year, "discover": discover}
+    return from_scrapy_settings(
+        settings, {SPIDER_ARGUMENTS[k]: v for k, v in given.items()},
+        labels={field: f"-a {arg}" for arg, field in SPIDER_ARGUMENTS.items()})
 
 
 def failure_reason(failure) -> str:
@@ -144,11 +116,12 @@ class BlogSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.root = parse_blog_url(spider._url_arg or settings.get("BLOG_URL"))
-        spider.year = parse_year(spider._year_arg or settings.get("BLOG_YEAR"))
-        spider.terms = parse_terms(settings.get("TRACKED_TERMS"))
-        spider.strategies = parse_discovery(spider._discover_arg or settings.get("DISCOVERY", "auto"))
-        spider.wayback = settings.get("WAYBACK_URL", DEFAULT_WAYBACK_URL).rstrip("/")
+        config = crawl_config(settings, spider._url_arg, spider._year_arg, spider._discover_arg)
+        spider.root = site_root(config.blog_url)
+        spider.year = config.blog_year
+        spider.terms = config.tracked_terms
+        spider.strategies = discovery.parse_strategies(config.discovery)
+        spider.wayback = config.wayback_url.rstrip("/")
         spider.wayback_retries = settings.getint("WAYBACK_RETRIES", 5)
         spider.wayback_backoff = settings.getfloat("WAYBACK_BACKOFF_SECONDS", 10.0)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
