@@ -129,6 +129,15 @@ class Config(BaseModel):
         5000, "web",
         "how often the page re-checks the database (and clears its error banner)", "5000",
         ge=100)
+    dashboard_cache_dir: str | None = setting(
+        None, "web",
+        "a folder, private to the dashboard's user, where its workers share cached query results "
+        "(created with mode 700; a folder that others can write is refused)", "/tmp/blogstats-cache",
+        shown_default="a private folder in the system's temporary folder")
+    dashboard_max_request_kb: int = setting(
+        64, "web",
+        "the largest request body the dashboard reads, in kB (a page's callbacks send a few kB); "
+        "a larger one is refused with 413", "64", ge=4, le=10240)
 
     # -- checks ----------------------------------------------------------------------------
     @field_validator("mongodb_uri", "dashboard_mongodb_uri")

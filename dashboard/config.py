@@ -17,10 +17,15 @@ class Config:
     crawls_collection: str = "crawls"
     # How long a loaded year of posts is reused before the database is asked again.
     cache_seconds: float = 30.0
+    # Where the workers of one machine share cached query results (None: a private temp folder).
+    cache_dir: str | None = None
     # Short on purpose: a dead database should show a banner quickly, not hang the page.
     server_selection_ms: int = 2000
-    # How often the page re-checks the database (and clears the banner when it is back).
+    # How often the page re-checks the database (and clears the banner when it is back), and
+    # how often the "Last crawl" card is refreshed while a crawl runs.
     status_interval_ms: int = 5000
+    # The largest request body read; Dash's callbacks send a few kB.
+    max_request_bytes: int = 64 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -32,5 +37,7 @@ class Config:
             posts_collection=config.mongodb_posts_collection,
             crawls_collection=config.mongodb_crawls_collection,
             cache_seconds=config.dashboard_cache_seconds,
+            cache_dir=config.dashboard_cache_dir,
             status_interval_ms=config.dashboard_status_interval_ms,
+            max_request_bytes=config.dashboard_max_request_kb * 1024,
         )

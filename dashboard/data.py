@@ -1,18 +1,32 @@
-"""Reading the crawler's collections into pandas, read-only, cached briefly.
+"""Reading the crawler's collections, read-only: projections of the fields the page draws,
+shared between workers through `cache.SharedCache`.
 
-A `Repository` belongs to one app. Its MongoClient is created on first use in each process
-(PyMongo is not fork-safe, and gunicorn forks workers after importing the app), with a short
-server-selection timeout so a dead database turns into a banner within seconds. Only field
-names from `dashboard.metrics` and validated values reach a query.
+A year of posts is read as two frames, each one query with a projection:
+- `numbers`: per post its day, weeks and every metric and tracked term (compact floats), enough
+  for every graph, the summary and the table's numeric filters and sorts;
+- `labels`: per post its title, URL, day, author and categories, read only when a view shows
+  them (the hover labels of a year small enough to draw post by post, the posts table).
+Grouping by week and the rolling means are done on these columns (dashboard.weeks): on
+SecantusDB, the local stand-in, a `$group` over a year took twice as long as reading the same
+fields (bench/dashboard_scale.py prints both); on MongoDB either is far under a second.
+
+The stored `date`, `week`, `iso_year` and `iso_week` are trusted as the crawler wrote them (one
+notion of a week for the whole page); only a post that lacks one gets it from its `date`.
+
+Only field names from `dashboard.metrics` and values checked against the data reach a query.
+The MongoClient is made by `blogstats.mongo.make_client` in each process on first use (PyMongo
+is not fork-safe, and gunicorn forks workers after importing the app).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -20,78 +34,28 @@ import pandas as pd
 from pymongo import DESCENDING, MongoClient
 from pymongo.errors import PyMongoError
 
-from blogstats.mongo import mask_uri
+from blogstats.config import ConfigError
+from blogstats.mongo import make_client, mask_uri, scrub
+from dashboard.cache import SharedCache, private_folder
 from dashboard.config import Config
-from dashboard.metrics import METRICS, POST_FIELDS, TERM_NAME, TERM_PREFIX
+from dashboard.metrics import METRICS, TERM_NAME, TERM_PREFIX
 
 logger = logging.getLogger(__name__)
 
+NUMBER_FIELDS = ("date", "published", "week", "iso_year", "iso_week", "terms", *METRICS)
+LABEL_FIELDS = ("title", "url", "date", "author", "categories")
+# What the page says when the database cannot be used: the details (host, user, exception)
+# go to the log only, masked.
+UNAVAILABLE = ("The database is not answering right now; this page will recover by itself "
+               "when it is back.")
+MISCONFIGURED = ("The dashboard cannot use its database setting (MONGODB_URI); the server "
+                 "log says why.")
+# A crawl record whose heartbeat is older than this is a run that died (contracts.md).
+HEARTBEAT_STALE_SECONDS = 60
+
 
 class DatabaseUnavailableError(RuntimeError):
-    """The database did not answer; the message is one sentence for the banner (URI masked)."""
-
-
-class TTLCache:
-    """A small per-process cache of query results.
-
-    An entry is fresh for `seconds`. After that, for `stale_seconds` more, it is still returned
-    at once while one background thread reloads it (stale-while-revalidate): a year of 10,000
-    posts takes seconds to read, and no page should wait for that after the first.
-    """
-
-    def __init__(self, seconds: float, stale_seconds: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic, max_entries: int = 64):
-        self.seconds = seconds
-        self.stale_seconds = stale_seconds
-        self.clock = clock
-        self.max_entries = max_entries
-        self._entries: dict[Hashable, tuple[float, Any]] = {}
-        self._refreshing: set[Hashable] = set()
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
-
-    def get_or_load(self, key: Hashable, load: Callable[[], Any]) -> Any:
-        now = self.clock()
-        with self._lock:
-            if self._pid != os.getpid():  # forked: the parent's refresh threads are not ours
-                self._refreshing.clear()
-                self._pid = os.getpid()
-            hit = self._entries.get(key)
-            if hit and hit[0] > now:
-                return hit[1]
-            if hit and hit[0] + self.stale_seconds > now:
-                if key not in self._refreshing:
-                    self._refreshing.add(key)
-                    threading.Thread(target=self._refresh, args=(key, load), daemon=True,
-                                     name="dashboard-cache-refresh").start()
-                return hit[1]
-        value = load()  # outside the lock: a slow query must not block other keys
-        self._store(key, value)
-        return value
-
-    def _store(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            if len(self._entries) >= self.max_entries and key not in self._entries:
-                self._entries.clear()
-            self._entries[key] = (self.clock() + self.seconds, value)
-
-    def _refresh(self, key: Hashable, load: Callable[[], Any]) -> None:
-        try:
-            self._store(key, load())
-        except Exception as exc:  # the stale value stays until it is too old; logged, not raised
-            logger.warning("background reload of %s failed: %s", key[0], type(exc).__name__)
-        finally:
-            with self._lock:
-                self._refreshing.discard(key)
-
-    @property
-    def refreshing(self) -> bool:
-        with self._lock:
-            return bool(self._refreshing)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+    """The database did not answer or cannot be used; str() is a sentence safe for the page."""
 
 
 def safe_url(url: object) -> str:
@@ -104,42 +68,50 @@ def safe_url(url: object) -> str:
 def _numbers(values: list) -> np.ndarray:
     """Floats, NaN for anything missing or not a number (fast path: all numbers or None)."""
     try:
-        return np.array(values, dtype=float)
+        array = np.array(values, dtype=float)
     except (TypeError, ValueError):
-        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+        array = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    if array.ndim != 1:  # lists or dicts where a number belongs
+        array = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    return array
 
 
 def _texts(values: list) -> list[str]:
     return [v if isinstance(v, str) else "" for v in values]
 
 
-def posts_frame(docs: list[dict]) -> pd.DataFrame:
-    """Post documents -> one row per post, oldest first (pure).
+def _days(dates: list, published: list) -> pd.Series:
+    """The post's day: its stored `date` (the blog's own calendar day), else the UTC day of
+    `published`; NaT when neither is readable."""
+    from_date = pd.to_datetime(pd.Series(_texts(dates), dtype=object), format="%Y-%m-%d",
+                               errors="coerce")
+    stamps = pd.to_datetime(pd.Series(published, dtype=object), errors="coerce", utc=True)
+    fallback = stamps.dt.tz_localize(None).dt.normalize()
+    return from_date.fillna(fallback).astype("datetime64[ns]")
 
-    Metrics become floats (NaN when missing), tracked terms become `term:<name>` columns, URLs
-    that are not http(s) become "" and titles are always strings. Built column by column:
-    about twice as fast as letting pandas infer a frame from 10,000 dicts.
-    """
+
+def numbers_frame(docs: list[dict]) -> pd.DataFrame:
+    """Post documents -> one row per post with `id`, `day`, `week`, `iso_year`, `iso_week`,
+    every metric and `term:<name>` columns, by day (then time) (pure). Posts with no readable
+    day are left out (they belong to no week)."""
     def column(name: str) -> list:
         return [doc.get(name) for doc in docs]
 
+    day = _days(column("date"), column("published"))
     published = pd.to_datetime(pd.Series(column("published"), dtype=object), errors="coerce",
                                utc=True).dt.tz_localize(None)
-    dates = _texts(column("date"))
+    iso = day.dt.isocalendar()
+    iso_year, iso_week = _numbers(column("iso_year")), _numbers(column("iso_week"))
+    # trusted when stored; derived from the day only where missing
+    iso_year = np.where(np.isnan(iso_year), iso["year"].to_numpy(dtype=float, na_value=np.nan),
+                        iso_year)
+    iso_week = np.where(np.isnan(iso_week), iso["week"].to_numpy(dtype=float, na_value=np.nan),
+                        iso_week)
     week = _numbers(column("week"))
-    iso_week = _numbers(column("iso_week"))
-    data: dict[str, object] = {
-        "url": [safe_url(u) for u in column("url")],
-        "site": _texts(column("site")),
-        "title": _texts(column("title")),
-        "author": _texts(column("author")),
-        "date": [d or (p.strftime("%Y-%m-%d") if not pd.isna(p) else "")
-                 for d, p in zip(dates, published, strict=True)],
-        "published": published,
-        "year": _numbers(column("year")),
-        "week": np.where(np.isnan(week), iso_week, week),
-        "categories": [", ".join(str(c) for c in v) if isinstance(v, list) else ""
-                       for v in column("categories")],
+    data: dict[str, Any] = {
+        "id": column("_id"), "day": day, "published": published,
+        "week": np.where(np.isnan(week), iso_week, week), "iso_year": iso_year,
+        "iso_week": iso_week,
     }
     for metric in METRICS:
         data[metric] = _numbers(column(metric))
@@ -150,12 +122,46 @@ def posts_frame(docs: list[dict]) -> pd.DataFrame:
     for name in names:
         data[TERM_PREFIX + name] = _numbers([t.get(name) for t in terms])
     frame = pd.DataFrame(data)
-    frame = frame[frame["published"].notna()].sort_values("published", kind="stable")
-    return frame.reset_index(drop=True)
+    frame = frame[frame["day"].notna()]
+    return frame.sort_values(["day", "published"], kind="stable").reset_index(drop=True)
+
+
+def labels_frame(docs: list[dict]) -> pd.DataFrame:
+    """Post documents -> title, URL (http(s) only, else ""), date, author and categories as
+    plain strings, indexed by the post's `_id` (pure)."""
+    ids = [doc.get("_id") for doc in docs]
+    return pd.DataFrame({
+        "title": _texts([doc.get("title") for doc in docs]),
+        "url": [safe_url(doc.get("url")) for doc in docs],
+        "date": _texts([doc.get("date") for doc in docs]),
+        "author": _texts([doc.get("author") for doc in docs]),
+        "categories": [", ".join(str(c) for c in v) if isinstance(v, list) else ""
+                       for v in (doc.get("categories") for doc in docs)],
+    }, index=pd.Index(ids, dtype=object, name="id"))
 
 
 def term_names(frame: pd.DataFrame) -> list[str]:
     return [c[len(TERM_PREFIX):] for c in frame.columns if c.startswith(TERM_PREFIX)]
+
+
+def _is_year(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def crawl_state(crawl: dict | None, now: datetime | None = None) -> str:
+    """none, running, interrupted (running but its heartbeat is over 60 s old) or finished."""
+    if not crawl:
+        return "none"
+    status = crawl.get("status")
+    if status != "running":
+        return "interrupted" if status == "interrupted" else "finished"
+    now = now or datetime.now(UTC)
+    beat = crawl.get("heartbeat_at") or crawl.get("started_at")
+    if isinstance(beat, datetime):
+        beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
+        if (now - beat).total_seconds() > HEARTBEAT_STALE_SECONDS:
+            return "interrupted"
+    return "running"
 
 
 class Repository:
@@ -166,7 +172,13 @@ class Repository:
         self._client: MongoClient | None = None
         self._client_pid: int | None = None
         self._lock = threading.Lock()
-        self._cache = TTLCache(config.cache_seconds, stale_seconds=10 * config.cache_seconds)
+        # The cache folder is per database, so two dashboards on one machine never mix.
+        namespace = hashlib.sha256("|".join((
+            config.mongodb_uri, config.database, config.posts_collection,
+            config.crawls_collection)).encode()).hexdigest()[:20]
+        self.cache = SharedCache(private_folder(config.cache_dir, namespace)
+                                 if config.cache_seconds > 0 else None, config.cache_seconds)
+        self._crawls: dict[tuple, tuple[float, dict | None]] = {}
 
     @property
     def masked_uri(self) -> str:
@@ -178,11 +190,14 @@ class Repository:
             if self._client is None or self._client_pid != os.getpid():
                 # A client inherited through fork is unusable; make a new one (never close the
                 # parent's: its sockets belong to the parent).
-                ms = self.config.server_selection_ms
-                self._client = MongoClient(
-                    self.config.mongodb_uri, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
-                    socketTimeoutMS=max(10 * ms, 20000), appname="blogstats-dashboard",
-                    connect=False)
+                try:
+                    self._client = make_client(
+                        self.config.mongodb_uri,
+                        timeout_seconds=self.config.server_selection_ms / 1000,
+                        appname="blogstats-dashboard")
+                except ConfigError as exc:
+                    logger.error("%s", exc)  # already masked by make_client
+                    raise DatabaseUnavailableError(MISCONFIGURED) from None
                 self._client_pid = os.getpid()
             return self._client
 
@@ -190,65 +205,116 @@ class Repository:
         return self.client[self.config.database]
 
     def _unavailable(self, exc: Exception) -> DatabaseUnavailableError:
-        logger.warning("MongoDB at %s: %s", self.masked_uri, type(exc).__name__)
-        return DatabaseUnavailableError(
-            f"The database at {self.masked_uri} is not answering ({type(exc).__name__}); "
-            "the page will recover by itself when it is back.")
+        logger.warning("MongoDB at %s: %s: %s", self.masked_uri, type(exc).__name__,
+                       scrub(str(exc), self.config.mongodb_uri)[:300])
+        return DatabaseUnavailableError(UNAVAILABLE)
 
-    def ping(self) -> tuple[bool, str]:
-        """(True, "") when the server answers a ping, else (False, a sentence with the masked URI)."""
+    def _read(self, read: Callable[[], Any]) -> Any:
         try:
-            self.client.admin.command("ping")
-            return True, ""
+            return read()
         except PyMongoError as exc:
-            return False, str(self._unavailable(exc))
+            raise self._unavailable(exc) from None
+
+    def ping(self) -> bool:
+        """True when the server answers a ping; the reason it does not goes to the log."""
+        try:
+            self._read(lambda: self.client.admin.command("ping"))
+            return True
+        except DatabaseUnavailableError:
+            return False
 
     def sites_and_years(self) -> dict[str, list[int]]:
         """Each site in `posts` with its years, newest first; sites sorted."""
         def load() -> dict[str, list[int]]:
             posts = self._db()[self.config.posts_collection]
-            pairs = posts.aggregate([
-                {"$group": {"_id": {"site": "$site", "year": "$year"}}},
-            ])
             found: dict[str, set[int]] = {}
-            for row in pairs:
+            for row in posts.aggregate([{"$group": {"_id": {"site": "$site", "year": "$year"}}}]):
                 site, year = row["_id"].get("site"), row["_id"].get("year")
-                if isinstance(site, str) and isinstance(year, int) and not isinstance(year, bool):
+                if isinstance(site, str) and _is_year(year):
                     found.setdefault(site, set()).add(year)
             return {site: sorted(found[site], reverse=True) for site in sorted(found)}
 
-        return self._cached(("sites",), load)
+        return self._read(lambda: self.cache.get_or_load(("sites",), load))
 
-    def posts(self, site: str, year: int) -> pd.DataFrame:
-        """One year of one site's posts as a DataFrame (see `posts_frame`); cached briefly.
+    def holds(self, site: object, year: object) -> bool:
+        """Whether the collection holds posts of this site and year (raw page values welcome)."""
+        if not isinstance(site, str) or not _is_year(year):
+            return False
+        return year in self.sites_and_years().get(site, [])
 
-        Callers pass a site and year taken from `sites_and_years`, never raw URL values.
-        """
-        if not isinstance(site, str) or not isinstance(year, int):
-            raise TypeError("site must be a str and year an int")
+    def last_crawl(self, site: str, year: int) -> dict | None:
+        """The newest `crawls` record of this site and year, or None. Read afresh (at most once
+        a second per worker): a running crawl's record changes every few seconds."""
+        key = (site, year)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._crawls.get(key)
+        if hit and now - hit[0] < 1.0:
+            return hit[1]
+
+        def read() -> dict | None:
+            crawls = self._db()[self.config.crawls_collection]
+            return crawls.find_one({"site": site, "year": year},
+                                   sort=[("started_at", DESCENDING)])
+
+        crawl = self._read(read)
+        with self._lock:
+            if len(self._crawls) > 256:
+                self._crawls.clear()
+            self._crawls[key] = (now, crawl)
+        return crawl
+
+    def _version(self, site: str, year: int) -> str:
+        """Changes when a crawl of this site and year starts or ends: cached years are keyed
+        by it, so a finished crawl is shown at once."""
+        crawl = self.last_crawl(site, year)
+        if not crawl:
+            return "-"
+        return f"{crawl.get('_id')}|{crawl.get('status')}|{crawl.get('finished_at')}"
+
+    def numbers(self, site: str, year: int) -> pd.DataFrame:
+        """One year's posts as `numbers_frame` columns. Callers pass a site and year that
+        `holds` confirmed, never raw page values."""
+        self._check(site, year)
 
         def load() -> pd.DataFrame:
             posts = self._db()[self.config.posts_collection]
             cursor = posts.find({"site": site, "year": year},
-                                {name: 1 for name in POST_FIELDS} | {"_id": 0},
-                                batch_size=5000)
-            return posts_frame(list(cursor))
+                                {name: 1 for name in NUMBER_FIELDS}, batch_size=10000)
+            return numbers_frame(list(cursor))
 
-        return self._cached(("posts", site, year), load)
+        version = self._version(site, year)
+        return self._read(lambda: self.cache.get_or_load(("numbers", site, year, version), load))
 
-    def last_crawl(self, site: str | None) -> dict | None:
-        """The newest `crawls` record for the site (any site when None), or None."""
-        def load() -> dict | None:
-            crawls = self._db()[self.config.crawls_collection]
-            query = {"site": site} if isinstance(site, str) else {}
-            fields = ["started_at", "finished_at", "status", "finish_reason", "complete",
-                      "items", "failures_total", "failed_posts", "year", "site"]
-            return crawls.find_one(query, {f: 1 for f in fields}, sort=[("started_at", DESCENDING)])
+    def labels(self, site: str, year: int) -> pd.DataFrame:
+        """One year's posts as `labels_frame` (title, URL, ...), indexed by `_id`."""
+        self._check(site, year)
 
-        return self._cached(("crawl", site), load)
+        def load() -> pd.DataFrame:
+            posts = self._db()[self.config.posts_collection]
+            cursor = posts.find({"site": site, "year": year},
+                                {name: 1 for name in LABEL_FIELDS}, batch_size=10000)
+            return labels_frame(list(cursor))
 
-    def _cached(self, key: tuple, load: Callable[[], Any]) -> Any:
-        try:
-            return self._cache.get_or_load(key, load)
-        except PyMongoError as exc:
-            raise self._unavailable(exc) from None
+        version = self._version(site, year)
+        return self._read(lambda: self.cache.get_or_load(("labels", site, year, version), load))
+
+    def labels_of(self, ids: Iterable) -> pd.DataFrame:
+        """The labels of a few posts by `_id` (a handful: the longest and shortest post)."""
+        wanted = list(dict.fromkeys(ids))[:100]
+
+        def read() -> pd.DataFrame:
+            posts = self._db()[self.config.posts_collection]
+            return labels_frame(list(posts.find({"_id": {"$in": wanted}},
+                                                {name: 1 for name in LABEL_FIELDS})))
+
+        return self._read(read)
+
+    @staticmethod
+    def _check(site: object, year: object) -> None:
+        if not isinstance(site, str) or not _is_year(year):
+            raise TypeError("site must be a str and year an int")
+
+
+def year_start(year: int) -> pd.Timestamp:
+    return pd.Timestamp(date(year, 1, 1))

@@ -23,6 +23,7 @@ from dashboard.metrics import (
 )
 
 MAX_PARAM_CHARS = 2000  # a site URL is long-ish; anything longer is junk
+MAX_TERMS = 64  # more than any crawl tracks
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def parse_query(search: str | None) -> ViewState:
         updates["site"] = site
     terms = _first(params, "terms")
     if terms is not None:
-        updates["terms"] = tuple(t for t in dict.fromkeys(terms.split(",")) if t)
+        updates["terms"] = tuple(t for t in dict.fromkeys(terms.split(",")) if t)[:MAX_TERMS]
     return replace(state, **updates)
 
 
@@ -121,7 +122,8 @@ def state_from_controls(metrics: Iterable[str] | None, scale, rolling, x, sx, sy
     if not metrics:  # the user cleared every metric: show none rather than the defaults
         state = replace(state, metrics=())
     if terms is not None:
-        chosen = tuple(t for t in terms if isinstance(t, str))
+        # each once, and no more than a crawl can track (a tampered list is cut, not served)
+        chosen = tuple(dict.fromkeys(t for t in terms if isinstance(t, str)))[:MAX_TERMS]
         # every term ticked is the default: keep the URL short
         state = replace(state, terms=None if set(chosen) == set(all_terms) else chosen)
     return state

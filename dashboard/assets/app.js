@@ -1,4 +1,5 @@
-/* Clientside callbacks: opening a post from a graph, copying the view's link.
+/* Clientside callbacks: opening a post from a graph, copying the view's link, refreshing the
+   posts table.
    Only http(s) URLs are ever opened: the URL comes from the data, and data can be hostile
    (a `javascript:` URL must never run). */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
@@ -37,6 +38,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
     currentLink: function () {
       return window.location.href;
+    },
+    refreshTable: function () {
+      // Another site, year or crawl: the grid drops the pages it holds and asks the server
+      // again (its infinite row model otherwise keeps showing the old ones).
+      var grid = window.dash_ag_grid;
+      if (grid && grid.getApiAsync) {
+        grid.getApiAsync("posts-table").then(function (api) {
+          api.purgeInfiniteCache();
+        }).catch(function () { /* not drawn yet: it will ask for its rows when it is */ });
+      }
+      return window.dash_clientside.no_update;
     }
   }
 });

@@ -1,9 +1,11 @@
-"""The dashboard's reads against a real SecantusDB: projection, validation, cache, fork, auth."""
+"""The dashboard's reads against a real SecantusDB: projection, validation, the shared cache,
+fork, a read-only user, and a database that is away or misconfigured (nothing secret leaks)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import time
 
@@ -11,19 +13,25 @@ import pymongo
 import pytest
 from dashboard_posts import post_docs
 
+from blogstats.config import ConfigError
+from dashboard.cache import SharedCache, private_folder
 from dashboard.config import Config
 from dashboard.data import (
     DatabaseUnavailableError,
     Repository,
-    TTLCache,
-    posts_frame,
+    crawl_state,
+    labels_frame,
+    numbers_frame,
     safe_url,
     term_names,
 )
 from tests.conftest import SecantusServer, free_port
 
+SITE = "http://blog.example/"
+
 
 def repo_for(uri, name, **config) -> Repository:
+    config.setdefault("cache_dir", tempfile.mkdtemp(prefix="dashboard-cache-"))
     return Repository(Config(mongodb_uri=uri, database=name, **config))
 
 
@@ -36,43 +44,76 @@ def test_reads_one_site_and_year_with_only_the_fields_it_needs(seeded_db):
         for i, d in enumerate(post_docs(3))])
     client[name].posts.insert_one(dict(post_docs(1)[0], url="http://blog.example/old", year=2014))
     repo = repo_for(uri, name)
-    assert repo.sites_and_years() == {"http://blog.example/": [2015, 2014],
-                                      "http://other.example/": [2015]}
-    frame = repo.posts("http://blog.example/", 2015)
-    assert len(frame) == 8 and frame["words"].tolist() == [100 * i for i in range(1, 9)]
-    assert "fingerprint" not in frame and "content_hash" not in frame and "_id" not in frame
-    assert term_names(frame) == ["android", "apple", "data"]
+    assert repo.sites_and_years() == {SITE: [2015, 2014], "http://other.example/": [2015]}
+    numbers = repo.numbers(SITE, 2015)
+    assert len(numbers) == 8 and numbers["words"].tolist() == [100 * i for i in range(1, 9)]
+    assert "fingerprint" not in numbers and "content_hash" not in numbers
+    assert "title" not in numbers and "url" not in numbers  # labels are a separate read
+    assert term_names(numbers) == ["android", "apple", "data"]
+    labels = repo.labels(SITE, 2015)
+    assert labels.loc[numbers["id"][0], "title"] == "Week 1"
 
 
 def test_only_plain_values_reach_a_query(seeded_db):
     repo = repo_for(*seeded_db)
     with pytest.raises(TypeError):
-        repo.posts({"$ne": None}, 2015)
+        repo.numbers({"$ne": None}, 2015)
     with pytest.raises(TypeError):
-        repo.posts("http://blog.example/", {"$gt": 0})
-    assert repo.posts("http://blog.example/", 1999).empty
+        repo.numbers(SITE, {"$gt": 0})
+    assert not repo.holds({"$ne": None}, 2015) and not repo.holds(SITE, True)
+    assert repo.numbers(SITE, 1999).empty
 
 
-def test_reads_are_cached_for_the_configured_time(seeded_db):
+def test_reads_are_shared_and_cached_for_the_configured_time(seeded_db):
     uri, name = seeded_db
-    cached, fresh = repo_for(uri, name, cache_seconds=60), repo_for(uri, name, cache_seconds=0)
-    assert len(cached.posts("http://blog.example/", 2015)) == 8
-    assert len(fresh.posts("http://blog.example/", 2015)) == 8
+    folder = tempfile.mkdtemp(prefix="dashboard-cache-")
+    cached = repo_for(uri, name, cache_seconds=60, cache_dir=folder)
+    fresh = repo_for(uri, name, cache_seconds=0)
+    assert len(cached.numbers(SITE, 2015)) == 8
+    assert len(fresh.numbers(SITE, 2015)) == 8
     pymongo.MongoClient(uri)[name].posts.delete_one({"title": "Week 1"})
-    assert len(cached.posts("http://blog.example/", 2015)) == 8
-    assert len(fresh.posts("http://blog.example/", 2015)) == 7
+    assert len(cached.numbers(SITE, 2015)) == 8
+    assert len(fresh.numbers(SITE, 2015)) == 7
+    # another worker on the same machine (same folder) gets the first one's read
+    other_worker = repo_for(uri, name, cache_seconds=60, cache_dir=folder)
+    assert len(other_worker.numbers(SITE, 2015)) == 8
+
+
+def test_a_finished_crawl_is_seen_at_once_not_when_the_cache_expires(seeded_db):
+    uri, name = seeded_db
+    repo = repo_for(uri, name, cache_seconds=3600)
+    assert len(repo.numbers(SITE, 2015)) == 8
+    db = pymongo.MongoClient(uri)[name]
+    db.posts.delete_one({"title": "Week 1"})
+    db.crawls.insert_one({"_id": "c2", "site": SITE, "year": 2015, "status": "finished",
+                          "started_at": db.crawls.find_one()["started_at"].replace(day=2)})
+    time.sleep(1.1)  # the crawl record itself is re-read at most once a second
+    assert len(repo.numbers(SITE, 2015)) == 7
+
+
+def test_the_last_crawl_is_the_site_years_own(seeded_db):
+    uri, name = seeded_db
+    db = pymongo.MongoClient(uri)[name]
+    later = db.crawls.find_one()["started_at"].replace(day=5)
+    db.crawls.insert_one({"_id": "other-year", "site": SITE, "year": 2014, "status": "running",
+                          "started_at": later})
+    db.crawls.insert_one({"_id": "other-site", "site": "http://x/", "year": 2015,
+                          "status": "running", "started_at": later})
+    repo = repo_for(uri, name)
+    assert repo.last_crawl(SITE, 2015)["_id"] == "c1"
+    assert repo.last_crawl(SITE, 2014)["_id"] == "other-year"
 
 
 def test_a_forked_worker_makes_its_own_client(seeded_db):
     repo = repo_for(*seeded_db)
     parent_client = repo.client
-    assert repo.ping() == (True, "")
+    assert repo.ping() is True
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child, as a gunicorn worker after fork
         try:
-            ok = repo.client is not parent_client and repo.ping()[0] and \
-                len(repo.posts("http://blog.example/", 2015)) == 8
+            ok = repo.client is not parent_client and repo.ping() and \
+                len(repo.numbers(SITE, 2015)) == 8
             os.write(write, b"1" if ok else b"0")
         finally:
             os._exit(0)
@@ -82,15 +123,25 @@ def test_a_forked_worker_makes_its_own_client(seeded_db):
     assert repo.client is parent_client
 
 
-def test_a_dead_database_is_reported_quickly_with_the_password_masked():
-    repo = repo_for(f"mongodb://reader:s3cret@127.0.0.1:{free_port()}/?authSource=admin", "x")
+@pytest.mark.parametrize("password", ["s3cret", "q+Zx/9w==", "pa?ss#word", "p@ss:w/rd"])
+def test_a_dead_database_says_nothing_of_the_uri_to_the_page(password, caplog):
+    repo = repo_for(f"mongodb://reader:{password}@127.0.0.1:{free_port()}/?authSource=admin", "x")
     started = time.monotonic()
-    ok, reason = repo.ping()
-    assert not ok and time.monotonic() - started < 10
-    assert "reader:***@" in reason and "s3cret" not in reason
+    assert repo.ping() is False and time.monotonic() - started < 10
     with pytest.raises(DatabaseUnavailableError) as info:
         repo.sites_and_years()
-    assert "s3cret" not in str(info.value)
+    assert "127.0.0.1" not in str(info.value) and "reader" not in str(info.value)
+    assert password not in str(info.value)
+    assert password not in caplog.text  # the log has the details, masked
+
+
+def test_an_unusable_uri_is_a_sentence_in_the_log_and_a_banner_not_a_crash(caplog):
+    repo = repo_for("mongodb://reader:pa:ss@word@127.0.0.1:1/?authMechanism=NOPE", "x")
+    assert repo.ping() is False
+    with pytest.raises(DatabaseUnavailableError) as info:
+        repo.sites_and_years()
+    assert "MONGODB_URI" in str(info.value) and "pa:ss" not in str(info.value)
+    assert "cannot be used" in caplog.text and "ss@word" not in caplog.text
 
 
 def test_works_with_a_read_only_user():
@@ -108,8 +159,8 @@ def test_works_with_a_read_only_user():
                                 extra_args=("--auth",)).start()
         uri = f"mongodb://reader:readerpw@127.0.0.1:{server.port}/?authSource=blogstats"
         repo = repo_for(uri, "blogstats")
-        assert repo.ping() == (True, "")
-        assert len(repo.posts("http://blog.example/", 2015)) == 4
+        assert repo.ping() is True
+        assert len(repo.numbers(SITE, 2015)) == 4
         reader = pymongo.MongoClient(uri)
         with pytest.raises(pymongo.errors.OperationFailure):  # the role really is read-only
             reader.blogstats.posts.insert_one({"url": "x"})
@@ -119,19 +170,33 @@ def test_works_with_a_read_only_user():
         shutil.rmtree(storage, ignore_errors=True)
 
 
-def test_posts_frame_cleans_what_it_is_given():
-    docs = post_docs(3)
+def test_frames_clean_what_they_are_given():
+    docs = [dict(d, _id=i) for i, d in enumerate(post_docs(4))]
     docs[0]["url"] = "javascript:alert(1)"
     docs[1]["title"] = None
     docs[1]["words"] = "many"
     docs[2]["terms"] = {"$where": 1, "apple": 2}
-    del docs[2]["published"]  # no date: cannot be placed on the year
-    frame = posts_frame(docs)
-    assert frame["url"].tolist() == ["", "http://blog.example/2015/01/14/week-2/"]
-    assert frame["title"].tolist() == ["Week 1", ""]
-    assert frame["words"].isna().tolist() == [False, True]
-    assert "term:$where" not in frame
-    assert posts_frame([]).empty
+    docs[2]["words"] = [1, 2]
+    del docs[3]["published"], docs[3]["date"]  # no day: cannot be placed on the year
+    numbers = numbers_frame(docs)
+    assert numbers["id"].tolist() == [0, 1, 2]
+    assert numbers["words"].isna().tolist() == [False, True, True]
+    assert "term:$where" not in numbers
+    labels = labels_frame(docs)
+    assert labels.loc[0, "url"] == "" and labels.loc[1, "title"] == ""
+    assert numbers_frame([]).empty
+
+
+def test_stored_weeks_are_trusted_and_missing_ones_come_from_the_date():
+    doc = post_docs(1)[0]
+    # 1 January 2016 is ISO week 53 of 2015; the blog's own week number is kept as stored
+    stored = dict(doc, _id=1, date="2016-01-01", published=None, iso_year=2015, iso_week=53,
+                  week=1)
+    missing = dict(doc, _id=2, date="2016-01-02")
+    del missing["iso_year"], missing["iso_week"], missing["week"]
+    numbers = numbers_frame([stored, missing])
+    assert numbers[["iso_year", "iso_week", "week"]].values.tolist() == [[2015, 53, 1],
+                                                                          [2015, 53, 53]]
 
 
 @pytest.mark.parametrize("url, safe", [
@@ -140,6 +205,20 @@ def test_posts_frame_cleans_what_it_is_given():
 ])
 def test_safe_url(url, safe):
     assert (safe_url(url) == url) is safe
+
+
+def test_a_running_crawl_whose_heartbeat_stopped_is_interrupted():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 1, 2, 12, tzinfo=UTC)
+    assert crawl_state(None) == "none"
+    assert crawl_state({"status": "running", "heartbeat_at": now - timedelta(seconds=30)},
+                       now) == "running"
+    assert crawl_state({"status": "running", "heartbeat_at": now - timedelta(seconds=61)},
+                       now) == "interrupted"
+    naive = (now - timedelta(seconds=90)).replace(tzinfo=None)  # pymongo's default
+    assert crawl_state({"status": "running", "heartbeat_at": naive}, now) == "interrupted"
+    assert crawl_state({"status": "finished"}, now) == "finished"
 
 
 class Clock:
@@ -152,30 +231,34 @@ class Clock:
         return self.now
 
 
-def test_cache_serves_fresh_then_stale_while_reloading_then_reloads_when_too_old():
+def wait_for(cache: SharedCache) -> None:
+    deadline = time.monotonic() + 10
+    while cache.refreshing and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_cache_serves_fresh_then_stale_while_reloading_then_reloads_when_too_old(tmp_path):
     clock, loads = Clock(), []
 
     def load():
         loads.append(clock.now)
         return len(loads)
 
-    cache = TTLCache(10, stale_seconds=100, clock=clock)
+    cache = SharedCache(tmp_path, 10, stale_factor=10, clock=clock)
     assert cache.get_or_load("k", load) == 1
     clock.now = 5
     assert cache.get_or_load("k", load) == 1 and len(loads) == 1  # fresh
     clock.now = 50
     assert cache.get_or_load("k", load) == 1  # stale: served at once, reloaded behind
-    deadline = time.monotonic() + 10
-    while cache.refreshing and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(cache)
     assert cache.get_or_load("k", load) == 2 and loads == [0, 50]
     clock.now = 1000  # too old to serve: the caller waits for the reload
     assert cache.get_or_load("k", load) == 3
 
 
-def test_a_failed_background_reload_keeps_the_stale_value():
+def test_a_failed_background_reload_keeps_the_stale_value(tmp_path):
     clock = Clock()
-    cache = TTLCache(10, stale_seconds=100, clock=clock)
+    cache = SharedCache(tmp_path, 10, clock=clock)
     cache.get_or_load("k", lambda: "old")
     clock.now = 20
 
@@ -183,7 +266,15 @@ def test_a_failed_background_reload_keeps_the_stale_value():
         raise pymongo.errors.ServerSelectionTimeoutError("down")
 
     assert cache.get_or_load("k", broken) == "old"
-    deadline = time.monotonic() + 10
-    while cache.refreshing and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(cache)
     assert cache.get_or_load("k", broken) == "old"
+
+
+def test_the_cache_folder_must_be_private(tmp_path):
+    folder = private_folder(str(tmp_path / "cache"), "ns")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone could plant a pickle there
+    with pytest.raises(ConfigError, match="others can write"):
+        private_folder(str(shared), "ns")

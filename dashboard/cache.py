@@ -1,0 +1,169 @@
+"""Query results shared by the workers of one machine, with a small copy in each worker.
+
+gunicorn runs several worker processes; with a cache in each, every worker read a year of posts
+from the database itself (7 s each at 50,000 posts) and held its own copy. Here a result is read
+once per machine and kept in a folder that every worker reads (flask-caching's FileSystemCache:
+atomic writes, a bounded number of entries), plus a few entries in the worker's own memory so a
+warm callback does not even unpickle.
+
+Freshness: an entry is fresh for `seconds`. After that, for `stale_factor` times as long, it is
+still returned at once while one background thread reloads it (stale-while-revalidate): no page
+waits for a slow year after the first load. Keys carry the data's version (see
+`data.Repository`), so a finished crawl is seen at once, not after the entry expires.
+
+The folder holds pickles, and loading a pickle runs code: it must belong to this user and be
+writable by no one else, or it is refused (ConfigError).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+from flask_caching.backends.filesystemcache import FileSystemCache
+
+from blogstats.config import ConfigError
+
+logger = logging.getLogger(__name__)
+
+# Entries on disk (each year of posts is one or two). FileSystemCache prunes beyond it.
+DISK_ENTRIES = 300
+# Entries kept in each worker's memory: the years being looked at right now.
+MEMORY_ENTRIES = 6
+
+
+def private_folder(path: str | None, namespace: str) -> Path:
+    """`path` (or a per-user folder under the temp folder) / namespace, created mode 700; a
+    folder another user owns or can write is refused with ConfigError."""
+    base = Path(path) if path else Path(tempfile.gettempdir()) / f"blogstats-dashboard-{os.getuid()}"
+    folder = base / namespace
+    for part in (base, folder):
+        try:
+            part.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = part.stat()
+        except OSError as exc:
+            raise ConfigError(f"DASHBOARD_CACHE_DIR={str(base)!r} cannot be used: "
+                              f"{exc.strerror or exc}") from None
+        if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise ConfigError(f"DASHBOARD_CACHE_DIR={str(base)!r} belongs to another user or "
+                              "others can write to it; choose a folder only the dashboard's "
+                              "user can write")
+    return folder
+
+
+def _digest(key: Hashable) -> str:
+    return hashlib.sha256(repr(key).encode("utf-8", "backslashreplace")).hexdigest()
+
+
+class SharedCache:
+    """get_or_load(key, load): a fresh value from this worker's memory or the shared folder,
+    a stale one while a background reload runs, else `load()` now (and stored)."""
+
+    def __init__(self, folder: Path | None, seconds: float, stale_factor: float = 10.0,
+                 clock: Callable[[], float] = time.time):
+        self.seconds = seconds
+        self.stale_seconds = seconds * stale_factor
+        self.clock = clock
+        self._disk = (FileSystemCache(str(folder), threshold=DISK_ENTRIES, mode=0o600,
+                                      default_timeout=int(self.stale_seconds) + 60)
+                      if folder is not None and seconds > 0 else None)
+        self._memory: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._refreshing: set[str] = set()
+        self._lock = threading.Lock()
+
+    def get_or_load(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        if self.seconds <= 0:
+            return load()
+        name = _digest(key)
+        hit = self._get(name)
+        now = self.clock()
+        if hit is not None:
+            stored_at, value = hit
+            age = now - stored_at
+            if age < self.seconds:
+                return value
+            if age < self.seconds + self.stale_seconds:
+                self._refresh_later(name, load)
+                return value
+        value = load()
+        self._put(name, value)
+        return value
+
+    def _get(self, name: str) -> tuple[float, Any] | None:
+        with self._lock:
+            hit = self._memory.get(name)
+            if hit is not None:
+                self._memory.move_to_end(name)
+        if self._disk is None:
+            return hit
+        if hit is not None and self.clock() - hit[0] < self.seconds:
+            return hit
+        try:
+            shared = self._disk.get(name)  # another worker may have a newer one
+        except Exception as exc:  # an unreadable entry is a miss, never an error page
+            logger.warning("shared cache entry unreadable: %s", type(exc).__name__)
+            shared = None
+        if isinstance(shared, tuple) and len(shared) == 2 and (hit is None or shared[0] > hit[0]):
+            self._remember(name, shared)
+            return shared
+        return hit
+
+    def _put(self, name: str, value: Any) -> None:
+        entry = (self.clock(), value)
+        self._remember(name, entry)
+        if self._disk is not None:
+            try:
+                self._disk.set(name, entry)
+            except Exception as exc:  # a full disk costs speed, not the page
+                logger.warning("shared cache write failed: %s", type(exc).__name__)
+
+    def _remember(self, name: str, entry: tuple[float, Any]) -> None:
+        with self._lock:
+            self._memory[name] = entry
+            self._memory.move_to_end(name)
+            while len(self._memory) > MEMORY_ENTRIES:
+                self._memory.popitem(last=False)
+
+    def _refresh_later(self, name: str, load: Callable[[], Any]) -> None:
+        with self._lock:
+            if name in self._refreshing:
+                return
+            self._refreshing.add(name)
+        # One reload per machine: the first worker to take the lock does it.
+        if self._disk is not None and not self._disk.add(f"lock:{name}", os.getpid(), timeout=60):
+            with self._lock:
+                self._refreshing.discard(name)
+            return
+        threading.Thread(target=self._refresh, args=(name, load), daemon=True,
+                         name="dashboard-cache-refresh").start()
+
+    def _refresh(self, name: str, load: Callable[[], Any]) -> None:
+        try:
+            self._put(name, load())
+        except Exception as exc:  # the stale value stays until it is too old; logged, not raised
+            logger.warning("background reload failed: %s", type(exc).__name__)
+        finally:
+            with self._lock:
+                self._refreshing.discard(name)
+            if self._disk is not None:
+                self._disk.delete(f"lock:{name}")
+
+    @property
+    def refreshing(self) -> bool:
+        with self._lock:
+            return bool(self._refreshing)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memory.clear()
+        if self._disk is not None:
+            self._disk.clear()

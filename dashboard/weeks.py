@@ -1,0 +1,155 @@
+"""The page's one notion of a week, and the sums and means over weeks (pure, numpy/pandas).
+
+A post belongs to the ISO week the crawler stored for it (`iso_year`, `iso_week`, from the
+blog's own `date`), drawn at that week's Monday on a date axis; on the "blog's week no." axis it
+sits at its stored `week` (the blog's "Week N", else the ISO week). Days of 1-3 January that
+belong to the previous ISO year, and of 29-31 December that belong to the next, are placed
+before week 1 and after the last week, not at the far end of the year.
+
+Rolling means cover whole calendar days: an N-week mean at a post published on day D averages
+the posts of days D-7N+1 .. D (7N days, D included), whatever the hour. A window that reaches
+back before 1 January holds only part of its weeks (the year before is not loaded): such points
+are flagged `partial`, and the figures mark them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+
+def weeks_in_iso_year(year: int) -> int:
+    return date(year, 12, 28).isocalendar().week
+
+
+def week_position(frame: pd.DataFrame, year: int) -> np.ndarray:
+    """x on the "blog's week no." axis for each post of `year` (see the module docstring)."""
+    week = frame["week"].to_numpy(dtype=float)
+    iso_year = frame["iso_year"].to_numpy(dtype=float)
+    iso_week = frame["iso_week"].to_numpy(dtype=float)
+    position = week.copy()
+    iso_like = week == iso_week  # the blog numbers its weeks as ISO does (or has no numbers)
+    before = iso_like & (iso_year < year)
+    after = iso_like & (iso_year > year)
+    if before.any():
+        lengths = np.array([weeks_in_iso_year(int(y)) for y in iso_year[before]], dtype=float)
+        position[before] = week[before] - lengths
+    position[after] = week[after] + weeks_in_iso_year(year)
+    return position
+
+
+def mondays(iso_year: np.ndarray, iso_week: np.ndarray) -> pd.DatetimeIndex:
+    """The Monday of each ISO (year, week); NaT where either is missing."""
+    labels = [f"{int(y)}-W{int(w):02d}-1" if not (np.isnan(y) or np.isnan(w)) else ""
+              for y, w in zip(iso_year, iso_week, strict=True)]
+    return pd.DatetimeIndex(pd.to_datetime(pd.Series(labels, dtype=object), format="%G-W%V-%u",
+                                           errors="coerce"))
+
+
+def weekly(frame: pd.DataFrame, columns: Sequence[str], x: str, year: int) -> pd.DataFrame:
+    """One row per week that has posts: `start` (the ISO week's Monday, or on the week axis
+    the first day with a post), `x` (what the figure draws), `posts`, and for each column its
+    `sum`, `mean` per post and `median` (NaN-aware: a post without the value is not counted)
+    as `<column>`, `<column>:sum`, `<column>:median`, `<column>:n`."""
+    columns = list(columns)
+    if frame.empty:
+        return pd.DataFrame(columns=["start", "x", "posts"])
+    if x == "week":
+        key = pd.Series(week_position(frame, year), index=frame.index)
+    else:
+        key = pd.Series(mondays(frame["iso_year"].to_numpy(float),
+                                frame["iso_week"].to_numpy(float)), index=frame.index)
+    values = frame[columns].astype(float)
+    grouped = values.groupby(key.rename("key"), sort=True)
+    out = pd.DataFrame({"posts": frame.groupby(key.rename("key"), sort=True).size()})
+    sums, counts, medians = grouped.sum(min_count=1), grouped.count(), grouped.median()
+    for column in columns:
+        out[column] = sums[column] / counts[column].where(counts[column] > 0)
+        out[f"{column}:sum"] = sums[column]
+        out[f"{column}:median"] = medians[column]
+        out[f"{column}:n"] = counts[column]
+    out = out.reset_index()
+    if x == "week":
+        out["x"] = out["key"].astype(float)
+        out["start"] = frame.groupby(key.rename("key"), sort=True)["day"].min().to_numpy()
+    else:
+        out["x"] = out["key"]
+        out["start"] = out["key"]
+    return out.drop(columns="key").reset_index(drop=True)
+
+
+def _window_sums(positions: np.ndarray, starts: np.ndarray, values: np.ndarray,
+                 counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of `values` and `counts` over the rows whose position lies in [start, position]
+    of each row (positions ascending)."""
+    left = np.searchsorted(positions, starts, side="left")
+    right = np.searchsorted(positions, positions, side="right")
+    value_cum = np.concatenate([[0.0], np.cumsum(values)])
+    count_cum = np.concatenate([[0.0], np.cumsum(counts)])
+    return value_cum[right] - value_cum[left], count_cum[right] - count_cum[left]
+
+
+def rolling_posts(frame: pd.DataFrame, columns: Sequence[str], weeks: int,
+                  year: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The N-week rolling mean at each post (rows by day, as `numbers_frame` orders them) and
+    whether its window is partial. weeks <= 0: the values themselves, nothing partial."""
+    values = frame[list(columns)].astype(float)
+    if weeks <= 0 or frame.empty:
+        return values, np.zeros(len(frame), dtype=bool)
+    days = frame["day"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    starts = days - (7 * weeks - 1)
+    out = {}
+    for column in columns:
+        column_values = values[column].to_numpy(dtype=float)
+        present = ~np.isnan(column_values)
+        sums, counts = _window_sums(days, starts, np.where(present, column_values, 0.0),
+                                    present.astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[column] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
+    january_first = np.datetime64(date(year, 1, 1), "D").astype(np.int64)
+    return pd.DataFrame(out, index=frame.index), starts < january_first
+
+
+def rolling_weeks(weeks_table: pd.DataFrame, columns: Sequence[str], weeks: int, x: str,
+                  year: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The N-week rolling mean per post over a `weekly` table (the sum of the window's posts'
+    values over their number, so a busy week weighs what its posts weigh) and whether each
+    window is partial."""
+    if weeks <= 0 or weeks_table.empty:
+        return (weeks_table[list(columns)].astype(float),
+                np.zeros(len(weeks_table), dtype=bool))
+    if x == "week":
+        positions = weeks_table["x"].to_numpy(dtype=float)
+        starts = positions - (weeks - 1)
+        partial = starts < 1
+    else:
+        positions = weeks_table["start"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        starts = positions - 7 * (weeks - 1)
+        # as for posts: partial when the window's first day is before 1 January
+        partial = starts < np.datetime64(date(year, 1, 1), "D").astype(np.int64)
+    out = {}
+    for column in columns:
+        sums, counts = _window_sums(positions, starts,
+                                    weeks_table[f"{column}:sum"].fillna(0).to_numpy(float),
+                                    weeks_table[f"{column}:n"].to_numpy(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[column] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
+    return pd.DataFrame(out, index=weeks_table.index), partial
+
+
+def words_per_week(frame: pd.DataFrame) -> pd.Series:
+    """Words published in each ISO week, by the week's Monday, from the first post's week to
+    the last post's, weeks without posts as 0."""
+    counted = frame.dropna(subset=["words"]) if not frame.empty else frame
+    if counted.empty:
+        return pd.Series(dtype=float)
+    monday = mondays(counted["iso_year"].to_numpy(float), counted["iso_week"].to_numpy(float))
+    sums = counted["words"].astype(float).groupby(monday).sum()
+    sums = sums[sums.index.notna()]
+    if sums.empty:
+        return pd.Series(dtype=float)
+    every = pd.date_range(sums.index.min(), sums.index.max(), freq="7D")
+    return sums.reindex(every, fill_value=0.0)
