@@ -114,12 +114,15 @@ def to_query(state: ViewState) -> str:
 
 def state_from_controls(metrics: Iterable[str] | None, scale, rolling, x, sx, sy, site, year,
                         terms: Iterable[str] | None, all_terms: Iterable[str] = ()) -> ViewState:
-    """The view the controls show, validated like a URL (controls can be tampered with too)."""
+    """The view the controls show, validated like a URL (controls can be tampered with too:
+    a value of the wrong type counts as not given)."""
+    metrics = list(metrics) if isinstance(metrics, list | tuple) else None
+    terms = list(terms) if isinstance(terms, list | tuple) else None
     query = {"metrics": ",".join(m for m in (metrics or ()) if isinstance(m, str)),
              "scale": scale, "rolling": rolling, "x": x, "sx": sx, "sy": sy, "site": site,
              "year": year}
     state = parse_query(urlencode({k: str(v) for k, v in query.items() if v not in (None, "")}))
-    if not metrics:  # the user cleared every metric: show none rather than the defaults
+    if metrics is not None and not metrics:  # the user cleared every metric: show none
         state = replace(state, metrics=())
     if terms is not None:
         # each once, and no more than a crawl can track (a tampered list is cut, not served)

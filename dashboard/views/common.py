@@ -12,8 +12,8 @@ from dashboard.data import UNAVAILABLE, DatabaseUnavailableError, Repository
 from dashboard.urlstate import ViewState, state_from_controls
 from dashboard.year import Year, open_year
 
-__all__ = ["DatabaseUnavailableError", "download_name", "graph_panel", "host_of", "open_view",
-           "uirevision", "view_of"]
+__all__ = ["DatabaseUnavailableError", "database_down", "database_ok", "download_name",
+           "graph_panel", "host_of", "open_view", "uirevision", "view_of"]
 
 GRAPH_CONFIG = {"displaylogo": False,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"],
@@ -42,9 +42,20 @@ def uirevision(view: ViewState) -> str:
     return f"{view.site}|{view.year}|{view.x}"
 
 
+def database_ok(status: object) -> bool:
+    """The page's last database check (the `db-status` store) said the database answers."""
+    return isinstance(status, dict) and status.get("ok") is True
+
+
+def database_down(status: object) -> bool:
+    """The page's last database check said the database does not answer (not merely unknown,
+    as before the first check)."""
+    return isinstance(status, dict) and status.get("ok") is False
+
+
 def open_view(repo: Repository, view: ViewState, status: object) -> tuple[Year | None, str]:
     """(the site-year to draw, "") or (None, why there is nothing to draw)."""
-    if isinstance(status, dict) and status.get("ok") is False:
+    if database_down(status):
         return None, UNAVAILABLE
     if view.site is None or view.year is None:
         return None, ""  # the page is still choosing its site and year

@@ -19,7 +19,7 @@ from dashboard.urlstate import (
     state_from_controls,
     to_query,
 )
-from dashboard.views.common import host_of
+from dashboard.views.common import database_down, host_of
 from dashboard.views.terms import MAX_TERMS, chosen_terms
 
 CONTROLS = ("metrics", "scale", "rolling", "x", "sx", "sy", "site", "year", "terms")
@@ -134,7 +134,7 @@ def register(app: Dash, repo: Repository) -> None:
         options = term_options if isinstance(term_options, list) else []
         controls["_all_terms"] = [o.get("value") for o in options[:MAX_TERMS]
                                   if isinstance(o, dict)]
-        if isinstance(status, dict) and not status.get("ok"):
+        if database_down(status):
             return (no_update,) * (len(CONTROLS) + 6)
         result = sync_view(repo, ctx.triggered_id, search, dict(controls))
         state, available = result["state"], result["available"]

@@ -202,7 +202,7 @@ def register(app: Dash, repo) -> None:
         Input("data-version", "data"))
     def update_summary(site, year, status, _version):
         unchanged = (no_update,) * (len(outputs) + 4)
-        if not (status or {}).get("ok"):
+        if not common.database_ok(status):
             return unchanged
         view = common.view_of(site=site, year=year)
         try:
@@ -229,7 +229,7 @@ def register(app: Dash, repo) -> None:
         """Re-read on every status tick: a running crawl's progress, and its end (which
         changes `data-version`, so the graphs redraw with the new posts)."""
         view = common.view_of(site=site, year=year)
-        if view.site is None or view.year is None or not (status or {}).get("ok"):
+        if view.site is None or view.year is None or not common.database_ok(status):
             return no_update, no_update, no_update, no_update
         try:
             crawl = repo.last_crawl(view.site, view.year)

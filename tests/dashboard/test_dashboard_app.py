@@ -92,8 +92,9 @@ def test_junk_callback_values_never_give_a_500(client, app, junk):
     assert resp.status_code in (200, 204), resp.data[:500]
 
 
-def test_junk_for_every_callback(client, app):
-    junk = {"$ne": 1}
+@pytest.mark.parametrize("junk", [{"$ne": 1}, 1, -1.5, "x", True, None, [{"a": [1]}], [None],
+                                  "2015", ["words"] * 3])
+def test_junk_for_every_callback(client, app, junk):
     for output, spec in app.callback_map.items():
         if "callback" not in spec:  # clientside: runs in the browser only
             continue
