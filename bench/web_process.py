@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def web_line(worker_class: str | None = None) -> str:
+def web_line(worker_class: str | None = None, root: Path = ROOT) -> str:
     """The Procfile's web command, with another worker class if asked (a baseline)."""
-    for line in (ROOT / "Procfile").read_text().splitlines():
+    for line in (root / "Procfile").read_text().splitlines():
         if line.startswith("web:"):
             command = line.partition(":")[2].strip()
             if worker_class:
@@ -27,10 +27,13 @@ def web_line(worker_class: str | None = None) -> str:
 
 
 class WebProcess:
-    def __init__(self, port: int, env: dict[str, str], worker_class: str | None = None):
+    def __init__(self, port: int, env: dict[str, str], worker_class: str | None = None,
+                 root: Path | None = None):
+        """`root`: another checkout's code (a baseline), run with its own Procfile."""
         self.port = port
+        root = root or ROOT
         self.folder = Path(tempfile.mkdtemp(prefix="blogstats-web-"))
-        (self.folder / "Procfile").write_text(f"web: {web_line(worker_class)}\n")
+        (self.folder / "Procfile").write_text(f"web: {web_line(worker_class, root)}\n")
         (self.folder / "empty.env").write_text("")
         self.log_path = self.folder / "web.log"
         self.log = open(self.log_path, "wb")
@@ -39,8 +42,8 @@ class WebProcess:
                         PORT=str(port), PYTHONUNBUFFERED="1", **env)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "honcho", "-e", str(self.folder / "empty.env"), "-f",
-             str(self.folder / "Procfile"), "-d", str(ROOT), "--no-colour", "start", "web"],
-            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+             str(self.folder / "Procfile"), "-d", str(root), "--no-colour", "start", "web"],
+            cwd=root, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
 
     def wait_ready(self, timeout: float = 120) -> None:

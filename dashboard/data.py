@@ -140,6 +140,22 @@ def labels_frame(docs: list[dict]) -> pd.DataFrame:
     }, index=pd.Index(ids, dtype=object, name="id"))
 
 
+def posts_frame(numbers: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The numbers with each post's labels beside them (pure); a post without a stored
+    `date` gets the day the numbers placed it on."""
+    order = labels.index.get_indexer(pd.Index(numbers["id"], dtype=object))
+    found = order >= 0
+    frame = numbers.copy()
+    for column in labels.columns:
+        values = labels[column].to_numpy(dtype=object)
+        picked = values[np.where(found, order, 0)] if len(values) else np.full(len(frame), "")
+        frame[column] = np.where(found, picked, "")
+    missing = (frame["date"] == "").to_numpy()
+    if missing.any():
+        frame.loc[missing, "date"] = frame.loc[missing, "day"].dt.strftime("%Y-%m-%d")
+    return frame
+
+
 def term_names(frame: pd.DataFrame) -> list[str]:
     return [c[len(TERM_PREFIX):] for c in frame.columns if c.startswith(TERM_PREFIX)]
 
@@ -298,6 +314,14 @@ class Repository:
 
         version = self._version(site, year)
         return self._read(lambda: self.cache.get_or_load(("labels", site, year, version), load))
+
+    def posts(self, site: str, year: int) -> pd.DataFrame:
+        """`numbers` and `labels` joined (`posts_frame`), cached like them."""
+        self._check(site, year)
+        version = self._version(site, year)
+        return self._read(lambda: self.cache.get_or_load(
+            ("posts", site, year, version),
+            lambda: posts_frame(self.numbers(site, year), self.labels(site, year))))
 
     def labels_of(self, ids: Iterable) -> pd.DataFrame:
         """The labels of a few posts by `_id` (a handful: the longest and shortest post)."""

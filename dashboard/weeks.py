@@ -96,16 +96,16 @@ def rolling_posts(frame: pd.DataFrame, columns: Sequence[str], weeks: int,
                   year: int) -> tuple[pd.DataFrame, np.ndarray]:
     """The N-week rolling mean at each post (rows by day, as `numbers_frame` orders them) and
     whether its window is partial. weeks <= 0: the values themselves, nothing partial."""
-    values = frame[list(columns)].astype(float)
     if weeks <= 0 or frame.empty:
-        return values, np.zeros(len(frame), dtype=bool)
+        return (pd.DataFrame({c: frame[c].to_numpy(dtype=float) for c in columns},
+                             index=frame.index), np.zeros(len(frame), dtype=bool))
     days = frame["day"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     starts = days - (7 * weeks - 1)
     out = {}
     for column in columns:
-        column_values = values[column].to_numpy(dtype=float)
-        present = ~np.isnan(column_values)
-        sums, counts = _window_sums(days, starts, np.where(present, column_values, 0.0),
+        values = frame[column].to_numpy(dtype=float)
+        present = ~np.isnan(values)
+        sums, counts = _window_sums(days, starts, np.where(present, values, 0.0),
                                     present.astype(float))
         with np.errstate(invalid="ignore", divide="ignore"):
             out[column] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from dashboard.data import Repository, labels_frame, numbers_frame
+from dashboard.data import Repository, labels_frame, numbers_frame, posts_frame
 from dashboard.figures import POINTS_LIMIT
 
 
@@ -16,17 +16,19 @@ class Year:
 
     def __init__(self, site: str, year: int, numbers: Callable[[], pd.DataFrame],
                  labels: Callable[[], pd.DataFrame],
-                 labels_of: Callable[[Iterable], pd.DataFrame] | None = None):
+                 labels_of: Callable[[Iterable], pd.DataFrame] | None = None,
+                 posts: Callable[[], pd.DataFrame] | None = None):
         self.site = site
         self.year = year
         self._numbers = numbers
         self._labels = labels
         self._labels_of = labels_of
+        self._posts = posts
 
     @classmethod
     def from_repository(cls, repo: Repository, site: str, year: int) -> Year:
         return cls(site, year, lambda: repo.numbers(site, year), lambda: repo.labels(site, year),
-                   repo.labels_of)
+                   repo.labels_of, lambda: repo.posts(site, year))
 
     @classmethod
     def from_documents(cls, docs: list[dict], site: str = "", year: int = 2015) -> Year:
@@ -56,14 +58,9 @@ class Year:
     @cached_property
     def posts(self) -> pd.DataFrame:
         """The numbers with each post's title, URL, date, author and categories."""
-        labels = self.labels
-        joined = labels.reindex(pd.Index(self.numbers["id"], dtype=object))
-        frame = self.numbers.copy()
-        for column in labels.columns:
-            frame[column] = joined[column].fillna("").to_numpy(dtype=object)
-        frame["date"] = [d or day.strftime("%Y-%m-%d")
-                         for d, day in zip(frame["date"], frame["day"], strict=True)]
-        return frame
+        if self._posts is not None:
+            return self._posts()
+        return posts_frame(self.numbers, self.labels)
 
 
 def open_year(repo: Repository, site: object, year: object) -> Year | None:

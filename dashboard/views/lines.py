@@ -52,17 +52,18 @@ def build(year, columns: Sequence[str], scale: str, rolling: int, x: str) -> Lin
         raw = {c: posts[c].to_numpy(dtype=float) for c in columns}
         xs = (figures.epoch_ms(posts["day"]) if x == "date"
               else weeks.week_position(posts, year.year))
-        labels = [[escape(t), d, u] for t, d, u in zip(posts["title"], posts["date"],
-                                                        posts["url"], strict=True)]
+        labels = [[escape(t), d, u] for t, d, u in zip(posts["title"].tolist(),
+                                                        posts["date"].tolist(),
+                                                        posts["url"].tolist(), strict=True)]
     else:
         table = weeks.weekly(numbers, columns, x, year.year)
         smoothed, partial = weeks.rolling_weeks(table, columns, rolling, x, year.year)
         raw = {c: table[c].to_numpy(dtype=float) for c in columns}
         xs = (figures.epoch_ms(table["x"]) if x == "date"
               else table["x"].to_numpy(dtype=float))
-        names = ([f"Week of {d:%Y-%m-%d}" for d in table["start"]] if x == "date"
-                 else [f"Week {int(w)}" for w in table["x"]])
-        labels = [[n, int(p), ""] for n, p in zip(names, table["posts"], strict=True)]
+        names = (table["start"].dt.strftime("Week of %Y-%m-%d").tolist() if x == "date"
+                 else [f"Week {int(w)}" for w in table["x"].tolist()])
+        labels = [[n, int(p), ""] for n, p in zip(names, table["posts"].tolist(), strict=True)]
     plotted = {}
     for column in columns:
         a, b = scale_params(raw[column], scale)

@@ -1,0 +1,210 @@
+"""The dashboard at 1,000, 10,000 and 50,000 posts in one site-year, served as the Procfile
+serves it (gunicorn, 2 workers), against the code of another git ref measured in the same run.
+
+    python -m bench.dashboard_scale                      # 1k, 10k, 50k; baseline: main
+    python -m bench.dashboard_scale --sizes 1000,10000 --baseline none --repeats 15
+
+For each size a fresh SecantusDB collection is filled with synthetic posts shaped like the
+crawler's (bench/dashboard_bench.py), then for this checkout and for the baseline (its
+`dashboard/` and `blogstats/` taken with `git archive`, started with its own Procfile web line):
+- first callback: the main graph's callback on a just-started server with an empty cache (the
+  database read included); then the first answer of each other callback a page load sends;
+- warm: the median of the main callback repeated (what every later page load waits for);
+- RSS: the largest worker's resident memory after those requests.
+The database's own share is measured beside them: the same projection read with pymongo alone,
+and at up to 10,000 posts the `$group` by week a MongoDB-side grouping would run, so the
+choice between the two is made on numbers from the same machine and minute.
+Speed is never asserted: the machine is shared; compare the columns of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+import psutil
+import pymongo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.dashboard_bench import SITE, YEAR, fill  # noqa: E402
+from bench.web_process import WebProcess  # noqa: E402
+from dashboard.data import NUMBER_FIELDS  # noqa: E402
+from dashboard.metrics import METRICS  # noqa: E402
+from tests.conftest import SecantusServer, free_port  # noqa: E402
+
+VIEW = {"site": SITE, "year": YEAR, "metrics": ["words", "images", "links"], "scale": "raw",
+        "rolling": 4, "x": "date", "sx": "words", "sy": "html_bytes", "db-status": {"ok": True},
+        "terms": ["android", "google", "apple", "data"], "weekly-zoom": None,
+        "status-check": 1, "url": "", "data-version": None,
+        "posts-table": {"startRow": 0, "endRow": 15, "sortModel": [{"colId": "words",
+                                                                     "sort": "desc"}],
+                        "filterModel": {}}}
+PROPS = {"getRowsRequest": VIEW["posts-table"], "page_current": 0, "page_size": 15,
+         "sort_by": [{"column_id": "words", "direction": "desc"}], "filter_query": ""}
+
+
+def checkout(ref: str) -> Path:
+    """`dashboard/`, `blogstats/` and the Procfile of a git ref in a temporary folder."""
+    folder = Path(tempfile.mkdtemp(prefix=f"blogstats-{ref.replace('/', '-')}-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "dashboard", "blogstats",
+                              "Procfile", "fixture_site"], check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    try:
+        conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def bodies(port: int) -> dict[str, bytes]:
+    """Each server callback of the page, with the view's values, as the browser posts it."""
+    deps = json.loads(request(port, "GET", "/_dash-dependencies")[1])
+    out = {}
+    for dep in deps:
+        if dep.get("clientside_function") or "url.search" in dep["output"]:
+            continue
+
+        def bind(items):
+            return [{"id": i["id"], "property": i["property"],
+                     "value": PROPS.get(i["property"], VIEW.get(i["id"]))} for i in items]
+
+        outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]}
+                   for o in dep["output"].strip(".").split("...")]
+        out[dep["output"]] = json.dumps({
+            "output": dep["output"],
+            "outputs": outputs if dep["output"].startswith("..") else outputs[0],
+            "inputs": bind(dep["inputs"]), "state": bind(dep.get("state", [])),
+            "changedPropIds": []}).encode()
+    return out
+
+
+def timed(port: int, body: bytes) -> float:
+    started = time.perf_counter()
+    status, data = request(port, "POST", "/_dash-update-component", body)
+    elapsed = time.perf_counter() - started
+    if status not in (200, 204):
+        raise RuntimeError(f"HTTP {status}: {data[:300]!r}")
+    return elapsed
+
+
+def worker_rss(web: WebProcess) -> float:
+    workers = [p for p in psutil.Process(web.proc.pid).children(recursive=True)
+               if "gunicorn" in " ".join(p.cmdline())]
+    workers = [p for p in workers if p.ppid() in {w.pid for w in workers}] or workers
+    return max(p.memory_info().rss for p in workers) / 2**20
+
+
+def measure_server(code: Path | None, uri: str, database: str, repeats: int) -> dict:
+    cache = tempfile.mkdtemp(prefix="blogstats-cache-")
+    env = {"MONGODB_URI": uri, "MONGODB_DATABASE": database, "WEB_CONCURRENCY": "2",
+           "DASHBOARD_CACHE_DIR": cache, "DASHBOARD_CACHE_SECONDS": "3600"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    web = WebProcess(free_port(), env, root=code)
+    try:
+        web.wait_ready(300)
+        calls = bodies(web.port)
+        main = next(b for o, b in calls.items() if o == "weekly-graph.figure")
+        result = {"first_ms": timed(web.port, main) * 1000}
+        result["others_first_ms"] = sum(timed(web.port, b) for o, b in calls.items()
+                                        if o != "weekly-graph.figure") * 1000
+        warm = [timed(web.port, main) for _ in range(repeats)]
+        result["warm_ms"] = statistics.median(warm) * 1000
+        result["rss_mb"] = worker_rss(web)
+        return result
+    finally:
+        web.stop()
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def database_floor(uri: str, database: str, size: int, group: bool) -> dict:
+    posts = pymongo.MongoClient(uri)[database].posts
+    query = {"site": SITE, "year": YEAR}
+    started = time.perf_counter()
+    list(posts.find(query, {name: 1 for name in NUMBER_FIELDS}, batch_size=10000))
+    out = {"projection_ms": (time.perf_counter() - started) * 1000}
+    if group:
+        stage = {"_id": {"y": "$iso_year", "w": "$iso_week"}, "n": {"$sum": 1},
+                 **{m: {"$sum": f"${m}"} for m in METRICS}}
+        started = time.perf_counter()
+        list(posts.aggregate([{"$match": query}, {"$group": stage}]))
+        out["group_ms"] = (time.perf_counter() - started) * 1000
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.dashboard_scale")
+    parser.add_argument("--sizes", default="1000,10000,50000")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--baseline", default="main", help="a git ref, or none")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if any(not 1 <= s <= 100_000 for s in sizes):
+        parser.error("sizes between 1 and 100,000 posts")
+    baseline = None if args.baseline == "none" else checkout(args.baseline)
+    rows = []
+    server = SecantusServer().start()
+    try:
+        for size in sizes:
+            database = f"scale_{size}"
+            print(f"[{size:,} posts] filling the database", file=sys.stderr)
+            fill(server.uri, database, size)
+            row = {"posts": size, **database_floor(server.uri, database, size, size <= 10_000)}
+            print(f"[{size:,} posts] this checkout", file=sys.stderr)
+            row["ours"] = measure_server(None, server.uri, database, args.repeats)
+            if baseline is not None:
+                print(f"[{size:,} posts] {args.baseline}", file=sys.stderr)
+                row["base"] = measure_server(baseline, server.uri, database, args.repeats)
+            rows.append(row)
+            pymongo.MongoClient(server.uri).drop_database(database)
+    finally:
+        server.stop()
+        if baseline is not None:
+            shutil.rmtree(baseline, ignore_errors=True)
+    print(f"gunicorn as the Procfile starts it (2 workers), SecantusDB on loopback, one "
+          f"site-year; warm = median of {args.repeats}; baseline = {args.baseline}")
+    head = (f"{'posts':>7} | {'DB read':>8} {'$group':>8} | {'first':>7} {'others':>7} "
+            f"{'warm':>6} {'RSS':>7}")
+    if baseline is not None:
+        head += f" | {'first':>7} {'others':>7} {'warm':>6} {'RSS':>7} | {'warm x':>6}"
+    print(f"{'':>7} | {'database alone':^17} | {'this checkout':^31}"
+          + (f" | {args.baseline:^31} |" if baseline is not None else ""))
+    print(head)
+    for row in rows:
+        ours = row["ours"]
+        group = f"{row['group_ms']:,.0f}" if "group_ms" in row else "-"
+        line = (f"{row['posts']:>7,} | {row['projection_ms']:>6,.0f}ms {group:>6}ms | "
+                f"{ours['first_ms']:>5,.0f}ms {ours['others_first_ms']:>5,.0f}ms "
+                f"{ours['warm_ms']:>4,.0f}ms {ours['rss_mb']:>5,.0f}MB")
+        if "base" in row:
+            base = row["base"]
+            line += (f" | {base['first_ms']:>5,.0f}ms {base['others_first_ms']:>5,.0f}ms "
+                     f"{base['warm_ms']:>4,.0f}ms {base['rss_mb']:>5,.0f}MB | "
+                     f"{base['warm_ms'] / ours['warm_ms']:>5.1f}x")
+        print(line)
+    print("first: the main graph's callback on a fresh server (empty cache); others: the first "
+          "answer of the page's other callbacks, summed; RSS: the largest worker afterwards")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
