@@ -37,7 +37,11 @@ class DemoError(RuntimeError):
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server can listen on the port now. SO_REUSEADDR, as the servers the demo
+    starts set it: a port whose last connections are in TIME_WAIT (a demo stopped with Ctrl-C
+    a moment ago) is free to them, and must not be replaced by a random one."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

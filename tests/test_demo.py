@@ -36,6 +36,23 @@ def test_a_busy_default_port_is_replaced_by_a_free_one(capsys):
     assert f"port {taken} is busy, so the dashboard uses port {port}" in capsys.readouterr().out
 
 
+def test_a_port_in_time_wait_is_free_again_for_the_next_demo(capsys):
+    """Ctrl-C then `make demo` again: the dashboard's port has connections in TIME_WAIT, which
+    a server with SO_REUSEADDR (gunicorn) can listen over; the demo must keep the port."""
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server side closes first: its end goes to TIME_WAIT
+        client.close()
+    assert demo.port_is_free(port)
+    assert demo.choose_port("DEMO_PORT", port, "dashboard", env={}) == port
+    assert "busy" not in capsys.readouterr().out
+
+
 def test_a_port_the_user_chose_must_be_free():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
