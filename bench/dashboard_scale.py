@@ -97,12 +97,19 @@ def bodies(port: int) -> dict[str, bytes]:
     return out
 
 
+class CallbackFailedError(RuntimeError):
+    """A callback that did not answer (a worker killed by gunicorn's timeout answers 500)."""
+
+
 def timed(port: int, body: bytes) -> float:
     started = time.perf_counter()
-    status, data = request(port, "POST", "/_dash-update-component", body)
+    try:
+        status, _data = request(port, "POST", "/_dash-update-component", body)
+    except (OSError, http.client.HTTPException) as exc:
+        raise CallbackFailedError(type(exc).__name__) from None
     elapsed = time.perf_counter() - started
     if status not in (200, 204):
-        raise RuntimeError(f"HTTP {status}: {data[:300]!r}")
+        raise CallbackFailedError(f"HTTP {status} after {elapsed:.0f} s")
     return elapsed
 
 
@@ -124,11 +131,15 @@ def measure_server(code: Path | None, uri: str, database: str, repeats: int) -> 
         web.wait_ready(300)
         calls = bodies(web.port)
         main = next(b for o, b in calls.items() if o == "weekly-graph.figure")
-        result = {"first_ms": timed(web.port, main) * 1000}
-        result["others_first_ms"] = sum(timed(web.port, b) for o, b in calls.items()
-                                        if o != "weekly-graph.figure") * 1000
-        warm = [timed(web.port, main) for _ in range(repeats)]
-        result["warm_ms"] = statistics.median(warm) * 1000
+        result: dict = {}
+        try:
+            result["first_ms"] = timed(web.port, main) * 1000
+            result["others_first_ms"] = sum(timed(web.port, b) for o, b in calls.items()
+                                            if o != "weekly-graph.figure") * 1000
+            warm = [timed(web.port, main) for _ in range(repeats)]
+            result["warm_ms"] = statistics.median(warm) * 1000
+        except CallbackFailedError as exc:
+            result["failed"] = str(exc)
         result["rss_mb"] = worker_rss(web)
         return result
     finally:
@@ -175,35 +186,54 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{size:,} posts] {args.baseline}", file=sys.stderr)
                 row["base"] = measure_server(baseline, server.uri, database, args.repeats)
             rows.append(row)
+            print(json.dumps(row), file=sys.stderr)  # kept even if a later size fails
             pymongo.MongoClient(server.uri).drop_database(database)
     finally:
         server.stop()
         if baseline is not None:
             shutil.rmtree(baseline, ignore_errors=True)
+    print_table(rows, args.baseline if baseline is not None else None, args.repeats)
+    return 0
+
+
+def _cells(result: dict) -> str:
+    def ms(name: str) -> str:
+        return f"{result[name]:>5,.0f}ms" if name in result else f"{'-':>7}"
+
+    return (f"{ms('first_ms')} {ms('others_first_ms')} "
+            + (f"{result['warm_ms']:>4,.0f}ms" if "warm_ms" in result else f"{'-':>6}")
+            + f" {result['rss_mb']:>5,.0f}MB")
+
+
+def print_table(rows: list[dict], baseline: str | None, repeats: int) -> None:
     print(f"gunicorn as the Procfile starts it (2 workers), SecantusDB on loopback, one "
-          f"site-year; warm = median of {args.repeats}; baseline = {args.baseline}")
+          f"site-year; warm = median of {repeats}; baseline = {baseline or 'none'}")
     head = (f"{'posts':>7} | {'DB read':>8} {'$group':>8} | {'first':>7} {'others':>7} "
             f"{'warm':>6} {'RSS':>7}")
     if baseline is not None:
         head += f" | {'first':>7} {'others':>7} {'warm':>6} {'RSS':>7} | {'warm x':>6}"
     print(f"{'':>7} | {'database alone':^17} | {'this checkout':^31}"
-          + (f" | {args.baseline:^31} |" if baseline is not None else ""))
+          + (f" | {baseline:^31} |" if baseline is not None else ""))
     print(head)
+    failures = []
     for row in rows:
         ours = row["ours"]
         group = f"{row['group_ms']:,.0f}" if "group_ms" in row else "-"
         line = (f"{row['posts']:>7,} | {row['projection_ms']:>6,.0f}ms {group:>6}ms | "
-                f"{ours['first_ms']:>5,.0f}ms {ours['others_first_ms']:>5,.0f}ms "
-                f"{ours['warm_ms']:>4,.0f}ms {ours['rss_mb']:>5,.0f}MB")
+                f"{_cells(ours)}")
         if "base" in row:
             base = row["base"]
-            line += (f" | {base['first_ms']:>5,.0f}ms {base['others_first_ms']:>5,.0f}ms "
-                     f"{base['warm_ms']:>4,.0f}ms {base['rss_mb']:>5,.0f}MB | "
-                     f"{base['warm_ms'] / ours['warm_ms']:>5.1f}x")
+            ratio = (f"{base['warm_ms'] / ours['warm_ms']:>5.1f}x"
+                     if "warm_ms" in base and "warm_ms" in ours else f"{'-':>6}")
+            line += f" | {_cells(base)} | {ratio}"
         print(line)
+        for name, result in (("this checkout", ours), (baseline, row.get("base", {}))):
+            if "failed" in result:
+                failures.append(f"{row['posts']:,} posts, {name}: {result['failed']}")
     print("first: the main graph's callback on a fresh server (empty cache); others: the first "
           "answer of the page's other callbacks, summed; RSS: the largest worker afterwards")
-    return 0
+    for failure in failures:
+        print(f"failed: {failure}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import threading
 from datetime import datetime
 
@@ -14,8 +15,13 @@ from werkzeug.serving import make_server
 from dashboard.app import create_app
 from dashboard.config import Config
 
+# One folder for the shared caches of every app the tests make (each database gets its own
+# subfolder), removed with the test session's temporary files.
+CACHE_ROOT = tempfile.mkdtemp(prefix="dashboard-test-cache-")
+
 
 def app_for(uri: str, database: str, **config):
+    config.setdefault("cache_dir", CACHE_ROOT)
     return create_app(Config(mongodb_uri=uri, database=database, **config))
 
 
