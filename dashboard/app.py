@@ -8,11 +8,13 @@ the module-level `app`/`server` read the environment.
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from dash import Dash
 from flask import jsonify
 
+from blogstats.config import ConfigError
 from dashboard.config import Config
 from dashboard.data import Repository
 from dashboard.layout import VIEWS, build_layout
@@ -47,7 +49,18 @@ def create_app(config: Config | None = None) -> Dash:
     return app
 
 
-app = create_app()
+def _app_from_environment() -> Dash:
+    """The app the environment configures, or one sentence and an exit: 2 as every process
+    says a wrong setting, 3 under gunicorn, whose arbiter stops on that code instead of
+    restarting workers that can never start."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        print(f"web: error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(3 if "gunicorn" in sys.modules else 2) from None
+
+
+app = _app_from_environment()
 server = app.server
 
 if __name__ == "__main__":

@@ -210,3 +210,15 @@ def test_a_password_never_leaves_the_process(auth_database, index, encoded):
     assert "Traceback" not in log
     if not encoded:  # the log says what to do, with the password masked
         assert "percent-encode" in log and "***" in log
+
+
+def test_a_wrong_setting_stops_web_with_one_sentence(seeded):
+    uri, name = seeded
+    web = WebProcess(free_port(), {"MONGODB_URI": uri, "MONGODB_DATABASE": name,
+                                   "DASHBOARD_MAX_REQUEST_KB": "lots"})
+    try:
+        web.proc.wait(120)  # gunicorn stops instead of restarting workers that cannot start
+    finally:
+        web.stop()
+    assert "web: error: DASHBOARD_MAX_REQUEST_KB='lots' is not a whole number" in web.text()
+    assert "Worker failed to boot" in web.text()
