@@ -7,7 +7,7 @@ import threading
 
 from fixture_site.many import serve_blogs
 from fixture_site.server import BlogServer
-from fixture_site.site import Blog
+from fixture_site.site import REALISTIC, Blog
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,8 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blogs", type=int, default=None, metavar="N",
                         help="N distinct blogs under /blog-00/ ... on the one port")
     args = parser.parse_args(argv)
-    shape = {"minified": True, "permalinks": "postname", "schedule": "irregular"} \
-        if args.realistic else {}
+    shape = REALISTIC if args.realistic else {}
     if args.blogs is not None:
         if args.posts is not None:
             parser.error("--posts and --blogs do not go together")

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from fixture_site.server import BlogServer
-from fixture_site.site import Blog
+from fixture_site.site import REALISTIC, Blog
 
 TIMEZONES = ("Europe/Stockholm", "America/New_York", "UTC", "Asia/Tokyo")
 PLAIN = "text/plain; charset=utf-8"
@@ -45,8 +45,7 @@ def blog_options(i: int, *, year: int, seed: int, realistic: bool, **options) ->
     """The options of blog number `i` of a farm: its own seed, name and time zone."""
     return {"year": year, "seed": seed + i, "name": f"blog {i}",
             "timezone": TIMEZONES[i % len(TIMEZONES)],
-            **({"minified": True, "permalinks": "postname", "schedule": "irregular"}
-               if realistic else {}),
+            **(REALISTIC if realistic else {}),
             **options}
 
 

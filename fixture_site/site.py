@@ -63,6 +63,8 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December")
 PERMALINKS = ("day-and-name", "postname")  # /%year%/%monthnum%/%day%/%postname%/, /%postname%/
 SCHEDULES = ("weekly", "irregular")
+# Every shape of a real blog at once (`Blog.realistic`, `serve_blogs(realistic=True)`).
+REALISTIC = {"minified": True, "permalinks": "postname", "schedule": "irregular"}
 # Topics of the irregular schedule's titles: no "week" in them, so `week` is the ISO week.
 TOPICS = ("browsers", "privacy", "phones", "servers", "batteries", "cameras", "maps", "music",
           "startups", "search", "linux", "tablets", "video", "chat", "security", "cloud")
@@ -214,8 +216,7 @@ class Blog:
     def realistic(cls, root: str = "http://127.0.0.1:8000/", **options) -> Blog:
         """The shapes of real blogs at once: minified pages, /%postname%/ permalinks, posts
         around the turn of each year and uneven weeks."""
-        return cls(root, **{"minified": True, "permalinks": "postname",
-                            "schedule": "irregular", **options})
+        return cls(root, **{**REALISTIC, **options})
 
     # -- the model -----------------------------------------------------------------------------
     def _make_post(self, rng: random.Random, i: int, day: date, title: str, weekly: bool,

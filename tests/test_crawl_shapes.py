@@ -14,10 +14,10 @@ import pymongo
 import pytest
 
 from fixture_site import Blog, serve_blog, serve_blogs
+from fixture_site.site import REALISTIC
 from tests.conftest import run_crawl
 
 VOLATILE = ("_id", "crawled_at", "crawl_id", "fingerprint")
-REALISTIC = {"minified": True, "permalinks": "postname", "schedule": "irregular"}
 # The realistic blog holds every shape at once (minified, /%postname%/, posts around the turn of
 # the year, uneven weeks): one crawl per discovery route and year instead of one per shape keeps
 # the suite's time; test_fixture_site.py checks each shape's pages on their own.

@@ -18,6 +18,7 @@ import pytest
 from blogcrawler.extract import extract_post
 from fixture_site import Blog, serve_blogs
 from fixture_site.content import build_body, served
+from fixture_site.site import REALISTIC
 from tests.conftest import ROOT
 
 SITE = "http://blog.test/"
@@ -28,7 +29,7 @@ SHAPES = {
     "irregular": {"schedule": "irregular"},
     "irregular-new-york": {"schedule": "irregular", "timezone": "America/New_York"},
     "irregular-tokyo": {"schedule": "irregular", "timezone": "Asia/Tokyo"},
-    "realistic": {"minified": True, "permalinks": "postname", "schedule": "irregular"},
+    "realistic": REALISTIC,
 }
 
 
