@@ -42,11 +42,19 @@ def week_position(frame: pd.DataFrame, year: int) -> np.ndarray:
 
 
 def mondays(iso_year: np.ndarray, iso_week: np.ndarray) -> pd.DatetimeIndex:
-    """The Monday of each ISO (year, week); NaT where either is missing."""
-    labels = [f"{int(y)}-W{int(w):02d}-1" if not (np.isnan(y) or np.isnan(w)) else ""
-              for y, w in zip(iso_year, iso_week, strict=True)]
-    return pd.DatetimeIndex(pd.to_datetime(pd.Series(labels, dtype=object), format="%G-W%V-%u",
-                                           errors="coerce"))
+    """The Monday of each ISO (year, week); NaT where either is missing. Vectorised: week 1 is
+    the week holding 4 January."""
+    iso_year = np.asarray(iso_year, dtype=float)
+    iso_week = np.asarray(iso_week, dtype=float)
+    known = ~(np.isnan(iso_year) | np.isnan(iso_week))
+    years = np.where(known, iso_year, 1970).astype(np.int64)
+    january_4 = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + 3
+    weekday = (january_4 + 3) % 7  # 1 January 1970 was a Thursday; Monday is 0
+    weeks = np.where(known, iso_week, 1).astype(np.int64)
+    days = january_4 - weekday + 7 * (weeks - 1)
+    out = days.astype("datetime64[D]").astype("datetime64[ns]")
+    out[~known] = np.datetime64("NaT")
+    return pd.DatetimeIndex(out)
 
 
 def weekly(frame: pd.DataFrame, columns: Sequence[str], x: str, year: int) -> pd.DataFrame:

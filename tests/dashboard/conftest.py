@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+import uuid
 from datetime import datetime
 
 import pymongo
@@ -14,6 +15,9 @@ from werkzeug.serving import make_server
 
 from dashboard.app import create_app
 from dashboard.config import Config
+from fixture_site import serve_blog
+from fixture_site.site import REALISTIC
+from tests.conftest import run_crawl
 
 # One folder for the shared caches of every app the tests make (each database gets its own
 # subfolder), removed with the test session's temporary files.
@@ -75,3 +79,23 @@ class LiveServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def realistic_blog_server():
+    """The fixture blog with every shape of a real one (fixture_site.REALISTIC): posts on
+    29-31 December and 1-3 January around the year, several in some weeks and none in others,
+    undated permalinks, minified pages."""
+    server = serve_blog(**REALISTIC)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def crawled_realistic_db(mongo_server, realistic_blog_server):
+    """A database filled by one real crawl of the realistic blog: (uri, database name)."""
+    name = f"crawled_realistic_{uuid.uuid4().hex[:8]}"
+    result = run_crawl(realistic_blog_server.url, mongo_server.uri, name)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return mongo_server.uri, name

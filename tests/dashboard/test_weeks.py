@@ -103,3 +103,10 @@ def test_weeks_in_iso_year():
     assert [weeks.weeks_in_iso_year(y) for y in (2014, 2015, 2020)] == [52, 53, 53]
     assert np.isnan(weeks.mondays(np.array([np.nan]), np.array([3.0]))[0].value) or \
         weeks.mondays(np.array([np.nan]), np.array([3.0])).isna().all()
+
+
+def test_mondays_of_iso_weeks_agree_with_the_calendar_for_thirty_years():
+    days = [date(2000, 1, 1) + timedelta(days=i) for i in range(366 * 30)]
+    iso = [d.isocalendar() for d in days]
+    got = weeks.mondays(np.array([i.year for i in iso], float), np.array([i.week for i in iso], float))
+    assert [g.date() for g in got] == [d - timedelta(days=d.weekday()) for d in days]
