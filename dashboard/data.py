@@ -323,6 +323,12 @@ class Repository:
             ("posts", site, year, version),
             lambda: posts_frame(self.numbers(site, year), self.labels(site, year))))
 
+    def derived(self, name: str, site: str, year: int, compute: Callable[[], Any]) -> Any:
+        """A value computed from one year's posts (a view's summary), cached like them."""
+        self._check(site, year)
+        version = self._version(site, year)
+        return self._read(lambda: self.cache.get_or_load((name, site, year, version), compute))
+
     def labels_of(self, ids: Iterable) -> pd.DataFrame:
         """The labels of a few posts by `_id` (a handful: the longest and shortest post)."""
         wanted = list(dict.fromkeys(ids))[:100]

@@ -57,36 +57,45 @@ def mondays(iso_year: np.ndarray, iso_week: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(out)
 
 
-def weekly(frame: pd.DataFrame, columns: Sequence[str], x: str, year: int) -> pd.DataFrame:
+def weekly(frame: pd.DataFrame, columns: Sequence[str], x: str, year: int,
+           medians: bool = False) -> pd.DataFrame:
     """One row per week that has posts: `start` (the ISO week's Monday, or on the week axis
     the first day with a post), `x` (what the figure draws), `posts`, and for each column its
-    `sum`, `mean` per post and `median` (NaN-aware: a post without the value is not counted)
-    as `<column>`, `<column>:sum`, `<column>:median`, `<column>:n`."""
+    mean per post as `<column>`, its `<column>:sum` and `<column>:n` (a post without the value
+    is not counted), and with `medians` its `<column>:median`. Sums by numpy's bincount: a
+    pandas groupby over 50,000 posts and 14 columns cost more than the rest of a callback."""
     columns = list(columns)
     if frame.empty:
         return pd.DataFrame(columns=["start", "x", "posts"])
     if x == "week":
-        key = pd.Series(week_position(frame, year), index=frame.index)
+        key = week_position(frame, year)
     else:
-        key = pd.Series(mondays(frame["iso_year"].to_numpy(float),
-                                frame["iso_week"].to_numpy(float)), index=frame.index)
-    values = frame[columns].astype(float)
-    grouped = values.groupby(key.rename("key"), sort=True)
-    out = pd.DataFrame({"posts": frame.groupby(key.rename("key"), sort=True).size()})
-    sums, counts, medians = grouped.sum(min_count=1), grouped.count(), grouped.median()
+        key = mondays(frame["iso_year"].to_numpy(float), frame["iso_week"].to_numpy(float))
+    codes, uniques = pd.factorize(pd.Series(key), sort=True)
+    keep = codes >= 0  # a post with no week is in no row
+    codes = codes[keep]
+    k = len(uniques)
+    out: dict = {"posts": np.bincount(codes, minlength=k)}
     for column in columns:
-        out[column] = sums[column] / counts[column].where(counts[column] > 0)
-        out[f"{column}:sum"] = sums[column]
-        out[f"{column}:median"] = medians[column]
-        out[f"{column}:n"] = counts[column]
-    out = out.reset_index()
+        values = frame[column].to_numpy(dtype=float)[keep]
+        present = ~np.isnan(values)
+        sums = np.bincount(codes, weights=np.where(present, values, 0.0), minlength=k)
+        counts = np.bincount(codes, weights=present.astype(float), minlength=k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[column] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
+        out[f"{column}:sum"] = np.where(counts > 0, sums, np.nan)
+        out[f"{column}:n"] = counts
+        if medians:
+            out[f"{column}:median"] = (pd.Series(values).groupby(codes).median()
+                                       .reindex(range(k)).to_numpy())
     if x == "week":
-        out["x"] = out["key"].astype(float)
-        out["start"] = frame.groupby(key.rename("key"), sort=True)["day"].min().to_numpy()
+        out["x"] = np.asarray(uniques, dtype=float)
+        first_day = pd.Series(frame["day"].to_numpy()[keep]).groupby(codes).min()
+        out["start"] = first_day.reindex(range(k)).to_numpy()
     else:
-        out["x"] = out["key"]
-        out["start"] = out["key"]
-    return out.drop(columns="key").reset_index(drop=True)
+        out["x"] = pd.DatetimeIndex(uniques)
+        out["start"] = pd.DatetimeIndex(uniques)
+    return pd.DataFrame(out)
 
 
 def _window_sums(positions: np.ndarray, starts: np.ndarray, values: np.ndarray,

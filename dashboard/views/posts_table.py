@@ -191,6 +191,18 @@ def rows_to_csv(rows: Iterable[Mapping]) -> str:
     return out.getvalue()
 
 
+def csv_of(rows: pd.DataFrame) -> str:
+    """`rows_to_csv(records(rows))`, written by pandas: a year of 50,000 rows in a fraction of
+    the time a row-by-row writer takes."""
+    out = rows[list(TABLE_COLUMNS)].copy()
+    for column in NUMERIC_COLUMNS:
+        out[column] = out[column].round().astype("Int64")
+    for column in TEXT_COLUMNS:
+        cells = out[column].astype(str)
+        out[column] = cells.where(~cells.str.startswith(FORMULA_START), "'" + cells)
+    return out.to_csv(index=False, header=list(TABLE_COLUMNS.values()), lineterminator="\n")
+
+
 def column_defs() -> list[dict]:
     defs = []
     for column, header in TABLE_COLUMNS.items():
@@ -270,7 +282,7 @@ def register(app: Dash, repo) -> None:
             return no_update
         if rows is None:
             return no_update
-        text = rows_to_csv(records(shown_rows(rows, request)))
+        text = csv_of(shown_rows(rows, request))
         view = common.view_of(site=site, year=year)
         return dcc.send_string(text, common.download_name(view.site, view.year), type="text/csv")
 

@@ -168,6 +168,12 @@ def cards(year, s: Summary) -> list[str]:
     ]
 
 
+def summary_of(year) -> tuple[list[str], dict, int]:
+    """The cards' texts, the sparkline and the number of posts of a year."""
+    s = summarize(year.numbers)
+    return cards(year, s), sparkline_figure(s.weekly_words), s.posts
+
+
 def card(title: str, name: str, extra=None) -> html.Div:
     children = [html.Div(title, className="card-title"),
                 html.Div(id=f"card-{name}", className="card-value"),
@@ -213,12 +219,12 @@ def register(app: Dash, repo) -> None:
                         "A blog's year in numbers", False, True)
             if chosen is None:
                 return unchanged
-            s = summarize(chosen.numbers)
-            values = cards(chosen, s)
+            values, sparkline, posts = repo.derived(
+                "summary", chosen.site, chosen.year, lambda: summary_of(chosen))
         except DatabaseUnavailableError:
             return unchanged
-        subtitle = f"{common.host_of(view.site)} · {view.year} · {s.posts:,} posts"
-        return (*values, sparkline_figure(s.weekly_words), subtitle, True, False)
+        subtitle = f"{common.host_of(view.site)} · {view.year} · {posts:,} posts"
+        return (*values, sparkline, subtitle, True, False)
 
     @app.callback(
         Output("card-crawl", "children"), Output("card-crawl-detail", "children"),

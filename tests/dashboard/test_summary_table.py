@@ -172,3 +172,11 @@ def test_csv_cells_that_spreadsheets_would_run_are_neutralised():
     assert parsed[0]["Title"].startswith("'=") and parsed[1]["Title"] == "'@SUM(A1)"
     assert parsed[0]["Words"] == "-3"  # numbers stay numbers
     assert len(parsed) == 2
+
+
+def test_the_fast_csv_writes_what_the_row_by_row_one_writes():
+    table = rows(5, title="=cmd|' /C calc'!A0")
+    table.loc[1, "words"] = float("nan")
+    table.loc[2, "categories"] = "@SUM(1)"
+    table.loc[3, "title"] = "a, \"quoted\"\nline"
+    assert posts_table.csv_of(table) == posts_table.rows_to_csv(posts_table.records(table))

@@ -84,7 +84,7 @@ def test_the_blogs_own_week_numbers_are_kept():
 def test_weekly_table_sums_means_and_medians():
     docs = posts_on([(datetime(2015, 1, 5), 100), (datetime(2015, 1, 6), 200),
                      (datetime(2015, 1, 11), 600), (datetime(2015, 1, 19), 50)])
-    table = weeks.weekly(numbers_frame(docs), ["words"], "date", 2015)
+    table = weeks.weekly(numbers_frame(docs), ["words"], "date", 2015, medians=True)
     assert table["posts"].tolist() == [3, 1]
     assert table["words"].tolist() == [300, 50]
     assert table["words:sum"].tolist() == [900, 50]
