@@ -67,6 +67,9 @@ def test_procfile_declares_web_clock_and_release():
     assert "--workers ${WEB_CONCURRENCY:-2}" in web
     assert "--access-logfile -" in web
     assert "--no-control-socket" in web
+    # slow and idle clients cost a greenlet and are dropped after the keep-alive (see
+    # tests/dashboard/test_web_process.py for what that holds off)
+    assert "--worker-class gevent" in web and "--keep-alive 5" in web
     assert entries["clock"] == "python -m blogcrawler.clock"
     assert entries["release"] == "python -m blogcrawler.release"
 
