@@ -29,6 +29,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from flask_caching.backends.filesystemcache import FileSystemCache
 
 from blogstats.config import ConfigError
@@ -37,8 +38,13 @@ logger = logging.getLogger(__name__)
 
 # Entries on disk (each year of posts is one or two). FileSystemCache prunes beyond it.
 DISK_ENTRIES = 300
-# Entries kept in each worker's memory: the years being looked at right now.
-MEMORY_ENTRIES = 6
+# What each worker keeps in its own memory: the years being looked at right now, up to a size
+# (a year of 50,000 posts with its titles is ~60 MB), so a worker stays far under 250 MB.
+MEMORY_ENTRIES = 32
+MEMORY_BYTES = 120 * 2**20
+# How long a worker waits for another one's load of the same entry before loading it itself.
+LOAD_LOCK_SECONDS = 120
+WAIT_STEP_SECONDS = 0.2
 
 
 def private_folder(path: str | None, namespace: str) -> Path:
@@ -60,6 +66,15 @@ def private_folder(path: str | None, namespace: str) -> Path:
     return folder
 
 
+def _size(value: Any) -> int:
+    """Roughly how many bytes a cached value holds (frames counted with their strings)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=True).sum())
+    if isinstance(value, tuple | list):
+        return sum(_size(v) for v in value) + 64
+    return 4096
+
+
 def _digest(key: Hashable) -> str:
     return hashlib.sha256(repr(key).encode("utf-8", "backslashreplace")).hexdigest()
 
@@ -77,26 +92,73 @@ class SharedCache:
                                       default_timeout=int(self.stale_seconds) + 60)
                       if folder is not None and seconds > 0 else None)
         self._memory: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._sizes: dict[str, int] = {}
         self._refreshing: set[str] = set()
+        self._key_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get_or_load(self, key: Hashable, load: Callable[[], Any]) -> Any:
         if self.seconds <= 0:
             return load()
         name = _digest(key)
+        value, usable = self._lookup(name, load)
+        if usable:
+            return value
+        # A miss: one load per machine. The page's callbacks all ask for the same year at
+        # once; without this each would read it from the database (a 50,000-post year, four
+        # times over, on two workers).
+        with self._loading(name):
+            value, usable = self._lookup(name, load)  # loaded while this one waited
+            if usable:
+                return value
+            if self._disk is not None and not self._disk.add(f"loading:{name}", os.getpid(),
+                                                             timeout=LOAD_LOCK_SECONDS):
+                value, usable = self._wait_for_other_worker(name, load)
+                if usable:
+                    return value
+            try:
+                value = load()
+                self._put(name, value)
+            finally:
+                if self._disk is not None:
+                    self._disk.delete(f"loading:{name}")
+            return value
+
+    def _lookup(self, name: str, load: Callable[[], Any]) -> tuple[Any, bool]:
+        """(value, True) when fresh, or stale and reloading behind; else (None, False)."""
         hit = self._get(name)
-        now = self.clock()
-        if hit is not None:
-            stored_at, value = hit
-            age = now - stored_at
-            if age < self.seconds:
-                return value
-            if age < self.seconds + self.stale_seconds:
-                self._refresh_later(name, load)
-                return value
-        value = load()
-        self._put(name, value)
-        return value
+        if hit is None:
+            return None, False
+        stored_at, value = hit
+        age = self.clock() - stored_at
+        if age < self.seconds:
+            return value, True
+        if age < self.seconds + self.stale_seconds:
+            self._refresh_later(name, load)
+            return value, True
+        return None, False
+
+    def _loading(self, name: str) -> threading.Lock:
+        with self._lock:
+            lock = self._key_locks.get(name)
+            if lock is None:
+                if len(self._key_locks) > 1024:
+                    self._key_locks = {k: v for k, v in self._key_locks.items() if v.locked()}
+                lock = self._key_locks[name] = threading.Lock()
+        return lock
+
+    def _wait_for_other_worker(self, name: str, load: Callable[[], Any]) -> tuple[Any, bool]:
+        """Another worker is loading this entry: use its result when it is stored, or load
+        here if it gives up (its lock is gone or expired without a result)."""
+        deadline = time.monotonic() + LOAD_LOCK_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(WAIT_STEP_SECONDS)
+            value, usable = self._lookup(name, load)
+            if usable:
+                return value, True
+            if not self._disk.has(f"loading:{name}"):
+                break
+        return None, False
 
     def _get(self, name: str) -> tuple[float, Any] | None:
         with self._lock:
@@ -127,11 +189,15 @@ class SharedCache:
                 logger.warning("shared cache write failed: %s", type(exc).__name__)
 
     def _remember(self, name: str, entry: tuple[float, Any]) -> None:
+        size = _size(entry[1])
         with self._lock:
             self._memory[name] = entry
+            self._sizes[name] = size
             self._memory.move_to_end(name)
-            while len(self._memory) > MEMORY_ENTRIES:
-                self._memory.popitem(last=False)
+            while len(self._memory) > 1 and (len(self._memory) > MEMORY_ENTRIES
+                                             or sum(self._sizes.values()) > MEMORY_BYTES):
+                oldest, _ = self._memory.popitem(last=False)
+                self._sizes.pop(oldest, None)
 
     def _refresh_later(self, name: str, load: Callable[[], Any]) -> None:
         with self._lock:
@@ -165,5 +231,6 @@ class SharedCache:
     def clear(self) -> None:
         with self._lock:
             self._memory.clear()
+            self._sizes.clear()
         if self._disk is not None:
             self._disk.clear()

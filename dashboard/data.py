@@ -4,8 +4,9 @@ shared between workers through `cache.SharedCache`.
 A year of posts is read as two frames, each one query with a projection:
 - `numbers`: per post its day, weeks and every metric and tracked term (compact floats), enough
   for every graph, the summary and the table's numeric filters and sorts;
-- `labels`: per post its title, URL, day, author and categories, read only when a view shows
-  them (the hover labels of a year small enough to draw post by post, the posts table).
+- `posts`: the numbers with each post's title, URL, day, author and categories beside them,
+  read only when a view shows them (the hover labels of a year small enough to draw post by
+  post, the posts table).
 Grouping by week and the rolling means are done on these columns (dashboard.weeks): on
 SecantusDB, the local stand-in, a `$group` over a year took twice as long as reading the same
 fields (bench/dashboard_scale.py prints both); on MongoDB either is far under a second.
@@ -302,18 +303,13 @@ class Repository:
         version = self._version(site, year)
         return self._read(lambda: self.cache.get_or_load(("numbers", site, year, version), load))
 
-    def labels(self, site: str, year: int) -> pd.DataFrame:
-        """One year's posts as `labels_frame` (title, URL, ...), indexed by `_id`."""
-        self._check(site, year)
-
-        def load() -> pd.DataFrame:
-            posts = self._db()[self.config.posts_collection]
-            cursor = posts.find({"site": site, "year": year},
-                                {name: 1 for name in LABEL_FIELDS}, batch_size=10000)
-            return labels_frame(list(cursor))
-
-        version = self._version(site, year)
-        return self._read(lambda: self.cache.get_or_load(("labels", site, year, version), load))
+    def _read_labels(self, site: str, year: int) -> pd.DataFrame:
+        """One year's posts as `labels_frame` (title, URL, ...), indexed by `_id`: read only
+        to build `posts`, which is what is cached."""
+        posts = self._db()[self.config.posts_collection]
+        cursor = posts.find({"site": site, "year": year}, {name: 1 for name in LABEL_FIELDS},
+                            batch_size=10000)
+        return labels_frame(list(cursor))
 
     def posts(self, site: str, year: int) -> pd.DataFrame:
         """`numbers` and `labels` joined (`posts_frame`), cached like them."""
@@ -321,7 +317,7 @@ class Repository:
         version = self._version(site, year)
         return self._read(lambda: self.cache.get_or_load(
             ("posts", site, year, version),
-            lambda: posts_frame(self.numbers(site, year), self.labels(site, year))))
+            lambda: posts_frame(self.numbers(site, year), self._read_labels(site, year))))
 
     def derived(self, name: str, site: str, year: int, compute: Callable[[], Any]) -> Any:
         """A value computed from one year's posts (a view's summary), cached like them."""

@@ -15,26 +15,27 @@ class Year:
     """A site's year of posts. Reads lazily: a view that needs no titles never loads them."""
 
     def __init__(self, site: str, year: int, numbers: Callable[[], pd.DataFrame],
-                 labels: Callable[[], pd.DataFrame],
-                 labels_of: Callable[[Iterable], pd.DataFrame] | None = None,
-                 posts: Callable[[], pd.DataFrame] | None = None):
+                 posts: Callable[[], pd.DataFrame],
+                 labels_of: Callable[[Iterable], pd.DataFrame]):
         self.site = site
         self.year = year
         self._numbers = numbers
-        self._labels = labels
-        self._labels_of = labels_of
         self._posts = posts
+        self._labels_of = labels_of
 
     @classmethod
     def from_repository(cls, repo: Repository, site: str, year: int) -> Year:
-        return cls(site, year, lambda: repo.numbers(site, year), lambda: repo.labels(site, year),
-                   repo.labels_of, lambda: repo.posts(site, year))
+        return cls(site, year, lambda: repo.numbers(site, year), lambda: repo.posts(site, year),
+                   repo.labels_of)
 
     @classmethod
     def from_documents(cls, docs: list[dict], site: str = "", year: int = 2015) -> Year:
         """A year made of post documents in memory (tests, benchmarks)."""
         docs = [dict(doc, _id=doc.get("_id", i)) for i, doc in enumerate(docs)]
-        return cls(site, year, lambda: numbers_frame(docs), lambda: labels_frame(docs))
+        labels = labels_frame(docs)
+        return cls(site, year, lambda: numbers_frame(docs),
+                   lambda: posts_frame(numbers_frame(docs), labels),
+                   lambda ids: labels.loc[[i for i in ids if i in labels.index]])
 
     @cached_property
     def numbers(self) -> pd.DataFrame:
@@ -46,21 +47,13 @@ class Year:
         return len(self.numbers) <= POINTS_LIMIT
 
     @cached_property
-    def labels(self) -> pd.DataFrame:
-        return self._labels()
+    def posts(self) -> pd.DataFrame:
+        """The numbers with each post's title, URL, date, author and categories."""
+        return self._posts()
 
     def labels_of(self, ids: Iterable) -> pd.DataFrame:
         """The labels of a few posts (the longest, the shortest) without reading them all."""
-        if self._labels_of is None:
-            return self.labels.loc[[i for i in ids if i in self.labels.index]]
         return self._labels_of(ids)
-
-    @cached_property
-    def posts(self) -> pd.DataFrame:
-        """The numbers with each post's title, URL, date, author and categories."""
-        if self._posts is not None:
-            return self._posts()
-        return posts_frame(self.numbers, self.labels)
 
 
 def open_year(repo: Repository, site: object, year: object) -> Year | None:

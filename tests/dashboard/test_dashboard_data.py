@@ -50,8 +50,9 @@ def test_reads_one_site_and_year_with_only_the_fields_it_needs(seeded_db):
     assert "fingerprint" not in numbers and "content_hash" not in numbers
     assert "title" not in numbers and "url" not in numbers  # labels are a separate read
     assert term_names(numbers) == ["android", "apple", "data"]
-    labels = repo.labels(SITE, 2015)
-    assert labels.loc[numbers["id"][0], "title"] == "Week 1"
+    posts = repo.posts(SITE, 2015)  # the numbers with the titles beside them
+    assert posts["title"].tolist() == [f"Week {i}" for i in range(1, 9)]
+    assert posts["words"].tolist() == numbers["words"].tolist()
 
 
 def test_only_plain_values_reach_a_query(seeded_db):
@@ -278,3 +279,39 @@ def test_the_cache_folder_must_be_private(tmp_path):
     shared.chmod(0o777)  # anyone could plant a pickle there
     with pytest.raises(ConfigError, match="others can write"):
         private_folder(str(shared), "ns")
+
+
+def test_a_year_asked_for_by_many_callbacks_at_once_is_read_once_per_machine(tmp_path):
+    """The page's callbacks ask for the same year together, on two workers: one database
+    read, the others wait for it (threads here stand in for greenlets and workers)."""
+    import threading
+
+    loads = []
+    started = threading.Event()
+
+    def load():
+        loads.append(1)
+        started.set()
+        time.sleep(1.0)  # a slow read: the others arrive while it runs
+        return "year"
+
+    workers = [SharedCache(tmp_path, 60), SharedCache(tmp_path, 60)]  # one folder: one machine
+    results = []
+    threads = [threading.Thread(target=lambda c=c: results.append(c.get_or_load("k", load)))
+               for c in workers * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == ["year"] * 6 and len(loads) == 1
+
+
+def test_a_worker_whose_load_fails_does_not_block_the_next(tmp_path):
+    cache = SharedCache(tmp_path, 60)
+
+    def broken():
+        raise pymongo.errors.ServerSelectionTimeoutError("down")
+
+    with pytest.raises(pymongo.errors.ServerSelectionTimeoutError):
+        cache.get_or_load("k", broken)
+    assert SharedCache(tmp_path, 60).get_or_load("k", lambda: "back") == "back"
