@@ -1,12 +1,8 @@
 """Reading the crawler's collections, read-only: projections of the fields the page draws,
 shared between workers through `cache.SharedCache`.
 
-A year of posts is read as two frames, each one query with a projection:
-- `numbers`: per post its day, weeks and every metric and tracked term (compact floats), enough
-  for every graph, the summary and the table's numeric filters and sorts;
-- `posts`: the numbers with each post's title, URL, day, author and categories beside them,
-  read only when a view shows them (the hover labels of a year small enough to draw post by
-  post, the posts table).
+A year of posts is read in one query with a projection of what the page draws: per post its
+day, weeks, every metric and tracked term, title, URL, author and categories (`numbers_frame`).
 Grouping by week and the rolling means are done on these columns (dashboard.weeks): on
 SecantusDB, the local stand-in, a `$group` over a year took twice as long as reading the same
 fields (bench/dashboard_scale.py prints both); on MongoDB either is far under a second.
@@ -26,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -91,10 +87,11 @@ def _days(dates: list, published: list) -> pd.Series:
     return from_date.fillna(fallback).astype("datetime64[ns]")
 
 
-def numbers_frame(docs: list[dict]) -> pd.DataFrame:
+def numbers_frame(docs: list[dict], labels: bool = False) -> pd.DataFrame:
     """Post documents -> one row per post with `id`, `day`, `week`, `iso_year`, `iso_week`,
-    every metric and `term:<name>` columns, by day (then time) (pure). Posts with no readable
-    day are left out (they belong to no week)."""
+    every metric and `term:<name>` columns, by day (then time) (pure); with `labels`, also
+    `title`, `url` (http(s) only, else ""), `date`, `author` and `categories` as plain strings.
+    Posts with no readable day are left out (they belong to no week)."""
     def column(name: str) -> list:
         return [doc.get(name) for doc in docs]
 
@@ -122,6 +119,11 @@ def numbers_frame(docs: list[dict]) -> pd.DataFrame:
              if isinstance(n, str) and TERM_NAME.match(n)]
     for name in names:
         data[TERM_PREFIX + name] = _numbers([t.get(name) for t in terms])
+    if labels:
+        for column, values in labels_frame(docs).items():
+            data[column] = values.to_numpy(dtype=object)
+        data["date"] = np.where(data["date"] == "", day.dt.strftime("%Y-%m-%d").fillna(""),
+                                data["date"])
     frame = pd.DataFrame(data)
     frame = frame[frame["day"].notna()]
     return frame.sort_values(["day", "published"], kind="stable").reset_index(drop=True)
@@ -139,22 +141,6 @@ def labels_frame(docs: list[dict]) -> pd.DataFrame:
         "categories": [", ".join(str(c) for c in v) if isinstance(v, list) else ""
                        for v in (doc.get("categories") for doc in docs)],
     }, index=pd.Index(ids, dtype=object, name="id"))
-
-
-def posts_frame(numbers: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """The numbers with each post's labels beside them (pure); a post without a stored
-    `date` gets the day the numbers placed it on."""
-    order = labels.index.get_indexer(pd.Index(numbers["id"], dtype=object))
-    found = order >= 0
-    frame = numbers.copy()
-    for column in labels.columns:
-        values = labels[column].to_numpy(dtype=object)
-        picked = values[np.where(found, order, 0)] if len(values) else np.full(len(frame), "")
-        frame[column] = np.where(found, picked, "")
-    missing = (frame["date"] == "").to_numpy()
-    if missing.any():
-        frame.loc[missing, "date"] = frame.loc[missing, "day"].dt.strftime("%Y-%m-%d")
-    return frame
 
 
 def term_names(frame: pd.DataFrame) -> list[str]:
@@ -289,52 +275,30 @@ class Repository:
             return "-"
         return f"{crawl.get('_id')}|{crawl.get('status')}|{crawl.get('finished_at')}"
 
-    def numbers(self, site: str, year: int) -> pd.DataFrame:
-        """One year's posts as `numbers_frame` columns. Callers pass a site and year that
-        `holds` confirmed, never raw page values."""
+    def posts(self, site: str, year: int) -> pd.DataFrame:
+        """One year's posts as `numbers_frame(..., labels=True)`: every field a view draws,
+        read in one query (every page load shows the table, which needs the titles, so one
+        read of both costs less than two). Callers pass a site and year that `holds`
+        confirmed, never raw page values."""
         self._check(site, year)
 
         def load() -> pd.DataFrame:
             posts = self._db()[self.config.posts_collection]
             cursor = posts.find({"site": site, "year": year},
-                                {name: 1 for name in NUMBER_FIELDS}, batch_size=10000)
-            return numbers_frame(list(cursor))
+                                {name: 1 for name in (*NUMBER_FIELDS, *LABEL_FIELDS)},
+                                batch_size=10000)
+            return numbers_frame(list(cursor), labels=True)
 
         version = self._version(site, year)
-        return self._read(lambda: self.cache.get_or_load(("numbers", site, year, version), load))
+        return self._read(lambda: self.cache.get_or_load(("posts", site, year, version), load))
 
-    def _read_labels(self, site: str, year: int) -> pd.DataFrame:
-        """One year's posts as `labels_frame` (title, URL, ...), indexed by `_id`: read only
-        to build `posts`, which is what is cached."""
-        posts = self._db()[self.config.posts_collection]
-        cursor = posts.find({"site": site, "year": year}, {name: 1 for name in LABEL_FIELDS},
-                            batch_size=10000)
-        return labels_frame(list(cursor))
-
-    def posts(self, site: str, year: int) -> pd.DataFrame:
-        """`numbers` and `labels` joined (`posts_frame`), cached like them."""
-        self._check(site, year)
-        version = self._version(site, year)
-        return self._read(lambda: self.cache.get_or_load(
-            ("posts", site, year, version),
-            lambda: posts_frame(self.numbers(site, year), self._read_labels(site, year))))
+    numbers = posts  # the figures read the numeric columns of the same frame
 
     def derived(self, name: str, site: str, year: int, compute: Callable[[], Any]) -> Any:
         """A value computed from one year's posts (a view's summary), cached like them."""
         self._check(site, year)
         version = self._version(site, year)
         return self._read(lambda: self.cache.get_or_load((name, site, year, version), compute))
-
-    def labels_of(self, ids: Iterable) -> pd.DataFrame:
-        """The labels of a few posts by `_id` (a handful: the longest and shortest post)."""
-        wanted = list(dict.fromkeys(ids))[:100]
-
-        def read() -> pd.DataFrame:
-            posts = self._db()[self.config.posts_collection]
-            return labels_frame(list(posts.find({"_id": {"$in": wanted}},
-                                                {name: 1 for name in LABEL_FIELDS})))
-
-        return self._read(read)
 
     @staticmethod
     def _check(site: object, year: object) -> None:

@@ -142,18 +142,16 @@ def sparkline_figure(weekly: pd.Series) -> dict:
 
 def cards(year, s: Summary) -> list[str]:
     """Each card's value and detail, in CARDS order."""
-    refs = year.labels_of([i for i in (s.longest_id, s.shortest_id) if i is not None])
-    numbers = year.numbers.set_index("id")
+    posts = year.posts.set_index("id")
 
     def post(ref_id) -> str:
-        if ref_id is None or ref_id not in refs.index:
+        if ref_id is None or ref_id not in posts.index:
             return ""
-        label = refs.loc[ref_id]
-        title = label["title"] or "(untitled)"
-        return f"words · {title} ({label['date'] or ''})"
+        row = posts.loc[ref_id]
+        return f"words · {row['title'] or '(untitled)'} ({row['date']})"
 
     def words_of(ref_id) -> str:
-        return f"{int(numbers.loc[ref_id, 'words']):,}" if ref_id is not None else "–"
+        return f"{int(posts.loc[ref_id, 'words']):,}" if ref_id is not None else "–"
 
     weeks_text = f"in {s.weeks_with_posts} week{'s' if s.weeks_with_posts != 1 else ''} of {year.year}"
     return [

@@ -221,6 +221,12 @@ def test_every_control_reaches_the_graphs(page, driver):
     assert "rolling=4" in driver.current_url
     click_option(driver, "scale", "% of year's max")
     wait_js(driver, f"{gd}.layout.yaxis.ticksuffix === '%'")
+    # the chosen segment keeps its colours under the pointer (Dash 4's own hover is purple)
+    chosen = driver.find_element(By.CSS_SELECTOR, "#scale .dash-options-list-option.selected")
+    ActionChains(driver).move_to_element(chosen).perform()
+    colours = driver.execute_script(
+        "const s = getComputedStyle(arguments[0]); return [s.color, s.backgroundColor]", chosen)
+    assert colours == ["rgb(255, 255, 255)", "rgb(0, 114, 178)"], colours
     click_option(driver, "x", "Blog's week no.")
     wait_js(driver, f"{gd}.layout.xaxis.type === 'linear'")
     choose(driver, "sx", "Images")

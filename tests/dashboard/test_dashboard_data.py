@@ -45,14 +45,11 @@ def test_reads_one_site_and_year_with_only_the_fields_it_needs(seeded_db):
     client[name].posts.insert_one(dict(post_docs(1)[0], url="http://blog.example/old", year=2014))
     repo = repo_for(uri, name)
     assert repo.sites_and_years() == {SITE: [2015, 2014], "http://other.example/": [2015]}
-    numbers = repo.numbers(SITE, 2015)
-    assert len(numbers) == 8 and numbers["words"].tolist() == [100 * i for i in range(1, 9)]
-    assert "fingerprint" not in numbers and "content_hash" not in numbers
-    assert "title" not in numbers and "url" not in numbers  # labels are a separate read
-    assert term_names(numbers) == ["android", "apple", "data"]
-    posts = repo.posts(SITE, 2015)  # the numbers with the titles beside them
+    posts = repo.posts(SITE, 2015)
+    assert len(posts) == 8 and posts["words"].tolist() == [100 * i for i in range(1, 9)]
     assert posts["title"].tolist() == [f"Week {i}" for i in range(1, 9)]
-    assert posts["words"].tolist() == numbers["words"].tolist()
+    assert "fingerprint" not in posts and "content_hash" not in posts and "tags" not in posts
+    assert term_names(posts) == ["android", "apple", "data"]
 
 
 def test_only_plain_values_reach_a_query(seeded_db):
@@ -185,7 +182,10 @@ def test_frames_clean_what_they_are_given():
     assert "term:$where" not in numbers
     labels = labels_frame(docs)
     assert labels.loc[0, "url"] == "" and labels.loc[1, "title"] == ""
-    assert numbers_frame([]).empty
+    posts = numbers_frame(docs, labels=True)  # the same rows, with their labels beside them
+    assert posts["url"].tolist() == ["", docs[1]["url"], docs[2]["url"]]
+    assert posts["title"].tolist() == ["Week 1", "", "Week 3"]
+    assert numbers_frame([]).empty and numbers_frame([], labels=True).empty
 
 
 def test_stored_weeks_are_trusted_and_missing_ones_come_from_the_date():
