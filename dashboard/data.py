@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -47,6 +47,7 @@ UNAVAILABLE = ("The database is not answering right now; this page will recover 
                "when it is back.")
 MISCONFIGURED = ("The dashboard cannot use its database setting (MONGODB_URI); the server "
                  "log says why.")
+READ_BATCH = 5000  # documents per batch read and turned into columns
 # A crawl record whose heartbeat is older than this is a run that died (contracts.md).
 HEARTBEAT_STALE_SECONDS = 60
 
@@ -126,6 +127,28 @@ def numbers_frame(docs: list[dict], labels: bool = False) -> pd.DataFrame:
                                 data["date"])
     frame = pd.DataFrame(data)
     frame = frame[frame["day"].notna()]
+    return frame.sort_values(["day", "published"], kind="stable").reset_index(drop=True)
+
+
+def batched(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    """Lists of up to `size` items (itertools.batched arrives with Python 3.12)."""
+    batch: list[dict] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def frame_in_batches(documents: Iterable[dict], size: int = READ_BATCH) -> pd.DataFrame:
+    """`numbers_frame(docs, labels=True)` built a batch at a time: 50,000 documents held as
+    dicts at once took ~150 MB of a worker's memory, which it then kept."""
+    parts = [numbers_frame(batch, labels=True) for batch in batched(documents, size)]
+    if not parts:
+        return numbers_frame([], labels=True)
+    frame = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     return frame.sort_values(["day", "published"], kind="stable").reset_index(drop=True)
 
 
@@ -286,8 +309,8 @@ class Repository:
             posts = self._db()[self.config.posts_collection]
             cursor = posts.find({"site": site, "year": year},
                                 {name: 1 for name in (*NUMBER_FIELDS, *LABEL_FIELDS)},
-                                batch_size=10000)
-            return numbers_frame(list(cursor), labels=True)
+                                batch_size=READ_BATCH)
+            return frame_in_batches(cursor)
 
         version = self._version(site, year)
         return self._read(lambda: self.cache.get_or_load(("posts", site, year, version), load))
