@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from blogcrawler.content import parse_html
+from blogcrawler.extraction import parse_html
 from blogcrawler.dates import find_dates, parse_text_date
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from blogcrawler.content import parse_html
+from blogcrawler.extraction import parse_html
 from blogcrawler.extract import extract_post
 from blogcrawler.measure import count_words, text_of
 from fixture_site import Blog

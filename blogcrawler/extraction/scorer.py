@@ -1,0 +1,94 @@
+"""The paragraph scorer: the element holding the most paragraph text, for pages whose theme
+follows no naming convention, and to check that a named rule's match is the post (a small
+readability-style scorer)."""
+
+from __future__ import annotations
+
+from blogcrawler.extraction.index import text_content
+from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
+from blogcrawler.extraction.vocabulary import COMMENT_NAMES, STRONG_NOISE, is_noise
+
+# Inline elements whose text is part of a line of a <br>-separated text block.
+_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "span", "font", "small", "sup", "sub",
+                     "mark", "abbr", "code", "q", "cite"})
+
+
+def comment_blocks(index) -> set:
+    """The page's comment sections and reply forms."""
+    return index.memo("comment_blocks", lambda: {
+        el for name in COMMENT_NAMES
+        for el in (*index.by_class.get(name, ()), *index.by_id.get(name, ()))})
+
+
+def in_comments(index, el) -> bool:
+    blocks = comment_blocks(index)
+    return bool(blocks) and any(a in blocks for a in el.iterancestors())
+
+
+def _br_text(block) -> tuple[str, int]:
+    """(text, linked characters) of a block's own lines: its text, its inline children's and
+    the text after each child, without nested blocks'."""
+    parts = [block.text or ""]
+    linked = 0
+    for child in block:
+        if isinstance(child.tag, str) and child.tag in _INLINE:
+            value = text_content(child)
+            parts.append(value)
+            if child.tag == "a":
+                linked += len(value)
+            else:
+                linked += sum(len(text_content(a)) for a in child.iter("a"))
+        parts.append(child.tail or "")
+    return " ".join(" ".join(parts).split()), linked
+
+
+def _text_blocks(index, rules: Rules):
+    """(element, text, linked characters) of each paragraph-like block."""
+    for p in (*index.tag("p"), *index.tag("pre"), *index.tag("td")):
+        text = " ".join(text_content(p).split())
+        if len(text) >= 25:
+            yield p, text, None
+    if rules.br_text:
+        # Text split into lines by <br> with no <p> (old editors, some page builders).
+        seen = set()
+        for br in index.tag("br"):
+            block = br.getparent()
+            if block is None or block in seen or block.tag in ("p", "pre", "td", "li"):
+                continue
+            seen.add(block)
+            text, linked = _br_text(block)
+            if len(text) >= 25:
+                yield block, text, linked
+
+
+def best_block(index, rules: Rules = DEFAULT_RULES):
+    """(element, score) of the block holding the most paragraph text: each paragraph adds its
+    length, less twice its linked part, and ten per comma, to its parent and half to the
+    grandparent. (None, 0.0) when the page has no paragraph."""
+    scores: dict = {}
+    for p, text, linked in _text_blocks(index, rules):
+        if in_comments(index, p):
+            continue
+        if linked is None:
+            linked = sum(len(text_content(a)) for a in p.iter("a"))
+        value = max(0.0, len(text) - 2 * linked) + 10 * text.count(",")
+        if p.tag not in ("p", "pre", "td"):
+            # A <br> block holds its own lines: it is the paragraphs' parent itself.
+            scores[p] = scores.get(p, 0) + value
+            parent = p.getparent()
+            if parent is not None:
+                scores[parent] = scores.get(parent, 0) + value / 2
+            continue
+        parent = p.getparent()
+        if parent is None:
+            continue
+        scores[parent] = scores.get(parent, 0) + value
+        grand = parent.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0) + value / 2
+    # The best block that is not inside a cookie banner, a modal or a widget.
+    for block in sorted(scores, key=scores.get, reverse=True)[:5]:
+        if not any(is_noise(a, STRONG_NOISE) for a in (block, *block.iterancestors())
+                   if a.tag not in ("body", "html")):
+            return block, scores[block]
+    return None, 0.0
