@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
@@ -60,17 +61,43 @@ def text_of(root) -> str:
     return _WHITESPACE.sub(" ", "".join(parts)).strip()
 
 
+# A token of no \w character ("–", "|", "***"): whitespace-delimited, so not a word.
+_NON_WORD_TOKEN = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
+
+
 def count_words(text: str) -> int:
-    """Whitespace-delimited tokens holding at least one Unicode \\w character."""
-    return sum(1 for token in text.split() if _WORD_CHAR.search(token))
+    """Whitespace-delimited tokens holding at least one Unicode \\w character: every token, less
+    those of punctuation alone (two passes in C instead of a test per token)."""
+    return len(text.split()) - len(_NON_WORD_TOKEN.findall(text))
+
+
+@lru_cache(maxsize=64)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _overlapping(terms: tuple[str, ...]) -> bool:
+    return any(a.casefold() != b.casefold() and _terms_pattern((a,)).search(b)
+               for a in terms for b in terms)
 
 
 def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
-    """Case-insensitive whole-word occurrences of each tracked term."""
-    counts = {}
+    """Case-insensitive whole-word occurrences of each tracked term (one pass over the text)."""
+    terms = tuple(terms)
+    counts = dict.fromkeys(terms, 0)
+    if not terms:
+        return counts
+    if _overlapping(terms):
+        # "data" inside a tracked "big data": one pass would count the longer term only.
+        return {term: len(_terms_pattern((term,)).findall(text)) for term in terms}
+    by_folded = {}
     for term in terms:
-        pattern = re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.IGNORECASE)
-        counts[term] = len(pattern.findall(text))
+        by_folded.setdefault(term.casefold(), []).append(term)
+    for found in _terms_pattern(terms).findall(text):
+        for term in by_folded.get(found.casefold(), ()):
+            counts[term] += 1
     return counts
 
 
@@ -96,8 +123,12 @@ def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
     page_host = urlsplit(page_url).hostname or ""
     internal = external = 0
     for href in hrefs:
+        href = href.strip()
+        if href[:1] in ("#", "?", "") or (href[:1] == "/" and href[1:2] not in ("/", "\\")):
+            internal += 1  # a path, query or fragment on the same host: no parsing needed
+            continue
         try:
-            parts = urlsplit(urljoin(page_url, href.strip()))
+            parts = urlsplit(urljoin(page_url, href))
             host = parts.hostname or ""
         except ValueError:  # malformed, e.g. an invalid IPv6 literal
             external += 1

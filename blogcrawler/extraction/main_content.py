@@ -8,7 +8,7 @@ from blogcrawler.extraction.lead import add_lead
 from blogcrawler.extraction.noise import page_titles, remove_noise
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 from blogcrawler.extraction.scorer import best_block, comment_blocks, in_comments
-from blogcrawler.extraction.vocabulary import STRONG_NOISE, is_noise, names_teaser
+from blogcrawler.extraction.vocabulary import names_teaser
 
 # Rules tried in order; the first that finds the post body names the `extractor` field.
 # Each is (name, class names); "itemprop:" names a microdata property instead. The WordPress
@@ -31,13 +31,24 @@ def _matches(index, names: tuple[str, ...], rules: Rules) -> list:
     if names[0].startswith("itemprop:"):
         return index.by_itemprop.get(names[0].split(":", 1)[1], [])
     if rules.spelled_names:
-        wanted = [name_parts(name) for name in names if len(name_parts(name)) > 1]
-        extra = [key for key in index.by_class
-                 if any(name_parts(key)[-len(w):] == w for w in wanted)]
+        endings = index.memo("class_endings", lambda: _class_endings(index))
+        extra = [key for name in names if len(name_parts(name)) > 1
+                 for key in endings.get(name_parts(name), ())]
     else:
         suffixes = tuple(sep + name for name in names if "-" in name for sep in "-_")
         extra = [key for key in index.by_class if key.endswith(suffixes)]
     return index.classes(*names, *extra)
+
+
+def _class_endings(index) -> dict[tuple[str, ...], list[str]]:
+    """The page's class names by their last two and three words, once per page."""
+    endings: dict[tuple[str, ...], list[str]] = {}
+    for key in index.by_class:
+        parts = name_parts(key)
+        for size in (2, 3):
+            if len(parts) >= size:
+                endings.setdefault(parts[-size:], []).append(key)
+    return endings
 
 
 def _outermost(found: list) -> list:
@@ -58,7 +69,7 @@ def _shows_other_posts(index, el) -> bool:
     for a in el.iterancestors():
         if a.tag in ("body", "html"):
             break
-        if a.tag == "aside" or names_teaser(a) or is_noise(a, STRONG_NOISE):
+        if a.tag == "aside" or names_teaser(a):
             return True
     return False
 

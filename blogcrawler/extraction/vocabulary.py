@@ -101,11 +101,12 @@ def is_lead_name(name: str) -> bool:
 
 # Rules.skip_teaser_matches: words naming a block that shows other posts or comments, where a
 # theme reuses the post's own class names ("related-post .entry-content", "comment-content").
-TEASER_WORDS = frozenset({"comment", "comments", "teaser", "widget", "widgets", "related",
-                          "relatedposts", "card", "preview", "excerpt", "summary", "sidebar",
-                          "popup", "modal", "recent", "popular", "yarpp", "crp"})
+TEASER_WORDS = frozenset({"comment", "comments", "teaser", "teasers", "widget", "widgets",
+                          "related", "relatedposts", "sidebar", "recent", "popular", "yarpp",
+                          "crp"})
 
 
 def names_teaser(el) -> bool:
     """Whether a class or id of `el` has a word of TEASER_WORDS."""
-    return any(part in TEASER_WORDS for name in names_of(el) for part in name_parts(name))
+    return any(part in TEASER_WORDS for name in names_of(el) if not NOT_NOISE.search(name)
+               for part in name_parts(name))
