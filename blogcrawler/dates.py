@@ -22,7 +22,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from dateutil import parser as date_parser
 
-from blogcrawler.extraction.index import PageIndex, has_ancestor, text_content
+from blogcrawler.extraction.index import PageIndex, has_ancestor, text_content, text_start
+from blogcrawler.extraction.parse import page_encoding
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 from blogcrawler.extraction.vocabulary import names_teaser
 
@@ -162,7 +163,7 @@ def _date_in_meta_elements(index: PageIndex) -> date | None:
                and a.find(".//h1") is None
                for a in el.iterancestors() if a.tag not in ("body", "html")):
             continue
-        texts = [el.get("title") or "", text_content(el)[:200]]
+        texts = [el.get("title") or "", text_start(el, 200)]
         for text in texts:
             day = parse_text_date(text, lang)
             if day:
@@ -220,6 +221,20 @@ def parse_time_value(value: str | None, lang: str = "",
 _HAS_WORD = re.compile(r"[^\W\dTZ_]")
 
 
+# What a theme writes before a modified date it marks up as the post's date ("Last Updated on
+# February 13th", "Aktualisiert am"): such a <time> is the modified date (Rules.updated_labels).
+_UPDATED_LABEL = re.compile(r"\b(?:updated|modified|aktualisiert|geändert|mis à jour|actualizado"
+                            r"|aggiornato|bijgewerkt)\b", re.IGNORECASE)
+
+
+def _labelled_updated(el) -> bool:
+    """Whether a <time>'s text, or the words just before it, say it is an update's date."""
+    before = el.getprevious()
+    label = (before.tail if before is not None else (el.getparent().text
+                                                       if el.getparent() is not None else ""))
+    return bool(_UPDATED_LABEL.search(text_content(el)[:80] + " " + (label or "")[-40:]))
+
+
 def _own_times(index: PageIndex, rules: Rules) -> list:
     """The post's time.published / time.entry-date elements, most trusted first: inside an
     `article`, then the others; with Rules.own_post_dates, those in other posts' blocks are
@@ -228,6 +243,8 @@ def _own_times(index: PageIndex, rules: Rules) -> list:
     in_article = [el for el in published if has_ancestor(el, tag="article")]
     found = list(dict.fromkeys((*in_article, *published,
                                 *_times(index, "entry-date", exclude="updated"))))
+    if rules.updated_labels:
+        found = [el for el in found if not _labelled_updated(el)]
     if not rules.own_post_dates:
         return found
     title = _post_title(index)
@@ -236,6 +253,20 @@ def _own_times(index: PageIndex, rules: Rules) -> list:
         at = index.position[title]
         found.sort(key=lambda el: (not has_ancestor(el, tag="article"),
                                    abs(index.position.get(el, at) - at)))
+    return found
+
+
+def _own_itemprops(index: PageIndex, rules: Rules) -> list:
+    """The itemprop=datePublished elements, without (Rules.own_post_dates) those of other
+    posts' teasers, nearest the post's title first."""
+    found = index.by_itemprop.get("datePublished", [])
+    if not rules.own_post_dates or not found:
+        return found
+    title = _post_title(index)
+    found = [el for el in found if not _in_other_post(el, title)]
+    if title is not None and title in index.position:
+        at = index.position[title]
+        found = sorted(found, key=lambda el: abs((index.first_position(el) or 0) - at))
     return found
 
 
@@ -251,7 +282,7 @@ def _published_candidates(index: PageIndex, meta: dict[str, str], url: str,
         yield "meta", parse_datetime(meta.get(key))
     for value in _jsonld_values(index, "datePublished"):
         yield "json-ld", value
-    for el in index.by_itemprop.get("datePublished", []):
+    for el in _own_itemprops(index, rules):
         yield "itemprop", parse_time_value(el.get("datetime") or el.get("content"), lang, rules)
     for key in _PUBLISHED_META[2:]:
         yield "meta", parse_datetime(meta.get(key))
@@ -394,6 +425,21 @@ def dateline(root, text: str, lang: str = "") -> datetime | None:
         if day:
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
     day = parse_text_date(text[:300], lang)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def second_opinion_date(body: bytes, url: str, encoding: str | None = None) -> datetime | None:
+    """htmldate's publication date of a page whose markup, URL and header give none, as
+    midnight UTC: it also reads the dates of a WordPress upload path (/2017/08/ of the post's
+    images) and dates scattered in the page, which our rules do not trust on their own."""
+    from htmldate import find_date  # imported on first use: most pages never need it
+
+    try:
+        text = body.decode(encoding or page_encoding(body), errors="replace")
+        found = find_date(text, url=url, original_date=True, extensive_search=True)
+    except (ValueError, TypeError, LookupError):
+        return None
+    day = parse_datetime(found) if found else None
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 

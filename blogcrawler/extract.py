@@ -23,7 +23,7 @@ from blogcrawler.extraction import (
     has_ancestor,
     parse_html,
 )
-from blogcrawler.dates import dateline, find_dates, to_utc
+from blogcrawler.dates import dateline, find_dates, second_opinion_date, to_utc
 from blogcrawler.measure import measure_content, text_of
 from blogcrawler.urls import canonical_url
 
@@ -170,8 +170,11 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
     # 4. Measure the body.
     figures = measure_content(root, post_url, terms)
     if published is None:
-        # Last resort: the dateline a news post opens with ("PARIS, January 18, 2020 –").
+        # The dateline a news post opens with ("PARIS, January 18, 2020 –").
         published = dateline(root, figures["text"], index.doc.get("lang") or "")
+    if published is None and rules.date_second_opinion:
+        # Last resort, rare: htmldate's wider search (image paths, scattered dates).
+        published = second_opinion_date(body, post_url, encoding)
 
     if published:
         # Year and week of the date as the blog wrote it, before any shift to UTC. `year` is the

@@ -123,9 +123,41 @@ def name_parts(name: str) -> tuple[str, ...]:
     return tuple(part for part in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if part)
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def collapse_space(text: str) -> str:
+    """Whitespace runs as one space, stripped."""
+    return _SPACES.sub(" ", text).strip()
+
+
+# The text of a large element is not built as one string where its length or its start will do:
+# lxml's string() on a 14 MB post costs 200 MB at its peak.
+def text_length(el) -> int:
+    """Characters of the element's text."""
+    return sum(len(text) for text in el.itertext())
+
+
+def collapsed_length(el) -> int:
+    """Characters of the element's text, whitespace runs counted as one (within each text
+    node: close enough to compare blocks, without a copy of their text)."""
+    return sum(len(_SPACES.sub(" ", text)) for text in el.itertext())
+
+
+def text_start(el, limit: int) -> str:
+    """The first `limit` or so characters of the element's text."""
+    parts, size = [], 0
+    for text in el.itertext():
+        parts.append(text)
+        size += len(text)
+        if size >= limit:
+            break
+    return "".join(parts)[:limit]
+
+
 def normal_text(text: str) -> str:
     """Whitespace collapsed and case folded, to compare a text with a title."""
-    return " ".join(text.split()).casefold()
+    return collapse_space(text).casefold()
 
 
 def drop_tree(el) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from copy import deepcopy
 
-from blogcrawler.extraction.index import contains, text_content
+from blogcrawler.extraction.index import contains, normal_text, text_content, text_start
 from blogcrawler.extraction.link_lines import link_share
 from blogcrawler.extraction.scorer import in_comments
 from blogcrawler.extraction.vocabulary import STRONG_NOISE, is_lead_name, is_noise
@@ -53,7 +53,7 @@ def find_lead(index, root):
         if any(is_noise(a, STRONG_NOISE) or a.tag in ("nav", "aside", "footer")
                for a in (el, *el.iterancestors()) if a.tag not in ("body", "html")):
             continue
-        if text[:60].casefold() in " ".join(text_content(root).split()).casefold():
+        if text[:60].casefold() in normal_text(text_start(root, 5000)):
             continue  # the content opens with it already
         return el
     return None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from blogcrawler.extraction.index import contains, drop_tree, text_content
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 
@@ -40,28 +42,26 @@ def link_share(el, length: int) -> float:
 
 def outside_links(el, limit: int = 200) -> str:
     """The text of `el` that is not inside a link (script and style left out), or its first
-    `limit` characters and more: a walk that stops early, since every block is asked."""
+    `limit` characters and more: a walk that stops early, since every block is asked (and an
+    iterative one, since markup can nest thousands deep)."""
+    if el.tag == "a":
+        return ""
     parts: list[str] = []
     size = 0
-
-    def walk(node) -> bool:
-        nonlocal size
-        if node.tag != "a" and node.text:
-            parts.append(node.text)
-            size += len(node.text.strip())
-        if node.tag != "a":
-            for child in node:
-                if size > limit:
-                    return False
-                if isinstance(child.tag, str) and child.tag not in ("a", "script", "style"):
-                    if not walk(child):
-                        return False
-                if child.tail:
-                    parts.append(child.tail)
-                    size += len(child.tail.strip())
-        return size <= limit
-
-    walk(el)
+    walker = etree.iterwalk(el, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if size > limit:
+            break
+        if event == "start":
+            if node is not el and node.tag in ("a", "script", "style"):
+                walker.skip_subtree()
+            elif node.text:
+                parts.append(node.text)
+                size += len(node.text.strip())
+            continue
+        if node is not el and node.tail:
+            parts.append(node.tail)
+            size += len(node.tail.strip())
     return " ".join(parts)
 
 

@@ -3,11 +3,11 @@ paragraph scorer, else the scorer's block, else the page's body."""
 
 from __future__ import annotations
 
-from blogcrawler.extraction.index import contains, name_parts, text_content
+from blogcrawler.extraction.index import collapsed_length, contains, name_parts
 from blogcrawler.extraction.lead import add_lead
 from blogcrawler.extraction.noise import page_titles, remove_noise
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
-from blogcrawler.extraction.scorer import best_block, comment_blocks, in_comments
+from blogcrawler.extraction.scorer import best_block, comment_blocks, in_comments, widen
 from blogcrawler.extraction.vocabulary import names_teaser
 
 # Rules tried in order; the first that finds the post body names the `extractor` field.
@@ -51,6 +51,15 @@ def _class_endings(index) -> dict[tuple[str, ...], list[str]]:
     return endings
 
 
+def _common_ancestor(elements: list):
+    """The lowest element holding all `elements`."""
+    chain = [elements[0], *elements[0].iterancestors()]
+    for el in elements[1:]:
+        ancestors = {el, *el.iterancestors()}
+        chain = [a for a in chain if a in ancestors]
+    return chain[0] if chain else None
+
+
 def _outermost(found: list) -> list:
     """Matches not nested in another match (`.entry` inside `.entry-content`)."""
     chosen = set(found)
@@ -58,18 +67,21 @@ def _outermost(found: list) -> list:
 
 
 def _text_length(el) -> int:
-    return len(" ".join(text_content(el).split()))
+    """Characters of the element's text, whitespace collapsed (without a list of its words)."""
+    return collapsed_length(el)
 
 
 def _shows_other_posts(index, el) -> bool:
     """A content-named block inside a comment, a widget, a teaser or a related-posts block
-    (Rules.skip_teaser_matches)."""
+    (Rules.skip_teaser_matches). A block so named that holds the page's h1 is a layout
+    wrapper ("is-style-sidebar" columns around the post), not such a block."""
     if names_teaser(el):
         return True
     for a in el.iterancestors():
         if a.tag in ("body", "html"):
             break
-        if a.tag == "aside" or names_teaser(a):
+        if ((a.tag == "aside" or names_teaser(a))
+                and not any(contains(a, h1) for h1 in index.tag("h1"))):
             return True
     return False
 
@@ -109,12 +121,16 @@ def find_main_content(index, rules: Rules = DEFAULT_RULES):
         # A match far shorter than the densest block is a teaser or a card, not the post.
         if best is not None and max(lengths) < 0.3 * best_len and not contains(root, best):
             continue
-        remove_noise(root, titles=titles, rules=rules)
+        # A post printed as several sections named alike ("post__content" per section) is
+        # taken whole, up to the sections' common ancestor; a single match is the body.
+        wide = widen(index, root, rules, limit=_common_ancestor(found)) if len(found) > 1 \
+            else root
+        remove_noise(wide, whole_article=wide is not root, titles=titles, rules=rules)
         if rules.lead:
-            add_lead(index, root)
-        return name, root
+            add_lead(index, wide)
+        return name, wide
     if best is not None:
-        root = _widen(best)
+        root = _widen(widen(index, best, rules))
         remove_noise(root, whole_article=root.tag == "article", titles=titles, rules=rules)
         if rules.lead:
             add_lead(index, root)

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import re
 
-from blogcrawler.extraction.index import drop_tree, names_of, normal_text, text_content, unwrap
+from blogcrawler.extraction.index import (
+    drop_tree,
+    names_of,
+    normal_text,
+    text_content,
+    text_length,
+    unwrap,
+)
 from blogcrawler.extraction.link_lines import link_share, remove_link_lines
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 from blogcrawler.extraction.vocabulary import (
@@ -84,7 +91,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     Blocks a reader never sees (off-screen, `hidden`) go too. With `whole_article`, the
     article's own header and footer (title, byline, tags) go too.
     """
-    total = len(text_content(root)) or 1
+    total = text_length(root) or 1
     vocabulary = NOISE | WIDGET_NOISE if rules.widget_noise else NOISE
     doomed, unwrapped = [], []
     for el in root.iter():
@@ -93,7 +100,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         tag = el.tag if isinstance(el.tag, str) else None
         if tag is None:
             continue
-        if tag == "form" and rules.form_wrapper and len(text_content(el)) >= 0.5 * total:
+        if tag == "form" and rules.form_wrapper and text_length(el) >= 0.5 * total:
             unwrapped.append(el)  # a plugin's form around the post, not a reply form
         elif tag in ALWAYS_NOISE_TAGS or is_comments(el) or is_hidden(el):
             doomed.append(el)
@@ -102,7 +109,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         elif _is_foreign_title(el, titles):
             doomed.append(el)
         elif (el.get("class") or el.get("id")) and is_noise(el, vocabulary):
-            length = len(text_content(el))
+            length = text_length(el)
             # A strong name on a block holding nearly all the text is a wrapper's after all
             # ("paywall-container" around a post shown in full).
             if (length < 0.5 * total or (is_noise(el, STRONG_NOISE) and length < 0.8 * total)

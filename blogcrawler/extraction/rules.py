@@ -18,6 +18,7 @@ class Rules:
     #                             BEM / page-builder spelling match the content rules
     skip_teaser_matches: bool = True  # a content-named block inside a comment, widget, teaser
     #                                   or related-posts block is not the post's body
+    widen: bool = True  # a post printed as several sibling sections is taken whole
     br_text: bool = True  # text split by <br> only (no <p>) is scored like paragraphs
     # Cleaning the body
     form_wrapper: bool = True  # a <form> holding most of the body is a plugin's wrapper
@@ -31,6 +32,9 @@ class Rules:
     # Dates
     own_post_dates: bool = True  # a <time> inside another post's teaser is not the post's date
     dates_in_words: bool = True  # <time datetime="23. Juni 2016"> is read as a date in words
+    updated_labels: bool = True  # a <time class="published"> labelled "Last updated" is not
+    #                              the publication date
+    date_second_opinion: bool = True  # no date in the markup, URL or header: ask htmldate
 
     @classmethod
     def names(cls) -> list[str]:

@@ -61,34 +61,78 @@ def _text_blocks(index, rules: Rules):
                 yield block, text, linked
 
 
+class Scores:
+    """The paragraph scores of a page: per block (its paragraphs' values, half its
+    grandchildren's) and per subtree (every paragraph below it that is not inside a noise-named
+    block, which is what widening compares)."""
+
+    def __init__(self, index, rules: Rules):
+        self.block: dict = {}
+        self.subtree: dict = {}  # paragraphs not inside a noise-named block
+        self.everything: dict = {}  # every paragraph
+        noisy: dict = {}
+        for p, text, linked in _text_blocks(index, rules):
+            if in_comments(index, p):
+                continue
+            if linked is None:
+                linked = sum(len(text_content(a)) for a in p.iter("a"))
+            value = max(0.0, len(text) - 2 * linked) + 10 * text.count(",")
+            own = p.tag not in ("p", "pre", "td")  # a <br> block holds its own lines
+            parent = p if own else p.getparent()
+            if parent is None:
+                continue
+            self.block[parent] = self.block.get(parent, 0) + value
+            grand = parent.getparent()
+            if grand is not None:
+                self.block[grand] = self.block.get(grand, 0) + value / 2
+            clean = True
+            for a in (p, *p.iterancestors()):
+                if clean:
+                    if a not in noisy:
+                        noisy[a] = a is not p and is_noise(a) and a.tag not in ("body", "html")
+                    clean = not noisy[a]
+                if clean:
+                    self.subtree[a] = self.subtree.get(a, 0) + value
+                self.everything[a] = self.everything.get(a, 0) + value
+
+
 def best_block(index, rules: Rules = DEFAULT_RULES):
     """(element, score) of the block holding the most paragraph text: each paragraph adds its
     length, less twice its linked part, and ten per comma, to its parent and half to the
     grandparent. (None, 0.0) when the page has no paragraph."""
-    scores: dict = {}
-    for p, text, linked in _text_blocks(index, rules):
-        if in_comments(index, p):
-            continue
-        if linked is None:
-            linked = sum(len(text_content(a)) for a in p.iter("a"))
-        value = max(0.0, len(text) - 2 * linked) + 10 * text.count(",")
-        if p.tag not in ("p", "pre", "td"):
-            # A <br> block holds its own lines: it is the paragraphs' parent itself.
-            scores[p] = scores.get(p, 0) + value
-            parent = p.getparent()
-            if parent is not None:
-                scores[parent] = scores.get(parent, 0) + value / 2
-            continue
-        parent = p.getparent()
-        if parent is None:
-            continue
-        scores[parent] = scores.get(parent, 0) + value
-        grand = parent.getparent()
-        if grand is not None:
-            scores[grand] = scores.get(grand, 0) + value / 2
+    scores = index.memo(("scores", rules.br_text), lambda: Scores(index, rules))
     # The best block that is not inside a cookie banner, a modal or a widget.
-    for block in sorted(scores, key=scores.get, reverse=True)[:5]:
+    for block in sorted(scores.block, key=scores.block.get, reverse=True)[:5]:
         if not any(is_noise(a, STRONG_NOISE) for a in (block, *block.iterancestors())
                    if a.tag not in ("body", "html")):
-            return block, scores[block]
+            return block, scores.block[block]
     return None, 0.0
+
+
+# How much more paragraph text a block's parent must hold for the post to be taken as spread
+# over the parent's children (Rules.widen).
+WIDEN_RATIO = 1.5
+
+
+def widen(index, block, rules: Rules = DEFAULT_RULES, limit=None):
+    """The block, or the ancestor its post continues in: page builders and block themes print
+    one post as several sibling sections (ACF flexible content, Beaver Builder modules, one
+    `post__content` per section), and the best single section is then a part of the post. An
+    ancestor is taken while it holds WIDEN_RATIO times the paragraph text of the block, counting
+    no paragraph inside a noise-named block (sidebars, related posts, comments), and never
+    above `limit` when given."""
+    if not rules.widen:
+        return block
+    scores = index.memo(("scores", rules.br_text), lambda: Scores(index, rules))
+    node = block
+    for ancestor in block.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            break
+        if limit is not None and not any(a is limit for a in (ancestor, *ancestor.iterancestors())):
+            break
+        # Wrappers holding nothing more are passed over: the lowest ancestor that gathers the
+        # other sections is the post.
+        if scores.subtree.get(ancestor, 0) >= WIDEN_RATIO * max(scores.everything.get(node, 0),
+                                                                 1):
+            node = ancestor
+    return node

@@ -21,6 +21,7 @@ import json
 import statistics
 import sys
 from collections import defaultdict
+from datetime import UTC
 from pathlib import Path
 
 from blogcrawler.extraction import DEFAULT_RULES, Rules
@@ -71,17 +72,45 @@ def caption_words(body: bytes, url: str) -> int:
                if not any(a in chosen for a in el.iterancestors()))
 
 
+def disputed_date(page: Page, body: bytes) -> str | None:
+    """Why an annotated publication day is not the one DESIGN asks for, from the page's own
+    markup, or None: the annotation is the page's modified day while the page declares another
+    publication day, or it is the UTC day of the publication instant while the blog wrote the
+    instant on another day of its own time zone."""
+    from blogcrawler.dates import find_dates
+    from blogcrawler.extraction import PageIndex, parse_html
+
+    annotated = annotated_day(page.publication_date)
+    if not annotated:
+        return None
+    published, modified, source = find_dates(PageIndex(parse_html(body)), page.url)
+    if published is None or source in ("url", "text"):
+        return None
+    local, utc = published.date().isoformat(), published.astimezone(UTC).date().isoformat()
+    if modified is not None and modified.date().isoformat() == annotated != local:
+        return (f"annotated {annotated}, the page's modified date; its markup ({source}) "
+                f"declares {local} as the publication date")
+    if utc == annotated != local:
+        return (f"annotated {annotated}, the UTC day of the publication instant; the blog "
+                f"wrote it on {local} in its own time zone ({published.isoformat()})")
+    return None
+
+
 def mark_mechanical_disputes(page: Page, body: bytes, result: dict) -> None:
-    """Two kinds of wrong reference found mechanically: a `with` snippet nowhere in the page's
-    visible text, and a hand-written body that leaves out the image captions DESIGN counts as
-    post body (the captions are most of the difference, and our count less their words is
-    within 5% of the reference)."""
+    """Kinds of wrong reference found mechanically: a `with` snippet nowhere in the page's
+    visible text; a publication day that is not the one DESIGN asks for (disputed_date); a
+    hand-written body that leaves out the image captions DESIGN counts as post body (the
+    captions are most of the difference, and our count less their words is within 5% of the
+    reference)."""
     if page.with_snippets and "snippets" not in page.disputed:
         missing = unreachable_snippets(_visible_text(body), page.with_snippets)
         if missing:
             page.disputed["snippets"] = f"`with` snippets not in the page's text: {missing}"
+    date_dispute = disputed_date(page, body)
+    if date_dispute and "date" not in page.disputed:
+        page.disputed["date"] = date_dispute
     ref = page.reference or {}
-    if (page.corpus == "wordpress-real" and page.tier == "A-text" and ref.get("words")
+    if (page.tier == "A-text" and ref.get("words")
             and not words_within(result["words"], ref["words"])):
         captions = caption_words(body, page.url)
         excess = result["words"] - ref["words"]
