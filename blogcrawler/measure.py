@@ -38,7 +38,8 @@ def _tag(el) -> str | None:
 
 def text_of(root) -> str:
     """The reader-visible text of `root`: block elements and <br>/<hr> separate words,
-    script/style/noscript/template and comments are ignored; whitespace is collapsed.
+    script/style/noscript/template and comments are ignored; soft hyphens are dropped;
+    whitespace is collapsed.
 
     An iterative walk (lxml's iterwalk), so that markup nested thousands deep cannot exhaust
     Python's recursion limit."""
@@ -66,7 +67,8 @@ def text_of(root) -> str:
             chunks.append("".join(parts))
             parts.clear()
     chunks.append("".join(parts))
-    return collapse_whitespace("".join(chunks))
+    # A soft hyphen (U+00AD) marks where a word may break; it is no character of the word.
+    return collapse_whitespace("".join(chunks).replace("\u00ad", ""))
 
 
 # Whitespace that collapse_whitespace would change: not a single space, two spaces, or a space

@@ -138,10 +138,13 @@ def text_length(el) -> int:
     return sum(len(text) for text in el.itertext())
 
 
+_COLLAPSED_LENGTH = etree.XPath("string-length(normalize-space(.))")
+
+
 def collapsed_length(el) -> int:
-    """Characters of the element's text, whitespace runs counted as one (within each text
-    node: close enough to compare blocks, without a copy of their text)."""
-    return sum(len(_SPACES.sub(" ", text)) for text in el.itertext())
+    """Characters of the element's text, whitespace runs counted as one (computed by libxml2:
+    no Python copy of the text)."""
+    return int(_COLLAPSED_LENGTH(el))
 
 
 def text_start(el, limit: int) -> str:

@@ -40,10 +40,16 @@ def _matches(index, names: tuple[str, ...], rules: Rules) -> list:
     return index.classes(*names, *extra)
 
 
+_LAST_WORDS = tuple({name.split("-")[-1].split("_")[-1].lower()
+                     for _, names in CONTENT_RULES for name in names})
+
+
 def _class_endings(index) -> dict[tuple[str, ...], list[str]]:
     """The page's class names by their last two and three words, once per page."""
     endings: dict[tuple[str, ...], list[str]] = {}
     for key in index.by_class:
+        if not key.lower().endswith(_LAST_WORDS):
+            continue  # most class names end in no rule's last word: skip splitting them
         parts = name_parts(key)
         for size in (2, 3):
             if len(parts) >= size:

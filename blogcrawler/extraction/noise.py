@@ -100,6 +100,9 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         tag = el.tag if isinstance(el.tag, str) else None
         if tag is None:
             continue
+        if not el.attrib and tag not in ALWAYS_NOISE_TAGS and not (
+                whole_article and tag in ("header", "footer", "h1")):
+            continue  # no name, no style: nothing below can match
         if tag == "form" and rules.form_wrapper and text_length(el) >= 0.5 * total:
             unwrapped.append(el)  # a plugin's form around the post, not a reply form
         elif tag in ALWAYS_NOISE_TAGS or is_comments(el) or is_hidden(el):

@@ -70,18 +70,32 @@ _UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_PARSER_OPTIONS)
 _EMPTY = "<html><body></body></html>"
 
 
+class MarkupTooDeep(ValueError):
+    """The page nests its elements deeper than the HTML parser follows: what lies below that
+    depth would be silently lost, so the page is refused with this error instead."""
+
+
 def parse_html(body: bytes | str, encoding: str | None = None):
     """Parse a page into an lxml document, tolerating empty and broken markup. Bytes are decoded
-    with `encoding` when Python knows it, else with `page_encoding`'s rule."""
+    with `encoding` when Python knows it, else with `page_encoding`'s rule. Raises
+    MarkupTooDeep for markup nested beyond libxml2's limit (2,048 levels with huge_tree)."""
     if isinstance(body, bytes):
         name = _codec(encoding or "") or page_encoding(body)
         if name == "utf-8" and _valid_utf8(body):
             # libxml2 reads valid UTF-8 bytes directly: no decoded copy of a large page.
-            root = etree.fromstring(body, _UTF8_PARSER) if body.strip() else None
-            return root if root is not None else etree.fromstring(_EMPTY, _PARSER)
+            return _parse(body, _UTF8_PARSER)
         body = body.decode(name, errors="replace")
     # An XML declaration in a str makes lxml refuse it; it carries nothing an HTML parser needs.
     if body.lstrip().startswith("<?xml"):
         body = body.split("?>", 1)[-1]
-    root = etree.fromstring(body, _PARSER) if body.strip() else None
+    return _parse(body, _PARSER)
+
+
+def _parse(body: bytes | str, parser):
+    root = etree.fromstring(body, parser) if body.strip() else None
+    for error in parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
+            raise MarkupTooDeep(
+                f"the page's markup is nested too deep to read whole ({error.message.strip()} "
+                f"at line {error.line}): its text below that depth would be lost")
     return root if root is not None else etree.fromstring(_EMPTY, _PARSER)

@@ -8,6 +8,8 @@ from blogcrawler.extraction.index import text_content
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 from blogcrawler.extraction.vocabulary import COMMENT_NAMES, STRONG_NOISE, is_noise
 
+FOOTER = frozenset({"footer"})
+
 # Inline elements whose text is part of a line of a <br>-separated text block.
 _INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "span", "font", "small", "sup", "sub",
                      "mark", "abbr", "code", "q", "cite"})
@@ -56,6 +58,8 @@ def _text_blocks(index, rules: Rules):
             if block is None or block in seen or block.tag in ("p", "pre", "td", "li"):
                 continue
             seen.add(block)
+            if sum(1 for child in block if child.tag == "br") < 2:
+                continue  # one line break in a caption or a credit is not a text laid out in lines
             text, linked = _br_text(block)
             if len(text) >= 25:
                 yield block, text, linked
@@ -101,10 +105,10 @@ def best_block(index, rules: Rules = DEFAULT_RULES):
     length, less twice its linked part, and ten per comma, to its parent and half to the
     grandparent. (None, 0.0) when the page has no paragraph."""
     scores = index.memo(("scores", rules.br_text), lambda: Scores(index, rules))
-    # The best block that is not inside a cookie banner, a modal or a widget.
+    # The best block that is not inside a cookie banner, a modal, a widget or a footer.
     for block in sorted(scores.block, key=scores.block.get, reverse=True)[:5]:
-        if not any(is_noise(a, STRONG_NOISE) for a in (block, *block.iterancestors())
-                   if a.tag not in ("body", "html")):
+        if not any(is_noise(a, STRONG_NOISE) or a.tag == "footer" or is_noise(a, FOOTER)
+                   for a in (block, *block.iterancestors()) if a.tag not in ("body", "html")):
             return block, scores.block[block]
     return None, 0.0
 

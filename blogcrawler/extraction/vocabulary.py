@@ -39,7 +39,7 @@ WEAK_NOISE = frozenset("""
     meta postmeta entry-meta post-meta tags tag-links tags-links cat-links categories
     byline author authors taxonomy tax toc ez-toc disclaimer disclosure print controls jp
     steady
-    widget widgets sidebar popular trending more-posts read-more readmore
+    widget widgets sidebar popular trending more-posts read-more readmore footer
 """.split())
 # Rules.widget_noise: the widgets plugins add at the end of a post, by the names the common
 # plugins give them: ratings (WP-PostRatings, kk Star Ratings, YASR, Rate my Post), pop-ups
@@ -54,11 +54,13 @@ WIDGET_NOISE = frozenset("""
 """.split())
 NOISE = STRONG_NOISE | WEAK_NOISE
 
-# Class names that look like noise but name ordinary layout in page builders, or the post's own
-# state in WordPress's post_class/body_class ("tag-social", "comments-open").
+# Class names that look like noise but name ordinary layout in page builders, the post's own
+# state in WordPress's post_class/body_class ("tag-social", "comments-open"), or a block's style
+# or layout ("is-style-sidebar", "is-layout-flex").
 NOT_NOISE = re.compile(
     r"elementor|wp-block-(?:group|columns|column)|et_pb|vc_|wpb_"
-    r"|^(?:tag|category|format|status|type|postid|post_tag|pings|has)-|^comments-(?:open|closed)$",
+    r"|^(?:tag|category|format|status|type|postid|post_tag|pings|has|is)-"
+    r"|^comments-(?:open|closed)$",
     re.IGNORECASE)
 
 # The lead (standfirst, excerpt, summary) a theme prints between the post's title and its body.
@@ -84,11 +86,25 @@ def _name_matches(name: str, vocabulary: frozenset) -> bool:
 
 def is_noise(el, vocabulary: frozenset = NOISE) -> bool:
     """Whether a class or id of `el` names a block that is not the post body."""
-    return any(_name_matches(name, vocabulary) for name in names_of(el))
+    classes, id_ = el.get("class"), el.get("id")
+    return bool(classes or id_) and _names_match(classes, id_, vocabulary)
+
+
+@lru_cache(maxsize=16384)
+def _names_match(classes: str | None, id_: str | None, vocabulary: frozenset) -> bool:
+    names = (classes or "").split() + ([id_] if id_ else [])
+    return any(_name_matches(name, vocabulary) for name in names)
 
 
 def is_comments(el) -> bool:
-    return any(name.lower() in COMMENT_NAMES for name in names_of(el))
+    classes, id_ = el.get("class"), el.get("id")
+    return bool(classes or id_) and _names_comments(classes, id_)
+
+
+@lru_cache(maxsize=16384)
+def _names_comments(classes: str | None, id_: str | None) -> bool:
+    names = (classes or "").split() + ([id_] if id_ else [])
+    return any(name.lower() in COMMENT_NAMES for name in names)
 
 
 @lru_cache(maxsize=8192)
