@@ -15,6 +15,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from blogcrawler.dates import dateline, find_dates, second_opinion_date, to_utc
 from blogcrawler.extraction import (
     DEFAULT_RULES,
     PageIndex,
@@ -23,7 +24,6 @@ from blogcrawler.extraction import (
     has_ancestor,
     parse_html,
 )
-from blogcrawler.dates import dateline, find_dates, second_opinion_date, to_utc
 from blogcrawler.measure import measure_content, text_of
 from blogcrawler.urls import canonical_url
 

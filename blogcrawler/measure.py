@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -161,7 +161,9 @@ def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
             internal += 1  # a path, query or fragment on the same host: no parsing needed
             continue
         try:
-            parts = urlsplit(urljoin(page_url, href))
+            # An absolute http(s) URL needs no joining with the page's (urljoin is the slow part).
+            absolute = href[:8].lower().startswith(("http://", "https://"))
+            parts = urlsplit(href if absolute else urljoin(page_url, href))
             host = parts.hostname or ""
         except ValueError:  # malformed, e.g. an invalid IPv6 literal
             external += 1

@@ -9,7 +9,7 @@ import codecs
 import pytest
 
 from blogcrawler.extract import extract_post
-from blogcrawler.extraction import MarkupTooDeep, page_encoding
+from blogcrawler.extraction import MarkupTooDeepError, page_encoding
 from blogcrawler.measure import count_words
 
 URL = "https://blog.example/2016/06/23/a-post/"
@@ -56,7 +56,7 @@ def test_markup_nested_hundreds_deep_is_read_whole(depth):
 
 def test_markup_nested_beyond_the_parsers_limit_is_refused_in_one_sentence():
     nested = "<div>" * 3000 + BODY + "</div>" * 3000
-    with pytest.raises(MarkupTooDeep, match="nested too deep"):
+    with pytest.raises(MarkupTooDeepError, match="nested too deep"):
         extract_post(page(article(nested)), URL)
 
 

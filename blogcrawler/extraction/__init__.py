@@ -16,8 +16,8 @@ related-posts blocks or the author bio that some themes put inside `div.entry-co
 
 from blogcrawler.extraction.index import PageIndex, has_ancestor, text_content
 from blogcrawler.extraction.main_content import find_main_content
-from blogcrawler.extraction.parse import MarkupTooDeep, page_encoding, parse_html
+from blogcrawler.extraction.parse import MarkupTooDeepError, page_encoding, parse_html
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 
-__all__ = ["DEFAULT_RULES", "MarkupTooDeep", "PageIndex", "Rules", "find_main_content", "has_ancestor",
+__all__ = ["DEFAULT_RULES", "MarkupTooDeepError", "PageIndex", "Rules", "find_main_content", "has_ancestor",
            "page_encoding", "parse_html", "text_content"]

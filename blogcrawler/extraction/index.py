@@ -34,37 +34,38 @@ class PageIndex:
         self.classed: list = []  # every element with a class, in document order
         self.position: dict = {}
         by_tag, by_class, position = self.by_tag, self.by_class, self.position
+        classed, by_id, by_itemprop, by_rel = self.classed, self.by_id, self.by_itemprop, self.by_rel
         # A plain walk: lxml's iter() is several times cheaper than an XPath selecting the same
-        # elements. Attributes are read only from elements that have any.
+        # elements; each element's attributes are read in one call.
         for number, el in enumerate(doc.iter()):
             tag = el.tag
             if tag in by_tag:
                 by_tag[tag].append(el)
                 position[el] = number
-            elif not isinstance(tag, str):
+            elif tag.__class__ is not str:  # a comment or processing instruction
                 continue
-            if not el.attrib:
+            attributes = el.items()
+            if not attributes:
                 continue
-            get = el.get
-            classes = get("class")
-            if classes:
-                self.classed.append(el)
-                position[el] = number
-                for name in classes.split():
-                    if name in by_class:
-                        by_class[name].append(el)
-                    else:
-                        by_class[name] = [el]
-            value = get("id")
-            if value is not None:
-                self.by_id.setdefault(value, []).append(el)
-            value = get("itemprop")
-            if value is not None:
-                self.by_itemprop.setdefault(value, []).append(el)
-            value = get("rel")
-            if value is not None:
-                for name in value.lower().split():
-                    self.by_rel.setdefault(name, []).append(el)
+            for name, value in attributes:
+                if name == "class":
+                    if not value:
+                        continue
+                    classed.append(el)
+                    position[el] = number
+                    for word in value.split():
+                        found = by_class.get(word)
+                        if found is None:
+                            by_class[word] = [el]
+                        else:
+                            found.append(el)
+                elif name == "id":
+                    by_id.setdefault(value, []).append(el)
+                elif name == "itemprop":
+                    by_itemprop.setdefault(value, []).append(el)
+                elif name == "rel":
+                    for word in value.lower().split():
+                        by_rel.setdefault(word, []).append(el)
         self._cache: dict = {}
 
     def tag(self, name: str) -> list:

@@ -70,7 +70,7 @@ _UTF8_PARSER = etree.HTMLParser(encoding="utf-8", **_PARSER_OPTIONS)
 _EMPTY = "<html><body></body></html>"
 
 
-class MarkupTooDeep(ValueError):
+class MarkupTooDeepError(ValueError):
     """The page nests its elements deeper than the HTML parser follows: what lies below that
     depth would be silently lost, so the page is refused with this error instead."""
 
@@ -78,7 +78,7 @@ class MarkupTooDeep(ValueError):
 def parse_html(body: bytes | str, encoding: str | None = None):
     """Parse a page into an lxml document, tolerating empty and broken markup. Bytes are decoded
     with `encoding` when Python knows it, else with `page_encoding`'s rule. Raises
-    MarkupTooDeep for markup nested beyond libxml2's limit (2,048 levels with huge_tree)."""
+    MarkupTooDeepError for markup nested beyond libxml2's limit (2,048 levels with huge_tree)."""
     if isinstance(body, bytes):
         name = _codec(encoding or "") or page_encoding(body)
         if name == "utf-8" and _valid_utf8(body):
@@ -95,7 +95,7 @@ def _parse(body: bytes | str, parser):
     root = etree.fromstring(body, parser) if body.strip() else None
     for error in parser.error_log:
         if error.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in error.message:
-            raise MarkupTooDeep(
+            raise MarkupTooDeepError(
                 f"the page's markup is nested too deep to read whole ({error.message.strip()} "
                 f"at line {error.line}): its text below that depth would be lost")
     return root if root is not None else etree.fromstring(_EMPTY, _PARSER)

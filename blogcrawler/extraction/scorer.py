@@ -67,14 +67,12 @@ def _text_blocks(index, rules: Rules):
 
 class Scores:
     """The paragraph scores of a page: per block (its paragraphs' values, half its
-    grandchildren's) and per subtree (every paragraph below it that is not inside a noise-named
-    block, which is what widening compares)."""
+    grandchildren's), and per subtree (computed when widening asks: every paragraph below an
+    element that is not inside a noise-named block, and every paragraph below it)."""
 
     def __init__(self, index, rules: Rules):
         self.block: dict = {}
-        self.subtree: dict = {}  # paragraphs not inside a noise-named block
-        self.everything: dict = {}  # every paragraph
-        noisy: dict = {}
+        self.paragraphs: list = []  # (element, value)
         for p, text, linked in _text_blocks(index, rules):
             if in_comments(index, p):
                 continue
@@ -85,10 +83,17 @@ class Scores:
             parent = p if own else p.getparent()
             if parent is None:
                 continue
+            self.paragraphs.append((p, value))
             self.block[parent] = self.block.get(parent, 0) + value
             grand = parent.getparent()
             if grand is not None:
                 self.block[grand] = self.block.get(grand, 0) + value / 2
+        self._subtree = self._everything = None
+
+    def _sum_subtrees(self) -> None:
+        self._subtree, self._everything = {}, {}
+        noisy: dict = {}
+        for p, value in self.paragraphs:
             clean = True
             for a in (p, *p.iterancestors()):
                 if clean:
@@ -96,8 +101,20 @@ class Scores:
                         noisy[a] = a is not p and is_noise(a) and a.tag not in ("body", "html")
                     clean = not noisy[a]
                 if clean:
-                    self.subtree[a] = self.subtree.get(a, 0) + value
-                self.everything[a] = self.everything.get(a, 0) + value
+                    self._subtree[a] = self._subtree.get(a, 0) + value
+                self._everything[a] = self._everything.get(a, 0) + value
+
+    @property
+    def subtree(self) -> dict:
+        if self._subtree is None:
+            self._sum_subtrees()
+        return self._subtree
+
+    @property
+    def everything(self) -> dict:
+        if self._everything is None:
+            self._sum_subtrees()
+        return self._everything
 
 
 def best_block(index, rules: Rules = DEFAULT_RULES):

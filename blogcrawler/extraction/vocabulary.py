@@ -43,14 +43,17 @@ WEAK_NOISE = frozenset("""
 """.split())
 # Rules.widget_noise: the widgets plugins add at the end of a post, by the names the common
 # plugins give them: ratings (WP-PostRatings, kk Star Ratings, YASR, Rate my Post), pop-ups
-# (Popup Maker), image credits, author boxes (Simple Author Box, Starbox, Molongui) and
-# "read next" / popular-post lists (WordPress Popular Posts, Outbrain, Taboola, Zemanta).
+# (Popup Maker), image credits, author boxes (Simple Author Box, Starbox, Molongui), "read next"
+# / popular-post lists (WordPress Popular Posts, Outbrain, Taboola, Zemanta), tables of
+# contents (LuckyWP, "table-of-contents"), what plugins hook "after the content", and the
+# meta line of WordPress's classic default theme (Kubrick's p.postmetadata).
 WIDGET_NOISE = frozenset("""
     rating ratings post-ratings star-rating kksr yasr rmp
     pum popmake overlay lightbox
     credit credits photo-credit image-credit
     saboxplugin sabox starbox molongui about-the-author the-author author-card author-bio
     read-next readnext up-next more-stories you-may-like also-like wpp outbrain taboola zem
+    lwptoc of-contents after-content postmetadata
 """.split())
 NOISE = STRONG_NOISE | WEAK_NOISE
 
