@@ -45,8 +45,9 @@ WEAK_NOISE = frozenset("""
 # plugins give them: ratings (WP-PostRatings, kk Star Ratings, YASR, Rate my Post), pop-ups
 # (Popup Maker), image credits, author boxes (Simple Author Box, Starbox, Molongui), "read next"
 # / popular-post lists (WordPress Popular Posts, Outbrain, Taboola, Zemanta), tables of
-# contents (LuckyWP, "table-of-contents"), what plugins hook "after the content", and the
-# meta line of WordPress's classic default theme (Kubrick's p.postmetadata).
+# contents (LuckyWP, "table-of-contents"), what plugins hook "after the content", the meta line
+# of WordPress's classic default theme (Kubrick's p.postmetadata), and call-to-action buttons
+# (core's wp-block-buttons: "Get started today", "Shop now").
 WIDGET_NOISE = frozenset("""
     rating ratings post-ratings star-rating kksr yasr rmp
     pum popmake overlay lightbox
@@ -54,6 +55,7 @@ WIDGET_NOISE = frozenset("""
     saboxplugin sabox starbox molongui about-the-author the-author author-card author-bio
     read-next readnext up-next more-stories you-may-like also-like wpp outbrain taboola zem
     lwptoc of-contents after-content postmetadata
+    button buttons btn
 """.split())
 NOISE = STRONG_NOISE | WEAK_NOISE
 
