@@ -60,8 +60,10 @@ class Page:
 
 def normalise_space(text: str) -> str:
     """Collapse every whitespace run (NBSP included) to one space, as the word definition does,
-    in Unicode's composed form (an annotator's "à" and a page's "a" + accent are one text)."""
-    return unicodedata.normalize("NFC", _SPACE.sub(" ", text).strip())
+    in Unicode's composed form (an annotator's "à" and a page's "a" + accent are one text), and
+    without soft hyphens (U+00AD), which no reader sees: some annotators copied them into
+    their snippets, others did not."""
+    return unicodedata.normalize("NFC", _SPACE.sub(" ", text.replace("\u00ad", "")).strip())
 
 
 def words_within(got: int, expected: int, tolerance: float = WORDS_TOLERANCE) -> bool:

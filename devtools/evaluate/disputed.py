@@ -18,6 +18,10 @@ DISPUTED_REFERENCES: dict[str, dict[str, str]] = {
         "expected.html keeps the theme's call-to-action paragraph p.cta-fandom-contributor "
         "(\"Would you like to be part of the Fandom team? Join our Fan Contributor Program\", "
         "2 links), a promotion like a subscription box; without it the reference has our 22.")},
+    "rdb-iab-1": {"images": (
+        "expected.html keeps the author box below the post (aside.author: \"About the author\", "
+        "the author's photo and bio), which DESIGN leaves out of the main content: its second "
+        "image is that photo; the post's own body holds one.")},
     "aeb-givewell.org-ac3c0355": {"words": (
         "the hand-written body drops the post's last paragraph (\"You can view our June 2018 "
         "open thread here.\", a <p> of div.entry-content): 68 words where the post has 77.")},
