@@ -119,7 +119,8 @@ def incomplete_band(lines: Lines, rolling: int) -> tuple[list, list]:
 
 
 def x_axis(x: str) -> dict:
-    return dict(figures.AXIS, type="date" if x == "date" else "linear",
+    # level labels, few enough for a phone: rotated ones ran into the legend below the plot
+    return dict(figures.AXIS, type="date" if x == "date" else "linear", tickangle=0, nticks=6,
                 title={"text": "Blog's week no." if x == "week" else None})
 
 
