@@ -72,6 +72,16 @@ def drop_reason(exception) -> str:
     return str(exception).split(":", 1)[0].strip() or type(exception).__name__
 
 
+def interrupt_record(storage: Storage, crawl_id: str, why: str) -> dict | None:
+    """Mark a record whose process ended without finishing it (killed) as interrupted, keeping
+    its last counts; returns the record as it now is."""
+    now = _now()
+    storage.crawls.update_one({"_id": crawl_id, "status": "running"}, {"$set": {
+        "status": "interrupted", "complete": False, "finish_reason": "killed",
+        "finished_at": now, "note": f"the crawl process ended without finishing its record: {why}"}})
+    return storage.crawls.find_one({"_id": crawl_id})
+
+
 class CrawlRecorder:
     def __init__(self, crawler, storage: Storage, heartbeat_seconds: float = HEARTBEAT_SECONDS):
         self.crawler = crawler

@@ -4,6 +4,7 @@ wrong."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -12,12 +13,17 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import DownloadTimeoutError, IgnoreRequest
-from scrapy.http import TextResponse, XmlResponse
+from scrapy.http import Request, TextResponse, XmlResponse
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 from twisted.internet.error import TCPTimedOutError, TimeoutError
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from blogcrawler.measure import same_site
+
+logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
 
@@ -129,7 +135,7 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
     robots.txt that does not answer (time-out after its retries) or answers with a server error
     means nothing may be crawled, so the blog is not crawled, with that reason. (Scrapy's own
     would then crawl as if everything were allowed.) The robots.txt request gets
-    ROBOTSTXT_TIMEOUT seconds per try. A refused connection or a failed DNS lookup is left to
+    ROBOTSTXT_TIMEOUT seconds per try, and its failure is one log line. A refused connection or a failed DNS lookup is left to
     the page's own request, which fails at once with that reason."""
 
     def __init__(self, crawler):
@@ -137,11 +143,28 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.timeout = crawler.settings.getfloat("ROBOTSTXT_TIMEOUT", 10.0)
         self._unavailable: dict[str, str] = {}
 
-    async def process_request(self, request, spider=None):
-        if request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt":
-            # Our own robots.txt request (this runs before DownloadTimeoutMiddleware).
-            request.meta.setdefault("download_timeout", self.timeout)
-        return await super().process_request(request)
+    async def robot_parser(self, request):
+        """The host's robots.txt rules (fetched once, with its own time-out), or None."""
+        parts = urlsplit(request.url)
+        netloc = parts.netloc
+        if netloc not in self._parsers:
+            self._parsers[netloc] = Deferred()
+            robots = Request(f"{parts.scheme}://{netloc}/robots.txt",
+                             priority=self.DOWNLOAD_PRIORITY, callback=NO_CALLBACK,
+                             meta={"dont_obey_robotstxt": True, "download_timeout": self.timeout})
+            try:
+                response = await self.crawler.engine.download_async(robots)
+            except Exception as exc:  # one line, not a traceback: the page's own request says more
+                logger.warning("robots.txt of %s not read: %s: %s", netloc,
+                               type(exc).__name__, str(exc)[:200])
+                self._robots_error(exc, netloc)
+            else:
+                await self._parse_robots(response, netloc, request)
+            self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
 
     async def _parse_robots(self, response, netloc, request):
         if response.status >= 500 or response.status == 429:

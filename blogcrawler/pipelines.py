@@ -102,7 +102,9 @@ class StorePostPipeline:
         while True:
             await asyncio.sleep(self.flush_seconds)
             if self.buffer:
-                await self.flush()
+                # Shielded: stopping the timer must not abandon a write half-way (the database
+                # would hold the posts while the record never heard of them).
+                await asyncio.shield(self.flush())
 
     async def process_item(self, item):
         spider = self.crawler.spider

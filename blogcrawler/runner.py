@@ -3,7 +3,8 @@ bounds, and says what it did through `blogcrawler.signals` (the crawl record lis
 
 One route at a time: when a route's listings are done and it measured no post of the year, the
 next one starts (`auto`). The live routes are not tried once the blog did not answer at all.
-Bounds: a further page of a listing is followed only when the page brought a new post; a route
+Bounds: a further page of a listing is followed only when the page listed a post its earlier
+pages did not (an endless `/page/N/` that repeats itself or lists nothing stops there); a route
 asks for at most CRAWL_MAX_LISTINGS listings and a run lists at most CRAWL_MAX_POSTS posts;
 reaching either stops listing, lets what is queued finish, and ends the run as incomplete.
 """
@@ -11,6 +12,7 @@ reaching either stops listing, lets what is queued finish, and ends the run as i
 from __future__ import annotations
 
 import logging
+import re
 
 import scrapy
 from scrapy.exceptions import (
@@ -21,6 +23,7 @@ from scrapy.exceptions import (
 )
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectError, DNSLookupError, TCPTimedOutError, TimeoutError
+from w3lib.url import url_query_cleaner
 
 from blogcrawler import signals
 from blogcrawler.middlewares import OffSiteRedirect, RobotsUnavailable
@@ -48,6 +51,12 @@ def failure_reason(failure) -> str:
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"[:200]
 
 
+def chain_of(url: str) -> str:
+    """The paged listing a listing page belongs to: its URL without the page number."""
+    url = url_query_cleaner(url, ("page", "paged"), remove=True)
+    return re.sub(r"/page/\d+/?$", "/", url)
+
+
 def unreachable(failure) -> bool:
     """A failure that says the host does not answer at all (not an answer it did not like)."""
     return bool(failure.check(DownloadConnectionRefusedError, CannotResolveHostError,
@@ -69,6 +78,7 @@ class DiscoveryRunner:
         self.asked: set[str] = set()  # posts asked for by the current route
         self.asked_before: set[str] = set()  # posts asked for by earlier routes
         self.listings: set[str] = set()  # listings asked for by the current route
+        self.chains: dict[str, set[str]] = {}  # a paged listing -> the posts its pages listed
         self.found = 0  # posts of the year measured by the current route
         self.failures: list[tuple[str, str]] = []  # the current route's failed listings
         self.posts_listed = 0
@@ -88,6 +98,7 @@ class DiscoveryRunner:
             self.asked_before |= self.asked
             self.route, self.found, self.asked, self.listings, self.failures = \
                 route, 0, set(), set(), []
+            self.chains = {}
             self.crawler.stats.set_value("blog/discovery", route.name)
             self._send(signals.route_started, route=route.name)
             why = route.unavailable()
@@ -170,17 +181,18 @@ class DiscoveryRunner:
                 return
             self._listing_failed(response.url, str(exc))
             return
-        new = 0
+        chain = self.chains.setdefault(chain_of(response.request.url), set())
+        new = set(listing.posts) - chain
+        chain.update(listing.posts)
         for url in listing.posts:
             request = self.post(url)
             if request:
-                new += 1
                 yield request
         for url in listing.next:
             request = self.listing(Ask(url))
             if request:
                 yield request
-        if new:  # a page that brings nothing new is the end of its pagination
+        if new:  # a page that lists nothing its earlier pages did not is the end of them
             page = kwargs.get("page")
             for n, url in enumerate(listing.pages, start=1):
                 request = self.listing(Ask(url, {"page": page + n} if page is not None else {}))
