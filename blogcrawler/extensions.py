@@ -276,27 +276,40 @@ class CrawlRecorder:
     def verify(self) -> int:
         """Count in the database the posts the account says were stored: a post not there
         (acknowledged, then lost) becomes a failure. Returns how many were missing."""
-        written = self.account.unsettled("stored_new", "updated")
-        kept = self.account.unsettled("unchanged", "seen_before")
-        docs = {url: self.account.posts[url].doc or url for url in written + kept}
-        present = self.storage.stored_by([docs[u] for u in written], self.crawl_id)
-        present |= self.storage.stored_by([docs[u] for u in kept])
+        account = self.account
+        written = account.unsettled("stored_new", "updated")
+        unchanged = account.unsettled("unchanged")
+        present = self.storage.stored_by([account.posts[u].doc or u for u in written],
+                                         self.crawl_id)
+        present |= self.storage.stored_by([account.posts[u].doc or u for u in unchanged])
         missing = 0
-        for url in written + kept:
-            entry = self.account.posts[url]
-            if docs[url] in present:
-                if entry.state == "seen_before":  # stored by an earlier run of this job
-                    entry.state = "unchanged"
-                continue
-            if entry.state == "seen_before":
-                entry.state, entry.reason = "failed", (
-                    "fetched by an earlier run of this job (JOBDIR) but not in the database; "
-                    "remove the job directory to fetch it again")
-            else:
+        for url in written + unchanged:
+            entry = account.posts[url]
+            if (entry.doc or url) not in present:
                 missing += 1
                 entry.state, entry.kind = "failed", "store"
                 entry.reason = "acknowledged by the database but not in it at the end of the run"
+        self._settle_seen_before()
         return missing
+
+    def _settle_seen_before(self) -> None:
+        """Posts a resumed job (JOBDIR) did not fetch again because an earlier run of it did:
+        unchanged when the database holds them (under their URL, with or without its trailing
+        slash), the same post as another listed one, else a failure that says what to do."""
+        account = self.account
+        seen = account.unsettled("seen_before")
+        variants = {url: {url, url.rstrip("/"), url.rstrip("/") + "/"} for url in seen}
+        held = self.storage.stored_by({v for vs in variants.values() for v in vs})
+        for url in seen:
+            other = next((v for v in sorted(variants[url]) if v != url and v in account.posts),
+                         None)
+            if other is not None:
+                account.alias(url, other)
+            elif variants[url] & held:
+                account.posts[url].state = "unchanged"
+            else:
+                account.failed(url, "fetched by an earlier run of this job (JOBDIR) but not in "
+                                    "the database; remove the job directory to fetch it again")
 
     def finish(self, reason: str) -> dict:
         self._stop_heartbeat()
