@@ -26,7 +26,8 @@ The record (collection `crawls`, one document per run)
 | `verified` | `{checked, missing}`: at the end the run counted the posts it claims in the database (written by this run when new or updated); `missing` ones were moved to `failed` ("acknowledged but not in the database") |
 | `pages`, `requests`, `bytes`, `wayback_retries`, `spider_errors` | from Scrapy's stats |
 
-A record left `running` whose `heartbeat_at` is more than STALE_SECONDS (60) old belongs to a
+A record left `running` whose `heartbeat_at` is more than STALE_SECONDS (60; the setting
+HEARTBEAT_STALE_SECONDS) old belongs to a
 process that died without a word (kill -9, out of memory): the next run of the same site marks
 it `interrupted` with `finish_reason: no_heartbeat`, keeping its last counts (readers should
 treat such a record as interrupted meanwhile).
@@ -83,10 +84,12 @@ def interrupt_record(storage: Storage, crawl_id: str, why: str) -> dict | None:
 
 
 class CrawlRecorder:
-    def __init__(self, crawler, storage: Storage, heartbeat_seconds: float = HEARTBEAT_SECONDS):
+    def __init__(self, crawler, storage: Storage, heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                 stale_seconds: float = STALE_SECONDS):
         self.crawler = crawler
         self.storage = storage
         self.heartbeat_seconds = heartbeat_seconds
+        self.stale_seconds = stale_seconds
         self.account = Account()
         self.crawl_id: str | None = None
         self.record: dict | None = None  # the final document, once written
@@ -120,8 +123,10 @@ class CrawlRecorder:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, Storage.from_settings(crawler.settings),
-                   crawler.settings.getfloat("HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+        settings = crawler.settings
+        return cls(crawler, Storage.from_settings(settings),
+                   settings.getfloat("HEARTBEAT_SECONDS", HEARTBEAT_SECONDS),
+                   settings.getfloat("HEARTBEAT_STALE_SECONDS", STALE_SECONDS))
 
     @classmethod
     def of(cls, crawler) -> CrawlRecorder | None:
@@ -139,11 +144,11 @@ class CrawlRecorder:
         self.site = getattr(spider, "root", None)
         try:
             stale = self.storage.interrupt_stale_crawls(
-                self.site, now - timedelta(seconds=STALE_SECONDS), {
+                self.site, now - timedelta(seconds=self.stale_seconds), {
                     "status": "interrupted", "complete": False, "finish_reason": "no_heartbeat",
                     "finished_at": now,
                     "note": f"marked by crawl {self.crawl_id}: no heartbeat for over "
-                            f"{STALE_SECONDS:g} s, its process died without a word"})
+                            f"{self.stale_seconds:g} s, its process died without a word"})
             if stale:
                 logger.warning("%d earlier crawl(s) of %s had stopped without a word (no "
                                "heartbeat): marked interrupted", stale, self.site)

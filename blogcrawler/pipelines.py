@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from itemadapter import ItemAdapter
@@ -79,7 +80,10 @@ class StorePostPipeline:
         self.batch_size = max(1, batch_size)
         self.flush_seconds = flush_seconds
         self.buffer: list[dict] = []
-        self.writing: list[dict] = []  # the batch being written in a thread
+        # Writes run in one thread of our own, so a forced stop can wait for the one in flight
+        # and learn its outcome (the reactor that would have told us is gone by then).
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-posts")
+        self._writing: tuple[Future, list[dict]] | None = None
         self.unavailable: str | None = None  # why the database was given up on
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task | None = None
@@ -127,9 +131,10 @@ class StorePostPipeline:
             if self.unavailable:
                 self._not_stored(batch, self.unavailable)
                 return
-            self.writing = batch
+            future = self._writer.submit(self.storage.upsert_posts, batch)
+            self._writing = (future, batch)
             try:
-                result = await asyncio.to_thread(self.storage.upsert_posts, batch)
+                result = await asyncio.wrap_future(future)
             except StorageUnavailableError as exc:
                 # Fail loudly: these posts are not stored, a re-run completes the set.
                 self.unavailable = str(exc)
@@ -140,13 +145,22 @@ class StorePostPipeline:
                     self.crawler.engine.close_spider_async(reason="database_unavailable"))
                 return
             finally:
-                self.writing = []
+                self._writing = None
             self._stored(result)
 
     def flush_now(self) -> None:
-        """A forced stop: write the buffered posts (and the batch a thread was writing, which
-        may not have finished) here and now. No reactor runs any more; a short retry only."""
-        batch, self.buffer, self.writing = [*self.writing, *self.buffer], [], []
+        """A forced stop: learn the outcome of the write in flight, then write the buffered
+        posts here and now. No reactor runs any more; a short retry only."""
+        if self._writing is not None:
+            future, writing = self._writing
+            self._writing = None
+            try:
+                self._stored(future.result(timeout=FORCED_FLUSH_SECONDS))
+            except StorageUnavailableError as exc:
+                self._not_stored(writing, str(exc))
+            except Exception:  # still running, or failed otherwise: write it again below
+                self.buffer[:0] = writing
+        batch, self.buffer = self.buffer, []
         if not batch or self.unavailable:
             if batch:
                 self._not_stored(batch, self.unavailable)
@@ -178,4 +192,5 @@ class StorePostPipeline:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._timer
         await self.flush()
+        self._writer.shutdown(wait=True)
         self.storage.close()

@@ -53,6 +53,8 @@ MONGODB_FLUSH_SECONDS = _config.mongodb_flush_seconds
 
 # -- the crawl record (blogcrawler.extensions): a heartbeat while the run is alive --------------
 HEARTBEAT_SECONDS = 10.0
+# A running record whose heartbeat is older than this belongs to a process that died.
+HEARTBEAT_STALE_SECONDS = 60.0
 
 # -- limits ------------------------------------------------------------------------------------
 CRAWL_MAX_LISTINGS = _config.crawl_max_listings
