@@ -14,7 +14,7 @@ The record (collection `crawls`, one document per run)
 | `status` | `running` (heartbeat fresh), `finished` (the run reached its end), `interrupted` (stopped before its end: Ctrl-C or SIGTERM, a second signal, the database gone, or found dead: see below) |
 | `started_at`, `heartbeat_at`, `finished_at` | UTC; `heartbeat_at` is rewritten every HEARTBEAT_SECONDS (10) while running, and last at the end |
 | `complete` | true only when the run ended normally (`finish_reason` `finished`), no post failed, none was left unreached, no callback raised and the database holds every post the record says it stored |
-| `finish_reason` | `finished`; `shutdown` (one SIGTERM/Ctrl-C: in-flight pages finished and stored); `forced_stop` (a second signal: what was measured was stored, the rest not reached); `database_unavailable`; `limit_listings`, `limit_posts`, `closespider_timeout` (a limit of the run, see `limit`); `no_heartbeat` (the process died without a word, marked by a later run) |
+| `finish_reason` | `finished`; `shutdown` (one SIGTERM/Ctrl-C: in-flight pages finished and stored); `forced_stop` (a second signal: what was measured was stored, the rest not reached); `database_unavailable`; `limit_listings`, `limit_posts`, `closespider_timeout` (a limit of the run, see `limit`); `no_heartbeat` (the process died without a word, marked by a later run); `killed` (its process was killed, marked by the clock that ran it) |
 | `posts` | `{listed, stored_new, updated, unchanged, dropped, failed, not_reached}`: every post URL discovery listed is in exactly one of the six, so they add up to `listed`. Written with each heartbeat too (progress while running: `not_reached` then counts the posts not answered yet) |
 | `dropped_by_reason` | `{reason: n}`: `other_year`, `no_date`, `no_title` |
 | `failures` | `[{url, kind, reason}]`, the first 1000: `kind` `post` (the page never gave a post), `store` (measured, not stored), `listing` (a listing of the route used), `discovery` (no route found a post); `failures_total` is the full count |
@@ -56,6 +56,7 @@ logger = logging.getLogger(__name__)
 MAX_LISTED = 1000
 HEARTBEAT_SECONDS = 10.0
 STALE_SECONDS = 60.0
+FORCED_RETRY_SECONDS = 5.0
 EXIT_COMPLETE, EXIT_INCOMPLETE = 0, 3
 # Scrapy's close reasons that mean the run was stopped before its end.
 INTERRUPTED_REASONS = ("shutdown", "forced_stop", "database_unavailable", "no_heartbeat")
@@ -276,7 +277,8 @@ class CrawlRecorder:
         if self.record is not None:
             return
         self.crawler.signals.send_catch_log(blog_signals.flush_now)
-        self.finish(reason)
+        # A PaaS kills the process 30 s after its first SIGTERM: no long retries now.
+        self.finish(reason, retry_seconds=FORCED_RETRY_SECONDS)
 
     def verify(self) -> int:
         """Count in the database the posts the account says were stored: a post not there
@@ -316,7 +318,7 @@ class CrawlRecorder:
                 account.failed(url, "fetched by an earlier run of this job (JOBDIR) but not in "
                                     "the database; remove the job directory to fetch it again")
 
-    def finish(self, reason: str) -> dict:
+    def finish(self, reason: str, retry_seconds: float | None = None) -> dict:
         self._stop_heartbeat()
         if self.record is not None:
             return self.record
@@ -350,7 +352,7 @@ class CrawlRecorder:
             counts["stored_new"], counts["updated"], counts["unchanged"], counts["dropped"],
             counts["failed"], counts["not_reached"])
         try:
-            self.storage.finish_crawl(self.crawl_id, record)
+            self.storage.finish_crawl(self.crawl_id, record, retry_seconds)
         except Exception as exc:
             logger.error("crawl record not written: %s", str(exc)[:300])
         finally:

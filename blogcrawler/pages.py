@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -48,7 +49,7 @@ def not_a_post(response) -> str | None:
     title = _TITLE.search(head)
     title_text = title.group(1).decode(response.encoding or "utf-8", "replace") if title else ""
     if _BODY_CLASS.search(head) or _NOT_FOUND_BLOCK.search(head) or \
-            _NOT_FOUND_TITLE.match(re.sub(r"<[^>]+>|&\w+;", " ", title_text)):
+            _NOT_FOUND_TITLE.match(html.unescape(re.sub(r"<[^>]+>", " ", title_text))):
         return f"a \"not found\" page answered with HTTP {response.status} (a soft 404)"
     return None
 

@@ -276,9 +276,10 @@ class Storage:
         """One try, no retries: the next heartbeat comes soon enough."""
         self.crawls.update_one({"_id": crawl_id, "status": "running"}, {"$set": dict(fields)})
 
-    def finish_crawl(self, crawl_id: str, fields: Mapping) -> None:
+    def finish_crawl(self, crawl_id: str, fields: Mapping, retry_seconds: float | None = None
+                     ) -> None:
         self._retrying("recording the crawl's outcome", lambda: self.crawls.update_one(
-            {"_id": crawl_id}, {"$set": dict(fields)}, upsert=True))
+            {"_id": crawl_id}, {"$set": dict(fields)}, upsert=True), retry_seconds)
 
     def interrupt_stale_crawls(self, site: str, before: datetime, fields: Mapping) -> int:
         """Mark the running records of `site` whose heartbeat is older than `before` (their

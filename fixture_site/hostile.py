@@ -16,6 +16,7 @@ test knows which posts must be stored, dropped or failed:
 | big_post             | post 40 carries `big_bytes` of extra real markup in its body                 |
 | deep_markup          | post 41's body is wrapped in DEEP_LEVELS nested <div>s                       |
 | silent_robots        | robots.txt never answers (sleeps ROBOTS_SLEEP seconds)                       |
+| broken_robots        | robots.txt answers 503 every time                                            |
 | undated_permalinks   | every post lives at `/<slug>/` (no date in its URL), listed by `sitemap.xml` with `lastmod` |
 """
 
@@ -32,7 +33,7 @@ from fixture_site.site import HTML, Blog
 
 VARIANTS = frozenset({"endless_pages", "calendar", "canonical_home", "canonical_other",
                       "non_posts", "off_site", "huge_tags", "big_post", "deep_markup",
-                      "silent_robots", "undated_permalinks"})
+                      "silent_robots", "broken_robots", "undated_permalinks"})
 HUGE_TAGS_BYTES = 17 * 1024 * 1024
 DEEP_LEVELS = 300
 ROBOTS_SLEEP = 30.0
@@ -65,6 +66,8 @@ class HostileBlog(Blog):
         path = urlsplit(target).path
         if path == "/robots.txt" and self._is("silent_robots"):
             time.sleep(ROBOTS_SLEEP)
+        if path == "/robots.txt" and self._is("broken_robots"):
+            return 503, {"Content-Type": "text/plain"}, b"Service Unavailable"
         if self._is("undated_permalinks"):
             if path in self.undated:
                 return self._undate(*super().respond(self.undated[path]))

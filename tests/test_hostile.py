@@ -104,9 +104,14 @@ def test_a_posts_limit_ends_the_run_incomplete(mongo_db, serve):
     assert len(posts) == 7 == record["posts"]["listed"] == record["posts"]["stored_new"]
 
 
-def test_robots_txt_that_never_answers_means_the_blog_is_not_crawled(mongo_db, serve):
+@pytest.mark.parametrize(("variant", "why"), [
+    ("silent_robots", "robots.txt did not answer"),
+    ("broken_robots", "robots.txt answered HTTP 503"),
+])
+def test_robots_txt_that_cannot_be_read_means_the_blog_is_not_crawled(mongo_db, serve, variant,
+                                                                      why):
     uri, db = mongo_db
-    server = serve("silent_robots")
+    server = serve(variant)
     started = time.monotonic()
     result = run_crawl(server.url, uri, db, "-s", "ROBOTSTXT_TIMEOUT=1", "-s", "RETRY_TIMES=1",
                        timeout=120)
@@ -116,7 +121,7 @@ def test_robots_txt_that_never_answers_means_the_blog_is_not_crawled(mongo_db, s
     assert posts == {}
     assert set(server.hits) == {"/robots.txt"}  # nothing else was asked of the blog
     (failure,) = record["failures"]
-    assert failure["kind"] == "discovery" and "robots.txt did not answer" in failure["reason"]
+    assert failure["kind"] == "discovery" and why in failure["reason"]
     assert "Traceback" not in result.stderr
 
 
