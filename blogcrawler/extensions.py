@@ -24,7 +24,7 @@ The record (collection `crawls`, one document per run)
 | `aliases` | `{url: post}`: listed URLs that turned out to be another listed post (a redirect) |
 | `discovery`, `discovery_skipped`, `listing_requests` | the route that found the posts (null: none did), why each other route tried gave none, listing requests per route |
 | `verified` | `{checked, missing}`: at the end the run counted the posts it claims in the database (written by this run when new or updated); `missing` ones were moved to `failed` ("acknowledged but not in the database") |
-| `pages`, `requests`, `bytes`, `wayback_retries`, `spider_errors` | from Scrapy's stats |
+| `pages`, `requests`, `bytes`, `retries`, `wayback_retries`, `spider_errors` | from Scrapy's stats (`retries`: requests asked again; `wayback_retries`: of them, those that backed off) |
 
 A record left `running` whose `heartbeat_at` is more than STALE_SECONDS (60; the setting
 HEARTBEAT_STALE_SECONDS) old belongs to a
@@ -396,6 +396,7 @@ class CrawlRecorder:
             "pages": stats.get("response_received_count", 0),
             "requests": stats.get("downloader/request_count", 0),
             "bytes": stats.get("downloader/response_bytes", 0),
+            "retries": stats.get("retry/count", 0),
             "wayback_retries": stats.get("blog/backoff_retries", 0),
             "spider_errors": max(spider_errors, self.callback_errors),
         }

@@ -9,7 +9,6 @@ for the Wayback Machine replaying the same pages, and SecantusDB. WAYBACK_URL al
 from __future__ import annotations
 
 import re
-import time
 
 import pymongo
 import pytest
@@ -162,14 +161,13 @@ def test_an_archive_that_refuses_is_one_listed_failure_within_seconds(mongo_db, 
     """A refused connection is not a busy archive: no back-off of minutes, one sentence."""
     uri, db = mongo_db
     gone, archive = Blog(nowhere()), nowhere()
-    started = time.monotonic()
     result = run_crawl(gone.root, uri, db, "-s", f"WAYBACK_URL={archive}",
                        "-s", "WAYBACK_RETRIES=5", "-s", "WAYBACK_BACKOFF_SECONDS=10",
-                       timeout=120)
-    assert time.monotonic() - started < 30  # 10+20+40+80+160 s of back-off before
+                       timeout=150)  # 10+20+40+80+160 s of back-off before
     assert result.returncode == 3, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     record = crawl_record(uri, db)
+    assert record["retries"] == 0 and record["wayback_retries"] == 0
     assert record["complete"] is False
     assert record["discovery_skipped"]["wayback"].startswith("connection refused at " + archive)
     (failure,) = record["failures"]

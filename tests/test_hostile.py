@@ -112,14 +112,12 @@ def test_robots_txt_that_cannot_be_read_means_the_blog_is_not_crawled(mongo_db, 
                                                                       why):
     uri, db = mongo_db
     server = serve(variant)
-    started = time.monotonic()
     result = run_crawl(server.url, uri, db, "-s", "ROBOTSTXT_TIMEOUT=1", "-s", "RETRY_TIMES=1",
                        timeout=120)
-    assert time.monotonic() - started < 25  # 120 s before, then it crawled everything
     record, posts = outcome(uri, db)
     assert result.returncode == 3, result.stderr[-3000:]
-    assert posts == {}
-    assert set(server.hits) == {"/robots.txt"}  # nothing else was asked of the blog
+    assert posts == {}  # before: after 120 s it crawled as if everything were allowed
+    assert server.hits == {"/robots.txt": 2}  # asked, retried once, and nothing else
     (failure,) = record["failures"]
     assert failure["kind"] == "discovery" and why in failure["reason"]
     assert "Traceback" not in result.stderr
@@ -245,12 +243,14 @@ def test_a_blog_that_cannot_be_reached_is_reported_within_seconds(mongo_db, blog
     # A public Wayback Machine is never asked about a blog on 127.0.0.1 (no request goes out:
     # the name does not resolve here either way).
     result = run_crawl(url, uri, db, "-s", "WAYBACK_URL=http://web.archive.invalid",
-                       timeout=120)
-    assert time.monotonic() - started < 20  # about 325 s before
+                       timeout=300)
+    assert time.monotonic() - started < 150  # about 325 s before (a loose bound: shared machine)
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
     record, posts = outcome(uri, db)
     assert posts == {}
+    assert record["retries"] == 0 and record["wayback_retries"] == 0  # refused: not retried
+    assert record["requests"] == 2  # robots.txt and the date archive, once each
     skipped = record["discovery_skipped"]
     assert skipped["archive"].startswith("connection refused at ")
     assert skipped["wayback"].startswith("not tried: 127.0.0.1 is a local address")
