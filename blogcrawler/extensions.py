@@ -93,6 +93,7 @@ class CrawlRecorder:
         self.stale_seconds = stale_seconds
         self.account = Account()
         self.crawl_id: str | None = None
+        self.site: str | None = None
         self.record: dict | None = None  # the final document, once written
         self.listing_failures: dict[str, list[dict]] = {}  # route -> its failed listings
         self.discovery_failure: dict | None = None
