@@ -25,7 +25,7 @@ from blogcrawler.urls import clean_url
 _HEAD_BYTES = 64 * 1024
 _BODY_CLASS = re.compile(rb"<body\b[^>]*\bclass\s*=\s*[\"'][^\"']*\berror404\b", re.IGNORECASE)
 _NOT_FOUND_BLOCK = re.compile(
-    rb"<(?:section|div|article|main)\b[^>]*\bclass\s*=\s*[\"'][^\"']*\berror-?404\b",
+    rb"<(?:section|div|article|main)\b[^>]*\bclass\s*=\s*[\"'][^\"']*\berror[-_]?404\b",
     re.IGNORECASE)
 _TITLE = re.compile(rb"<title\b[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 # The whole title (before the blog's name) says "not found", not a post that mentions a 404.
@@ -46,9 +46,11 @@ def not_a_post(response) -> str | None:
     if not body.strip():
         return "an empty page"
     head = body[:_HEAD_BYTES]
+    # The class names first with a plain search: the regexes only where they may match.
+    marked = b"error404" in head or b"error-404" in head or b"error_404" in head
     title = _TITLE.search(head)
     title_text = title.group(1).decode(response.encoding or "utf-8", "replace") if title else ""
-    if _BODY_CLASS.search(head) or _NOT_FOUND_BLOCK.search(head) or \
+    if marked and (_BODY_CLASS.search(head) or _NOT_FOUND_BLOCK.search(head)) or \
             _NOT_FOUND_TITLE.match(html.unescape(re.sub(r"<[^>]+>", " ", title_text))):
         return f"a \"not found\" page answered with HTTP {response.status} (a soft 404)"
     return None
@@ -68,6 +70,8 @@ def document_url(measured: str, asked: str, own: str, root: str,
     `measured` is the URL the extractor chose (the same-site rel=canonical, else `own`);
     `asked` the URL discovery listed; `own` the URL that answered (or the post a Wayback
     capture shows); `is_post(url)` whether discovery listed `url` as a post of its own."""
+    if measured in (own, asked):  # the usual case: the canonical is the page's own URL
+        return measured, None
     own = clean_url(own)
     if same_page(measured, own) or same_page(measured, asked):
         return clean_url(measured), None
