@@ -304,8 +304,6 @@ def test_a_crawl_stays_under_300_mb_with_the_largest_page_it_accepts(mongo_db, s
     assert len(posts) == 51
 
 
-@pytest.mark.xfail(strict=True, reason="parse_html (the extract helper's) stops at libxml2's "
-                   "depth limit; remove this mark when main has its fix")
 def test_markup_nested_300_deep_is_measured_in_full(mongo_db, serve):
     uri, db = mongo_db
     server = serve("deep_markup")

@@ -24,6 +24,7 @@ from blogcrawler import discovery
 from blogcrawler import signals as blog_signals
 from blogcrawler.discovery import Capture
 from blogcrawler.extract import extract_post
+from blogcrawler.extraction.parse import MarkupTooDeepError
 from blogcrawler.items import PostItem
 from blogcrawler.pages import document_url, not_a_post
 from blogcrawler.routes import WAYBACK_SLOT, Blog
@@ -116,7 +117,12 @@ class BlogSpider(scrapy.Spider):
             self.runner.post_failed(listed, why)
             return
         own = capture.post if capture else response.url
-        measured = extract_post(response.body, own, encoding=response.encoding, terms=self.terms)
+        try:
+            measured = extract_post(response.body, own, encoding=response.encoding,
+                                    terms=self.terms)
+        except MarkupTooDeepError as exc:  # its text would be lost: a failure, not a wrong count
+            self.runner.post_failed(listed, str(exc))
+            return
         measured.pop("text")
         url, ignored = document_url(measured["url"], listed, own, self.root,
                                     is_post=lambda u: u in self.runner.asked
