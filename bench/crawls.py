@@ -74,10 +74,11 @@ def blog_crawl(url: str, mongo_uri: str, database: str, label: str) -> CrawlFigu
     if run.returncode != 0:
         raise CrawlError(f"scrapy crawl blog exited {run.returncode}; see {LOGS}/crawl-{label}.log")
     record = latest_crawl_record(mongo_uri, database)
-    items = record["items"]
+    posts = record["posts"]
     elapsed = (record["finished_at"] - record["started_at"]).total_seconds()
-    return CrawlFigures(record["pages"], items["scraped"], elapsed, run.wall, run.peak_rss,
-                        run.cpu, written=items["stored_new"] + items["updated"])
+    measured = posts["stored_new"] + posts["updated"] + posts["unchanged"] + posts["dropped"]
+    return CrawlFigures(record["pages"], measured, elapsed, run.wall, run.peak_rss,
+                        run.cpu, written=posts["stored_new"] + posts["updated"])
 
 
 def latest_crawl_record(mongo_uri: str, database: str) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -43,7 +44,8 @@ CRAWL_EXIT_MEANINGS = {
     0: "complete: every post of the year was crawled and stored",
     1: "the crawl could not start (see its log above)",
     2: "a wrong argument or setting, or the database is unreachable: nothing was fetched",
-    3: "incomplete: some pages failed or posts were not stored (listed in its crawls record)",
+    3: "incomplete: some posts failed, were not reached or not stored, or the crawl was "
+       "stopped (its crawls record says which and why)",
 }
 
 
@@ -81,6 +83,50 @@ def crawl_command() -> list[str]:
     return [sys.executable, "-m", "scrapy", "crawl", "blog"]
 
 
+def new_crawl_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def describe_outcome(code: int, record: Mapping | None) -> str:
+    """The clock's line for a finished crawl: what its exit status means and, from its crawl
+    record, how it ended and what became of the posts it listed."""
+    meaning = describe_exit(code)
+    if not record or not isinstance(record.get("posts"), Mapping):
+        return meaning
+    posts = record["posts"]
+    counts = (f"{posts.get('listed', 0)} posts listed: {posts.get('stored_new', 0)} new, "
+              f"{posts.get('updated', 0)} updated, {posts.get('unchanged', 0)} unchanged, "
+              f"{posts.get('dropped', 0)} dropped, {posts.get('failed', 0)} failed, "
+              f"{posts.get('not_reached', 0)} not reached")
+    if record.get("complete"):
+        return f"{meaning} ({counts})"
+    reason = record.get("finish_reason") or "no outcome written"
+    limit = f"; {record['limit']}" if record.get("limit") else ""
+    return f"{meaning}; {record.get('status', '?')} ({reason}{limit}): {counts}"
+
+
+def read_record(crawl_id: str, code: int) -> dict | None:
+    """The crawl's record, once its process has exited; a record its process could not finish
+    (killed) is marked interrupted here rather than left `running`. None when unreadable."""
+    try:
+        from blogcrawler.extensions import interrupt_record
+        from blogcrawler.storage import Storage
+        config = load()
+        storage = Storage(config.mongodb_uri, config.mongodb_database,
+                          crawls=config.mongodb_crawls_collection,
+                          timeout=min(config.mongodb_timeout_seconds, 5.0), retry_seconds=0)
+        try:
+            record = storage.crawls.find_one({"_id": crawl_id})
+            if record is not None and record.get("status") == "running" and code != 0:
+                record = interrupt_record(storage, crawl_id, describe_exit(code))
+            return record
+        finally:
+            storage.close()
+    except Exception as exc:  # the database is away: the exit status alone must do
+        logger.debug("crawl record %s not read: %s", crawl_id, exc)
+        return None
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: get SIGTERM if the clock dies without stopping its crawl
     (e.g. SIGKILL), so no crawl outlives the clock. Linux only; harmless elsewhere."""
@@ -94,6 +140,7 @@ class Clock:
     def __init__(self, config: ClockConfig, command: list[str] | None = None):
         self.config = config
         self.command = command or crawl_command()
+        self.crawl_id: str | None = None
         self.stopping = threading.Event()
         self.signals_received = 0
         self.child: subprocess.Popen | None = None
@@ -117,13 +164,15 @@ class Clock:
     def run_crawl(self) -> int:
         """One crawl in a child process; returns its exit status."""
         self.crawls += 1
+        self.crawl_id = new_crawl_id()
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": os.environ.get(
             "SCRAPY_SETTINGS_MODULE", "blogcrawler.settings")}
         started = time.monotonic()
         logger.info("crawl %d starting", self.crawls)
         # Its own session: a Ctrl-C or a process-group SIGTERM reaches the clock only, which
         # forwards one SIGTERM (a second one would make Scrapy stop without flushing).
-        self.child = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=env,
+        command = [*self.command, "-s", f"CRAWL_ID={self.crawl_id}"]
+        self.child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
                                       start_new_session=True, preexec_fn=_die_with_parent)
         if self.stopping.is_set():  # a signal arrived while the crawl was being spawned
             self.child.send_signal(signal.SIGTERM)
@@ -134,7 +183,7 @@ class Clock:
         elapsed = time.monotonic() - started
         log = logger.info if code == 0 else logger.warning
         log("crawl %d finished in %.1f s: exit %d, %s", self.crawls, elapsed, code,
-            describe_exit(code))
+            describe_outcome(code, read_record(self.crawl_id, code)))
         return code
 
     def _wait_for_child(self, child: subprocess.Popen) -> int:

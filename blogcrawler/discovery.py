@@ -26,14 +26,13 @@ from parsel import Selector
 from scrapy.utils.sitemap import Sitemap
 from w3lib.html import get_base_url
 
-from blogcrawler.urls import clean_url, is_archive_url, is_post_url, url_year
+from blogcrawler.urls import clean_url, is_archive_url, is_paged, is_post_url, url_year
 
 STRATEGIES = ("archive", "rest", "sitemap", "feed", "wayback")
 AUTO = "auto"
 LIVE_STRATEGIES = frozenset(STRATEGIES) - {"wayback"}
 REST_PER_PAGE = 100  # the REST API's maximum
 MAX_FEED_PAGES = 1000
-MAX_BACKOFF_SECONDS = 300.0
 # Sub-sitemaps that list pages, terms or people, never posts (core's and the SEO plugins' names).
 _NOT_POST_SITEMAP = re.compile(
     r"(?:posts-page|page-sitemap|taxonom|categor|post_tag|tag-sitemap|users?-|author|attachment)",
@@ -42,10 +41,13 @@ _NOT_POST_SITEMAP = re.compile(
 
 @dataclass
 class Listing:
-    """What one listing answer names: post URLs (in order, no repeats) and listings to ask next."""
+    """What one listing answer names: post URLs (in order, no repeats), other listings to ask
+    (month archives, sub-sitemaps) and further pages of this listing. A page that brings no new
+    post is the end of its pagination (a trap's `/page/N/` for every N ends there)."""
 
     posts: list[str] = field(default_factory=list)
     next: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
 
     def add_post(self, url: str) -> None:
         if url not in self.posts:
@@ -87,8 +89,10 @@ def parse_archive_page(text: str, url: str, root: str, year: int) -> Listing:
         link = clean_url(urljoin(base, href.strip()))
         if is_post_url(link, root, year):
             listing.add_post(link)
-        elif is_archive_url(link, root, year) and link not in listing.next:
-            listing.next.append(link)
+        elif is_archive_url(link, root, year):
+            more = listing.pages if is_paged(link) else listing.next
+            if link not in more:
+                more.append(link)
     return listing
 
 
@@ -122,9 +126,9 @@ def parse_rest_page(body: bytes | str, page: int, total_pages: str | None, link_
         if dated[:4] == str(year) or (not dated and url_year(link) in (None, year)):
             listing.add_post(clean_url(link))
     if page == 1 and total_pages and total_pages.strip().isdigit():
-        listing.next = [rest_url(root, year, n) for n in range(2, int(total_pages) + 1)]
+        listing.pages = [rest_url(root, year, n) for n in range(2, int(total_pages) + 1)]
     elif not total_pages:
-        listing.next = [u for u in [link_rel(link_header, "next")] if u]
+        listing.pages = [u for u in [link_rel(link_header, "next")] if u]
     return listing
 
 
@@ -146,7 +150,7 @@ def sitemap_urls(root: str) -> list[str]:
 
 def parse_sitemap(body: bytes, root: str, year: int) -> Listing:
     """A sitemap index (-> its post sub-sitemaps) or a urlset (-> the posts of the year: by the
-    permalink's date, else any post not last modified before the year)."""
+    permalink's date, else any post not last modified before the year, a day's slack aside)."""
     try:
         sitemap = Sitemap(body)
     except Exception:  # lxml says why in many ways; all mean "not a sitemap"
@@ -163,11 +167,21 @@ def parse_sitemap(body: bytes, root: str, year: int) -> Listing:
             if url_year(url) is not None:
                 if is_post_url(url, root, year):
                     listing.add_post(url)
-            elif _may_be_post(url, root) and (entry.get("lastmod") or str(year))[:4] >= str(year):
+            elif _may_be_post(url, root) and _modified_since(entry.get("lastmod"), year):
                 listing.add_post(url)
     else:
         raise ValueError(f"not a sitemap (<{sitemap.type}>)")
     return listing
+
+
+def _modified_since(lastmod: str | None, year: int) -> bool:
+    """Whether a sitemap entry may be a post of `year`: last modified in or after it (no date:
+    perhaps). `lastmod` is often UTC while the post's day is the blog's own, so 31 December of
+    the year before counts too (1 January 00:20 in Stockholm); a post of another year that
+    slips through is measured and dropped as `other_year`, never stored."""
+    if not lastmod:
+        return True
+    return lastmod.strip()[:10] >= f"{year - 1}-12-31"
 
 
 def _may_be_post(url: str, root: str) -> bool:
@@ -211,7 +225,7 @@ def parse_feed(body: bytes, page: int, root: str, year: int) -> Listing:
         elif _may_be_post(url, root) and (when is None or start <= when < end):
             listing.add_post(url)
     if entries and not passed and page < MAX_FEED_PAGES:
-        listing.next.append(feed_url(root, page + 1))
+        listing.pages.append(feed_url(root, page + 1))
     return listing
 
 
@@ -276,11 +290,3 @@ def replay_timestamp(url: str) -> str | None:
     """The capture timestamp of a replay URL (after the archive's redirect to the nearest)."""
     match = re.search(r"/web/(\d{4,14})(?:[a-z]{2}_)?/", url)
     return match.group(1) if match else None
-
-
-def backoff_seconds(attempt: int, retry_after: str | None, base: float) -> float:
-    """How long to wait before retry number `attempt` (1, 2, ...): Retry-After's seconds when the
-    server says so, else `base` doubled each time; never more than five minutes."""
-    if retry_after and retry_after.strip().isdigit():
-        return min(float(retry_after.strip()), MAX_BACKOFF_SECONDS)
-    return min(base * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)

@@ -46,6 +46,22 @@ MONGODB_TIMEOUT_SECONDS = _config.mongodb_timeout_seconds
 MONGODB_BATCH_SIZE = _config.mongodb_batch_size
 # A write that fails is retried for this long before the crawl stops with an error.
 MONGODB_RETRY_SECONDS = _config.mongodb_retry_seconds
+# Journaled writes (j: true): acknowledged means on the server's disk.
+MONGODB_JOURNAL = _config.mongodb_journal
+# A batch that is not full is written this long after its first post.
+MONGODB_FLUSH_SECONDS = _config.mongodb_flush_seconds
+
+# -- the crawl record (blogcrawler.extensions): a heartbeat while the run is alive --------------
+HEARTBEAT_SECONDS = 10.0
+# A running record whose heartbeat is older than this belongs to a process that died.
+HEARTBEAT_STALE_SECONDS = 60.0
+
+# -- limits ------------------------------------------------------------------------------------
+CRAWL_MAX_LISTINGS = _config.crawl_max_listings
+CRAWL_MAX_POSTS = _config.crawl_max_posts
+CRAWL_MAX_HOURS = _config.crawl_max_hours
+# The whole run: Scrapy's CloseSpider extension stops it (reason closespider_timeout).
+CLOSESPIDER_TIMEOUT = int(_config.crawl_max_hours * 3600)
 
 ITEM_PIPELINES = {
     "blogcrawler.pipelines.ValidatePostPipeline": 100,
@@ -65,22 +81,42 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_DELAY = _config.download_delay
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# The largest page read: a crawl must stay under 300 MB of memory (a basic dyno has 512 MB), and
+# parsing and measuring dense markup costs about 36 times the page's size on top of ~105 MB.
+# Measured with `python -m bench.memory`: 3 MB -> 210 MB, 4 MB -> 245 MB, 6 MB -> 322 MB,
+# 8 MB -> 392 MB peak. Real posts are tens to hundreds of KB; a larger page fails alone with
+# "size limit", listed in the crawl record.
+DOWNLOAD_MAXSIZE = 4 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's list less a failed DNS lookup and a refused connection: the host is not there, and
+# asking again only delays the verdict (a blog that cannot be reached is reported in seconds).
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
 REDIRECT_MAX_TIMES = 10
-# Scrapy's retries, honouring Retry-After on 429/503 (a longer wait than this gives up), and its
-# redirects, failing a redirect loop with a reason instead of dropping it silently.
+# Scrapy's retries, honouring Retry-After on 429/503 and backing off for the Wayback Machine
+# (the one retry path); its redirects, failing a loop or a move to another host with a reason;
+# robots.txt read as the major crawlers read it (one that does not answer stops the crawl).
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "blogcrawler.middlewares.StrictRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "blogcrawler.middlewares.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "blogcrawler.middlewares.LoopAwareRedirectMiddleware": 600,
+    "blogcrawler.middlewares.SiteAwareRedirectMiddleware": 600,
     "blogcrawler.middlewares.BrowserEncodingMiddleware": 950,
 }
 RETRY_AFTER_MAX_SECONDS = 120
+ROBOTSTXT_TIMEOUT = 10
 
 # -- housekeeping ------------------------------------------------------------------------------
 LOG_LEVEL = _config.log_level

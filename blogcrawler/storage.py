@@ -14,10 +14,11 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pymongo import ASCENDING, DESCENDING, InsertOne, MongoClient, UpdateOne
+import bson
+from pymongo import ASCENDING, DESCENDING, InsertOne, MongoClient, UpdateOne, WriteConcern
 from pymongo.errors import (
     AutoReconnect,
     BulkWriteError,
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 # Fields that say when and by which crawl a post was written: not part of what was measured.
 VOLATILE_FIELDS = ("crawled_at", "crawl_id", "fingerprint", "_id")
 TRANSIENT_ERRORS = (AutoReconnect, ConnectionFailure, ServerSelectionTimeoutError)
+# MongoDB's limit for one document (maxBsonObjectSize).
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 
 class StorageUnavailableError(RuntimeError):
@@ -58,14 +61,30 @@ def fingerprint(doc: Mapping) -> str:
 
 @dataclass
 class UpsertResult:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    """What one bulk write did, by document URL."""
+
+    new_urls: list[str] = field(default_factory=list)
+    updated_urls: list[str] = field(default_factory=list)
+    unchanged_urls: list[str] = field(default_factory=list)
+    too_large: dict[str, int] = field(default_factory=dict)  # URL -> BSON bytes, not written
+
+    @property
+    def new(self) -> int:
+        return len(self.new_urls)
+
+    @property
+    def updated(self) -> int:
+        return len(self.updated_urls)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.unchanged_urls)
 
     def __iadd__(self, other: UpsertResult) -> UpsertResult:
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
+        self.new_urls += other.new_urls
+        self.updated_urls += other.updated_urls
+        self.unchanged_urls += other.unchanged_urls
+        self.too_large.update(other.too_large)
         return self
 
 
@@ -73,13 +92,16 @@ class Storage:
     """The crawler's view of the database; the client is created on first use."""
 
     def __init__(self, uri: str, database: str, posts: str = "posts", crawls: str = "crawls",
-                 timeout: float = 5.0, retry_seconds: float = 60.0):
+                 timeout: float = 5.0, retry_seconds: float = 60.0, journal: bool = True):
         self.uri = uri
         self.database_name = database
         self.posts_name = posts
         self.crawls_name = crawls
         self.timeout = timeout
         self.retry_seconds = retry_seconds
+        # j: true: the server acknowledges a write only once it is in its journal on disk, so an
+        # acknowledged post survives the server being killed (see the crawl record's check).
+        self.write_concern = WriteConcern(j=True) if journal else WriteConcern()
         self._client: MongoClient | None = None
 
     @classmethod
@@ -91,6 +113,7 @@ class Storage:
             crawls=settings.get("MONGODB_CRAWLS_COLLECTION", "crawls"),
             timeout=settings.getfloat("MONGODB_TIMEOUT_SECONDS", 5.0),
             retry_seconds=settings.getfloat("MONGODB_RETRY_SECONDS", 60.0),
+            journal=settings.getbool("MONGODB_JOURNAL", True),
         )
 
     @property
@@ -102,11 +125,13 @@ class Storage:
 
     @property
     def posts(self):
-        return self.client[self.database_name][self.posts_name]
+        return self.client[self.database_name].get_collection(
+            self.posts_name, write_concern=self.write_concern)
 
     @property
     def crawls(self):
-        return self.client[self.database_name][self.crawls_name]
+        return self.client[self.database_name].get_collection(
+            self.crawls_name, write_concern=self.write_concern)
 
     def check(self, write: bool = False) -> None:
         """Raise StorageUnavailableError with a sentence a person can act on when the server is down,
@@ -144,9 +169,11 @@ class Storage:
         self.posts.create_index([("site", ASCENDING), ("year", ASCENDING)], name="site_year")
         self.crawls.create_index([("started_at", DESCENDING)], name="started_at")
 
-    def _retrying(self, what: str, operation):
-        """Run `operation`, retrying transient connection errors with back-off."""
-        deadline = time.monotonic() + self.retry_seconds
+    def _retrying(self, what: str, operation, seconds: float | None = None):
+        """Run `operation`, retrying transient connection errors with back-off for
+        `seconds` (MONGODB_RETRY_SECONDS unless given)."""
+        seconds = self.retry_seconds if seconds is None else seconds
+        deadline = time.monotonic() + seconds
         delay = 0.5
         while True:
             try:
@@ -155,22 +182,32 @@ class Storage:
                 if time.monotonic() + delay > deadline:
                     raise StorageUnavailableError(
                         f"{what} failed: MongoDB at {mask_uri(self.uri)} did not answer for "
-                        f"{self.retry_seconds:g} s ({type(exc).__name__})") from None
+                        f"{seconds:g} s ({type(exc).__name__})") from None
                 logger.warning("%s: MongoDB unavailable (%s); retrying in %.1f s",
                                what, type(exc).__name__, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 8.0)
 
-    def upsert_posts(self, docs: Iterable[Mapping]) -> UpsertResult:
-        """Write the posts whose measured fields changed; returns how many were new,
-        updated or unchanged. Later documents with the same URL win."""
+    def upsert_posts(self, docs: Iterable[Mapping], retry_seconds: float | None = None
+                     ) -> UpsertResult:
+        """Write the posts whose measured fields changed; returns which were new, updated,
+        unchanged, or too large for one MongoDB document (those are not written, the others
+        are). Later documents with the same URL win."""
         by_url: dict[str, dict] = {}
+        too_large: dict[str, int] = {}
         for doc in docs:
             doc = dict(doc)
             doc["fingerprint"] = fingerprint(doc)
+            size = len(bson.encode(doc))
+            if size > MAX_DOCUMENT_BYTES:
+                # One such post would fail its whole batch: it fails alone.
+                too_large[doc["url"]] = size
+                by_url.pop(doc["url"], None)
+                continue
+            too_large.pop(doc["url"], None)
             by_url[doc["url"]] = doc
         if not by_url:
-            return UpsertResult()
+            return UpsertResult(too_large=too_large)
 
         def write() -> UpsertResult:
             known = {
@@ -179,23 +216,26 @@ class Storage:
             }
             # A post not stored yet is inserted (an upsert costs the server a lookup first:
             # several times slower on SecantusDB); a changed one is updated in place.
-            ops = [UpdateOne({"url": url}, {"$set": doc}) if url in known else InsertOne(doc)
-                   for url, doc in by_url.items() if known.get(url) != doc["fingerprint"]]
-            result = UpsertResult(unchanged=len(by_url) - len(ops))
+            changed = [url for url, doc in by_url.items() if known.get(url) != doc["fingerprint"]]
+            ops = [UpdateOne({"url": url}, {"$set": by_url[url]}) if url in known
+                   else InsertOne(by_url[url]) for url in changed]
+            result = UpsertResult(
+                new_urls=[url for url in changed if url not in known],
+                updated_urls=[url for url in changed if url in known],
+                unchanged_urls=[url for url in by_url if url not in changed],
+                too_large=too_large)
             if ops:
                 try:
-                    outcome = self.posts.bulk_write(ops, ordered=False)
+                    self.posts.bulk_write(ops, ordered=False)
                 except BulkWriteError as exc:
                     if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
                         raise
                     # Another writer (or a retried batch) stored some of these meanwhile: now
                     # they are known, so the next round updates them instead.
                     return write()
-                result.new = outcome.inserted_count
-                result.updated = len(ops) - outcome.inserted_count
             return result
 
-        return self._retrying(f"writing {len(by_url)} posts", write)
+        return self._retrying(f"writing {len(by_url)} posts", write, retry_seconds)
 
     def migrate_calendar_year(self, batch_size: int = 500) -> int:
         """Posts stored before `year` meant the calendar year (it was the ISO year of `date`, so
@@ -227,13 +267,38 @@ class Storage:
         doc["fingerprint"] = fingerprint(doc)
         self.posts.update_one({"url": doc["url"]}, {"$set": doc}, upsert=True)
 
+    # -- the crawl record (blogcrawler.extensions) ------------------------------------------
     def start_crawl(self, record: Mapping) -> None:
         self._retrying("recording the crawl's start", lambda: self.crawls.replace_one(
             {"_id": record["_id"]}, dict(record), upsert=True))
 
-    def finish_crawl(self, crawl_id: str, fields: Mapping) -> None:
+    def heartbeat(self, crawl_id: str, fields: Mapping) -> None:
+        """One try, no retries: the next heartbeat comes soon enough."""
+        self.crawls.update_one({"_id": crawl_id, "status": "running"}, {"$set": dict(fields)})
+
+    def finish_crawl(self, crawl_id: str, fields: Mapping, retry_seconds: float | None = None
+                     ) -> None:
         self._retrying("recording the crawl's outcome", lambda: self.crawls.update_one(
-            {"_id": crawl_id}, {"$set": dict(fields)}, upsert=True))
+            {"_id": crawl_id}, {"$set": dict(fields)}, upsert=True), retry_seconds)
+
+    def interrupt_stale_crawls(self, site: str, before: datetime, fields: Mapping) -> int:
+        """Mark the running records of `site` whose heartbeat is older than `before` (their
+        process died without a word) with `fields`; returns how many."""
+        stale = {"site": site, "status": "running", "$or": [
+            {"heartbeat_at": {"$lt": before}},
+            {"heartbeat_at": {"$exists": False}, "started_at": {"$lt": before}}]}
+        return self.crawls.update_many(stale, {"$set": dict(fields)}).modified_count
+
+    def stored_by(self, urls: Iterable[str], crawl_id: str | None = None,
+                  chunk: int = 1000) -> set[str]:
+        """Which of `urls` the database holds (written by `crawl_id`, when given)."""
+        urls, found = list(urls), set()
+        for i in range(0, len(urls), chunk):
+            query: dict = {"url": {"$in": urls[i:i + chunk]}}
+            if crawl_id is not None:
+                query["crawl_id"] = crawl_id
+            found.update(d["url"] for d in self.posts.find(query, {"url": 1, "_id": 0}))
+        return found
 
     def close(self) -> None:
         if self._client is not None:

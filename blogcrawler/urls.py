@@ -6,6 +6,7 @@ Canonicalisation uses w3lib (Scrapy's own URL library) rather than hand-written 
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from w3lib.url import url_query_cleaner
@@ -78,12 +79,24 @@ def is_post_url(url: str, root: str, year: int) -> bool:
 
 
 def is_archive_url(url: str, root: str, year: int) -> bool:
-    """The year archive, a month or day archive of the year, or one of their pages."""
+    """The year archive, an archive of a real month or day of the year (not month 13 or
+    30 February: a calendar-like trap links to every number), or one of their pages."""
     path = _relative_path(url, root)
     if path is None or urlsplit(url).query:
         return False
     match = _ARCHIVE_PATH.match(path)
-    return bool(match) and int(match["year"]) == year
+    if not match or int(match["year"]) != year:
+        return False
+    try:
+        date(year, int(match["month"] or 1), int(match["day"] or 1))
+    except ValueError:
+        return False
+    return True
+
+
+def is_paged(url: str) -> bool:
+    """A further page of a listing (`.../page/N/`)."""
+    return bool(re.search(r"/page/\d+/?$", urlsplit(url).path))
 
 
 def url_year(url: str) -> int | None:

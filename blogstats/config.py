@@ -70,6 +70,14 @@ class Config(BaseModel):
     mongodb_batch_size: int = setting(100, "crawler", "posts per bulk write", "100", ge=1)
     mongodb_retry_seconds: float = setting(
         60.0, "crawler", "how long a write is retried while the database is away", "60", ge=0)
+    mongodb_journal: bool = setting(
+        True, "crawler",
+        "acknowledged means on disk: posts and crawl records are written with the journaled "
+        "write concern (`j: true`); `false` trades that for speed", "true")
+    mongodb_flush_seconds: float = setting(
+        2.0, "crawler",
+        "measured posts reach the database within this many seconds, even when a batch is not "
+        "full", "2", gt=0)
 
     # -- what to crawl ---------------------------------------------------------------------
     blog_url: str = setting("http://malm.teqy.net", "crawler", "the blog to crawl",
@@ -86,6 +94,20 @@ class Config(BaseModel):
     wayback_url: str = setting(
         "https://web.archive.org", "crawler",
         "the Wayback Machine, for `DISCOVERY=wayback` or as `auto`'s last resort")
+
+    # -- limits: what a hostile or broken blog can cost ------------------------------------
+    crawl_max_listings: int = setting(
+        5000, "crawler",
+        "listing pages (archive pages, sitemaps, feed or REST pages) one discovery route may ask "
+        "for; reaching it ends the run as incomplete", "5000", ge=1)
+    crawl_max_posts: int = setting(
+        20000, "crawler",
+        "posts of the year one run lists; reaching it ends the run as incomplete", "20000",
+        ge=1)
+    crawl_max_hours: float = setting(
+        12.0, "crawler",
+        "the longest a run may take; then it stops, keeps what it measured and is incomplete",
+        "12", gt=0)
 
     # -- politeness ------------------------------------------------------------------------
     user_agent: str = setting(
@@ -167,7 +189,8 @@ class Config(BaseModel):
         return value
 
     @field_validator("mongodb_timeout_seconds", "mongodb_retry_seconds", "download_delay",
-                     "crawl_interval_hours", "dashboard_cache_seconds")
+                     "crawl_interval_hours", "dashboard_cache_seconds", "mongodb_flush_seconds",
+                     "crawl_max_hours")
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):

@@ -199,11 +199,18 @@ def test_sigterm_stops_the_running_crawl_cleanly_then_the_clock(start_clock, mon
         for pid in crawl_pids:
             assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
         record = client[database]["crawls"].find_one({})
-        # Stopped gracefully: Scrapy closed the spider and the crawl record says why.
-        assert record["status"] == "finished"
-        assert record["finish_reason"] == "shutdown"
+        stored = client[database]["posts"].count_documents({})
+        # Stopped gracefully: Scrapy closed the spider and the crawl record says why; a stopped
+        # crawl is never complete, and it accounts for every post it listed.
+        assert record["status"] == "interrupted"
+        assert record["finish_reason"] == "shutdown" and record["complete"] is False
+        posts = record["posts"]
+        assert posts["stored_new"] == stored and posts["not_reached"] > 0
+        assert sum(v for k, v in posts.items() if k != "listed") == posts["listed"]
     finally:
         client.close()
+    assert re.search(r"crawl 1 finished in [\d.]+ s: exit 3, incomplete.*interrupted \(shutdown\)"
+                     rf": {posts['listed']} posts listed: {stored} new", clock.text())
     assert "SIGTERM received: stopping the running crawl" in clock.text()
     assert "clock stopped after 1 crawl(s)" in clock.text()
 

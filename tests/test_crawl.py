@@ -44,9 +44,9 @@ def test_crawl_record_says_what_happened(crawled_db):
     assert record["finish_reason"] == "finished"
     assert record["complete"] is True
     assert record["year"] == 2015
-    assert record["items"]["scraped"] == 52
-    assert record["items"]["stored_new"] == 52
-    assert record["items"]["dropped"] == 0
+    assert record["posts"] == {"listed": 52, "stored_new": 52, "updated": 0, "unchanged": 0,
+                               "dropped": 0, "failed": 0, "not_reached": 0}
+    assert record["verified"] == {"checked": True, "missing": 0}
     assert record["failures"] == []
     assert record["pages"] >= 52 + 6  # the posts and at least the year archive's pages
     assert record["finished_at"] >= record["started_at"]
@@ -64,7 +64,7 @@ def test_second_crawl_of_an_unchanged_site_writes_nothing(mongo_db, blog_server)
     assert second == first  # not one field rewritten, crawl_id and crawled_at included
     records = crawls_of(uri, db)
     assert len(records) == 2
-    items = records[1]["items"]
+    items = records[1]["posts"]
     assert (items["stored_new"], items["updated"], items["unchanged"]) == (0, 0, 52)
 
 

@@ -36,15 +36,6 @@ CASES = {  # case: (blog, crawl arguments, year)
     "realistic-sitemap": ("realistic", ("-a", "discover=sitemap"), 2015),
     "sub-directory": ("farm", (), 2015),
 }
-SITEMAP_MISSES_NEW_YEAR = pytest.mark.xfail(strict=True, reason=(
-    "crawler defect (discovery.parse_sitemap): an undated permalink is kept only when its "
-    "<lastmod>, a UTC time, is in the year; a post of 1 January 00:20 in a zone east of UTC has "
-    "a lastmod of 31 December, so the sitemap route never lists it and the crawl still says "
-    "complete"))
-PARAMS = [pytest.param(case, marks=SITEMAP_MISSES_NEW_YEAR) if case.endswith("sitemap") else case
-          for case in CASES]
-
-
 def counts(record: dict) -> dict:
     """The post counts of a crawl record (contracts.md names them `posts`; older main `items`)."""
     return record["posts"] if isinstance(record.get("posts"), dict) else record["items"]
@@ -111,7 +102,7 @@ def crawls(mongo_server, blogs, revised_blog):
     return results
 
 
-@pytest.mark.parametrize("case", PARAMS)
+@pytest.mark.parametrize("case", CASES)
 def test_crawl_stores_each_post_of_the_year_with_its_true_figures(crawls, case):
     result, stored, records, truth = crawls[case]
     assert result.returncode == 0, result.stderr[-3000:]

@@ -169,3 +169,112 @@ def test_database_gone_for_good_fails_loudly_and_a_rerun_completes_the_set(tmp_p
         assert_exactly_the_truth(db_server.uri, "gone", slow_blog.blog)
     finally:
         db_server.stop()
+
+
+# -- stops of every kind: nothing measured is lost, the record says what happened ---------------
+def record_of(uri: str, db: str, crawl_id: str | None = None) -> dict:
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    try:
+        query = {"_id": crawl_id} if crawl_id else {}
+        return client[db].crawls.find_one(query, sort=[("started_at", -1)])
+    finally:
+        client.close()
+
+
+def stored_count(uri: str, db: str) -> int:
+    client = pymongo.MongoClient(uri)
+    try:
+        return client[db].posts.count_documents({})
+    finally:
+        client.close()
+
+
+def wait_for_fetched(blog, posts: int, proc: subprocess.Popen, timeout=60) -> None:
+    paths = {p.path for p in blog.blog.year_posts()}
+    deadline = time.monotonic() + timeout
+    while sum(1 for p in blog.hits if p in paths) < posts:
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stdout.read()[-3000:]
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_forced_stop_stores_what_was_measured_and_says_interrupted(mongo_db, slow_blog, stop):
+    """Two SIGTERMs (what Heroku sends at a dyno restart) or Ctrl-C twice: Scrapy stops at once,
+    the measured posts still in memory are stored, the record is `interrupted`, exit 3."""
+    uri, db = mongo_db
+    # Nothing reaches the database by itself before the stop: a batch of 100 that never fills
+    # and a minute's flush interval. Whatever is stored was stored by the stop.
+    crawl = start_crawl(slow_blog.url, uri, db, "-s", "MONGODB_BATCH_SIZE=100",
+                        "-s", "MONGODB_FLUSH_SECONDS=60")
+    wait_for_fetched(slow_blog, 10, crawl)
+    assert stored_count(uri, db) == 0
+    crawl.send_signal(stop)
+    time.sleep(0.2)
+    crawl.send_signal(stop)
+    output, _ = crawl.communicate(timeout=60)
+    assert crawl.returncode == 3, output[-3000:]
+    record = record_of(uri, db)
+    posts = record["posts"]
+    assert record["status"] == "interrupted" and record["complete"] is False
+    assert record["finish_reason"] in ("forced_stop", "shutdown")
+    stored = stored_count(uri, db)
+    assert stored >= 8 and posts["stored_new"] == stored  # 0 stored before
+    assert posts["failed"] == 0 and posts["not_reached"] == posts["listed"] - stored
+    assert record["verified"] == {"checked": True, "missing": 0}
+
+
+def test_a_crawl_killed_without_a_word_is_marked_interrupted_by_the_next_run(mongo_db,
+                                                                          slow_blog):
+    uri, db = mongo_db
+    crawl = start_crawl(slow_blog.url, uri, db, "-s", "MONGODB_BATCH_SIZE=100",
+                        "-s", "MONGODB_FLUSH_SECONDS=1", "-s", "HEARTBEAT_SECONDS=0.5")
+    # Posts reach the database by time, though the batch of 100 never fills.
+    wait_for_posts(uri, db, 5, crawl)
+    deadline = time.monotonic() + 30
+    while (record_of(uri, db)["posts"]["stored_new"] or 0) < 5:  # progress, with the heartbeat
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    crawl.kill()  # kill -9: no handler runs
+    crawl.communicate(timeout=30)
+    killed = record_of(uri, db)
+    assert killed["status"] == "running"  # nobody could say otherwise yet
+    assert killed["posts"]["listed"] > 0 and killed["heartbeat_at"] > killed["started_at"]
+    stored = stored_count(uri, db)
+
+    time.sleep(3)
+    rerun = run_crawl(slow_blog.url, uri, db, "-s", "HEARTBEAT_STALE_SECONDS=2",
+                      "-s", "CONCURRENT_REQUESTS=4")
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    marked = record_of(uri, db, killed["_id"])
+    assert marked["status"] == "interrupted" and marked["finish_reason"] == "no_heartbeat"
+    assert marked["complete"] is False and marked["posts"] == killed["posts"]
+    latest = record_of(uri, db)
+    assert latest["complete"] is True
+    assert latest["posts"]["unchanged"] >= stored and latest["posts"]["listed"] == 52
+    assert_exactly_the_truth(uri, db, slow_blog.blog)
+
+
+def test_database_killed_at_default_durability_loses_nothing_it_acknowledged(tmp_path,
+                                                                              slow_blog):
+    """SecantusDB's default (no --sync-on-commit) does not fsync a commit; with the journaled
+    write concern (`j: true`, MONGODB_JOURNAL) each acknowledged write is on disk first. The
+    record is checked against the database at the end: it never claims more than is there."""
+    db_server = SecantusServer(storage_path=str(tmp_path / "db")).start()
+    try:
+        crawl = start_crawl(slow_blog.url, db_server.uri, "killed", "-s",
+                            "MONGODB_RETRY_SECONDS=90", "-s", "MONGODB_TIMEOUT_SECONDS=1")
+        wait_for_posts(db_server.uri, "killed", 12, crawl)
+        db_server.kill()
+        time.sleep(3)
+        db_server.start()
+        output, _ = crawl.communicate(timeout=180)
+        record = record_of(db_server.uri, "killed")
+        stored = stored_count(db_server.uri, "killed")
+        posts = record["posts"]
+        assert posts["stored_new"] + posts["updated"] + posts["unchanged"] == stored
+        assert record["verified"]["checked"] is True
+        assert crawl.returncode == 0, output[-3000:]
+        assert record["complete"] is True and stored == 52
+        assert_exactly_the_truth(db_server.uri, "killed", slow_blog.blog)
+    finally:
+        db_server.stop()

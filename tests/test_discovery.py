@@ -157,18 +157,23 @@ def test_the_wayback_machine_is_asked_gently_and_again_after_429(mongo_db, serve
     assert record["failures"] == []
 
 
-def test_an_archive_that_keeps_refusing_is_a_listed_failure(mongo_db, serve):
+def test_an_archive_that_refuses_is_one_listed_failure_within_seconds(mongo_db, serve):
+    """A refused connection is not a busy archive: no back-off of minutes, one sentence."""
     uri, db = mongo_db
-    gone = Blog(nowhere())
-    result = run_crawl(gone.root, uri, db, "-s", f"WAYBACK_URL={nowhere()}",
-                       "-s", "WAYBACK_RETRIES=2", *FAST_WAYBACK, timeout=120)
+    gone, archive = Blog(nowhere()), nowhere()
+    result = run_crawl(gone.root, uri, db, "-s", f"WAYBACK_URL={archive}",
+                       "-s", "WAYBACK_RETRIES=5", "-s", "WAYBACK_BACKOFF_SECONDS=10",
+                       timeout=150)  # 10+20+40+80+160 s of back-off before
     assert result.returncode == 3, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
     record = crawl_record(uri, db)
+    assert record["retries"] == 0 and record["wayback_retries"] == 0
     assert record["complete"] is False
-    kinds = [f["kind"] for f in record["failures"]]
-    assert kinds == ["listing", "discovery"]
-    assert record["failures"][0]["reason"] == "connection refused (after 2 retries)"
-    assert "no route found a post of 2015" in record["failures"][1]["reason"]
+    assert record["discovery_skipped"]["wayback"].startswith("connection refused at " + archive)
+    (failure,) = record["failures"]
+    assert failure["kind"] == "discovery"
+    assert "no route found a post of 2015" in failure["reason"]
+    assert "wayback: connection refused" in failure["reason"]
     assert stored_posts(uri, db) == {}
 
 

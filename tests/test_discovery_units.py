@@ -14,6 +14,7 @@ import pytest
 
 from blogcrawler import discovery
 from blogcrawler.discovery import Capture, Listing
+from blogcrawler.runner import chain_of
 from fixture_site import Blog
 from fixture_site.wayback import Wayback
 
@@ -28,7 +29,7 @@ def answer(blog: Blog, url: str):
 
 def walk(blog: Blog, start: str, parse) -> tuple[int, list[str]]:
     """Follow a route's listings in-process as the spider does: (listing requests, posts)."""
-    queue, seen, posts = [(start, 1)], set(), []
+    queue, seen, posts, chains = [(start, 1)], set(), [], {}
     while queue:
         url, page = queue.pop(0)
         if url in seen:
@@ -38,8 +39,12 @@ def walk(blog: Blog, start: str, parse) -> tuple[int, list[str]]:
         if status != 200:
             continue
         listing: Listing = parse(url, page, headers, body)
+        chain = chains.setdefault(chain_of(url), set())
+        new, _ = set(listing.posts) - chain, chain.update(listing.posts)
         posts += [p for p in listing.posts if p not in posts]
-        queue += [(u, page + n) for n, u in enumerate(listing.next, start=1)]
+        queue += [(u, 1) for u in listing.next]
+        if new:  # a page that lists nothing its earlier pages did not ends them
+            queue += [(u, page + n) for n, u in enumerate(listing.pages, start=1)]
     return len(seen), sorted(posts)
 
 
@@ -109,14 +114,14 @@ def test_rest_first_page_queues_all_other_pages_at_once():
                        {"id": 3, "date": "2015-06-01T10:00:00", "link": f"{ROOT}?p=3"}])
     listing = discovery.parse_rest_page(body, 1, "3", None, ROOT, 2015)
     assert listing.posts == [f"{ROOT}2015/01/01/a/", f"{ROOT}?p=3"]
-    assert [parse_qs(urlsplit(u).query)["page"] for u in listing.next] == [["2"], ["3"]]
-    assert discovery.parse_rest_page(body, 2, "3", None, ROOT, 2015).next == []
+    assert [parse_qs(urlsplit(u).query)["page"] for u in listing.pages] == [["2"], ["3"]]
+    assert discovery.parse_rest_page(body, 2, "3", None, ROOT, 2015).pages == []
 
 
 def test_rest_without_total_pages_follows_the_link_header():
     link = f'<{ROOT}wp-json/wp/v2/posts?page=1>; rel="prev", <{ROOT}wp-json/wp/v2/posts?page=3>; rel="next"'
     listing = discovery.parse_rest_page("[]", 2, None, link, ROOT, 2015)
-    assert listing.next == [f"{ROOT}wp-json/wp/v2/posts?page=3"]
+    assert listing.pages == [f"{ROOT}wp-json/wp/v2/posts?page=3"]
     assert discovery.link_rel(link, "prev") == f"{ROOT}wp-json/wp/v2/posts?page=1"
     assert discovery.link_rel(None, "next") is None
 
@@ -194,13 +199,13 @@ def test_fixture_sitemaps_follow_wordpress():
 def test_feed_pages_run_newest_first_until_past_the_year():
     first = discovery.parse_feed(answer(BLOG, discovery.feed_url(ROOT))[2], 1, ROOT, 2015)
     assert len(first.posts) == 9  # ten items, one of 2016
-    assert first.next == [f"{ROOT}feed/?paged=2"]
+    assert first.pages == [f"{ROOT}feed/?paged=2"]
     status, _, body = answer(BLOG, f"{ROOT}feed/?paged=6")
     last = discovery.parse_feed(body, 6, ROOT, 2015)
     assert status == 200 and len(last.posts) == 3
     assert answer(BLOG, f"{ROOT}feed/?paged=7")[0] == 404  # WordPress, past the last page
-    assert discovery.parse_feed(body, 6, ROOT, 2014).next == [f"{ROOT}feed/?paged=7"]
-    assert discovery.parse_feed(body, 6, ROOT, 2016).next == []  # reaches back before 2016
+    assert discovery.parse_feed(body, 6, ROOT, 2014).pages == [f"{ROOT}feed/?paged=7"]
+    assert discovery.parse_feed(body, 6, ROOT, 2016).pages == []  # reaches back before 2016
 
 
 def test_atom_feed_and_undated_permalinks():
@@ -210,7 +215,7 @@ def test_atom_feed_and_undated_permalinks():
         <published>2014-12-30T10:00:00Z</published></entry></feed>"""
     listing = discovery.parse_feed(atom, 1, ROOT, 2015)
     assert listing.posts == ["http://blog.test/a-post/"]
-    assert listing.next == []  # the second entry is before 2015: the year is passed
+    assert listing.pages == []  # the second entry is before 2015: the year is passed
 
 
 @pytest.mark.parametrize("body", [b"<html><p>Not found</p></html>", b"not xml at all"])
@@ -278,7 +283,16 @@ def test_wayback_stand_in_replays_original_bytes_and_redirects_to_the_nearest_ca
     assert rewritten != body and b"wm-ipp" in rewritten
 
 
-def test_backoff_doubles_honours_retry_after_and_is_capped():
-    assert [discovery.backoff_seconds(n, None, 5) for n in (1, 2, 3)] == [5, 10, 20]
-    assert discovery.backoff_seconds(1, "42", 5) == 42
-    assert discovery.backoff_seconds(20, None, 5) == discovery.MAX_BACKOFF_SECONDS
+# -- archive links: real months and days only, pagination apart --------------------------------
+def test_archive_links_are_followed_only_for_real_months_and_days():
+    page = "".join(f'<a href="{ROOT}2015/{m:02d}/{d:02d}/">x</a>' for m in range(100)
+                   for d in range(0, 100, 7))
+    page += "".join(f'<a href="{ROOT}2015/{m:02d}/">x</a>' for m in range(100))
+    page += f'<a href="{ROOT}2015/page/2/">2</a><a href="{ROOT}2015/02/page/3/">3</a>'
+    listing = discovery.parse_archive_page(page, f"{ROOT}2015/", ROOT, 2015)
+    months = [u for u in listing.next if re.fullmatch(r".*/2015/\d\d/", u)]
+    days = [u for u in listing.next if re.fullmatch(r".*/2015/\d\d/\d\d/", u)]
+    assert len(months) == 12  # 01-12, not 00 or 13-99
+    assert f"{ROOT}2015/02/28/" in days and f"{ROOT}2015/02/29/" not in days  # 2015: no leap day
+    assert all(u.split("/")[-2] != "00" for u in days)
+    assert listing.pages == [f"{ROOT}2015/page/2/", f"{ROOT}2015/02/page/3/"]

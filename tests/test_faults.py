@@ -57,7 +57,7 @@ def test_posts_that_never_answer_are_listed_with_their_reason(faulty_crawl, faul
     assert set(failed) == set(faulty_blog.expected_failures)
     for url, why in faulty_blog.expected_failures.items():
         assert why in failed[url], (url, failed[url])
-    assert record["failed_posts"] == len(NEVER_ANSWER)
+    assert record["posts"]["failed"] == len(NEVER_ANSWER)
 
 
 def test_exit_status_and_record_say_the_run_was_incomplete(faulty_crawl):
@@ -65,7 +65,9 @@ def test_exit_status_and_record_say_the_run_was_incomplete(faulty_crawl):
     assert result.returncode == 3, result.stderr[-3000:]
     assert record["complete"] is False
     assert record["finish_reason"] == "finished"
-    assert record["items"]["stored_new"] == 52 - len(NEVER_ANSWER)
+    assert record["posts"]["stored_new"] == 52 - len(NEVER_ANSWER)
+    assert record["posts"]["listed"] == 52  # post 12's other URLs are the same post
+    assert sum(v for k, v in record["posts"].items() if k != "listed") == 52
 
 
 def test_transient_faults_were_retried_not_refetched_forever(faulty_blog, faulty_crawl):

@@ -48,7 +48,7 @@ def test_release_moves_old_posts_to_the_calendar_year_and_a_recrawl_finds_them_u
         recrawl = run_crawl(blog_server.url, uri, database)
         assert recrawl.returncode == 0, recrawl.stderr[-2000:]
         record = client[database]["crawls"].find_one(sort=[("started_at", -1)])
-        assert (record["items"]["stored_new"], record["items"]["updated"],
-                record["items"]["unchanged"]) == (0, 0, 52)
+        assert (record["posts"]["stored_new"], record["posts"]["updated"],
+                record["posts"]["unchanged"]) == (0, 0, 52)
     finally:
         client.close()
