@@ -53,7 +53,11 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "blogcrawler.extensions.CrawlRecorder": 500,
+    "blogcrawler.progress.Progress": 510,
 }
+# Progress while crawling: a bar on a terminal, a log line every few seconds otherwise.
+PROGRESS = _config.progress
+PROGRESS_INTERVAL_SECONDS = _config.progress_interval_seconds
 
 # -- politeness --------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
