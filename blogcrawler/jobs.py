@@ -223,8 +223,8 @@ class JobStore:
         if lost >= max_lost:
             update["$set"] = {
                 "state": FAILED, "lost": lost, "finished_at": moment,
-                "error": f"its worker died {lost} times while crawling it (killed or out of "
-                         "memory); not tried again: enqueue it again to retry"}
+                "error": f"its worker died while crawling it ({_times(lost)}: killed or out "
+                         "of memory); not tried again: enqueue it again to retry"}
             self.jobs.update_one(filter_, update)
             return None, "failed: " + update["$set"]["error"]
         update["$set"] = {"state": RUNNING, "attempts": attempts + 1, "lost": lost,
@@ -287,3 +287,7 @@ class JobStore:
     def crawl_record(self, crawl_id: str | None) -> dict | None:
         return self.crawls.find_one({"_id": crawl_id}) if crawl_id else None
 
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"

@@ -33,6 +33,10 @@ DEFAULT_USER_AGENT = "blogstats/1.0 (+https://github.com/blogstats/blogstats; a 
 _HOST = re.compile(r"^(?:[\w-]+(?:\.[\w-]+)*\.?|[0-9a-f:.]+)$", re.IGNORECASE)
 
 
+# What a URL typed without its scheme looks like: host, host:port, then any path.
+_BARE_HOST = re.compile(r"^[^/:?#\s]+(?::\d{1,5})?(?:[/?#].*)?$")
+
+
 class ConfigError(ValueError):
     """A wrong setting or argument, with one sentence a person can act on."""
 
@@ -100,6 +104,10 @@ class Config(BaseModel):
         0.5, "crawler",
         "seconds between requests to the blog (`0` only for a blog on your own machine)", "0.5",
         ge=0)
+    blog_concurrency: int = setting(
+        8, "crawler, worker",
+        "requests in flight to one blog at a time (`1`: one after the other); the worker never "
+        "crawls one blog in two jobs at once, whatever the number of workers", "8", ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = setting(
         "INFO", "crawler, clock",
         "the crawl's log level; the clock's own lines (each crawl's start and outcome) always "
@@ -216,6 +224,8 @@ def http_url(value: Any) -> str:
     """An http(s) URL with a host; a bare host gets http://."""
     url = str(value or "").strip()
     if url and "://" not in url:
+        if not _BARE_HOST.match(url):  # e.g. "htp:/blog.example", "mailto:x": not a host
+            raise ValueError("is not an http(s) URL")
         url = "http://" + url
     try:
         parts = urlsplit(url)
