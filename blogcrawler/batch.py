@@ -165,8 +165,7 @@ def print_status(jobs: list[dict], lease_seconds: float, out=sys.stdout) -> None
 
 def wait_for(store: JobStore, ids: list[str] | None, mode: str, interval: float) -> list[dict]:
     """Follow the jobs (`ids`, or all) until none is queued or running; returns them."""
-    display = make_display(mode, "jobs", "done", interval,
-                           log=lambda fmt, *args: print(fmt % args, flush=True))
+    display = make_display(mode, "batch", "jobs", interval, stream=sys.stdout)
     try:
         while True:
             jobs = [j for j in store.status() if ids is None or j["_id"] in ids]

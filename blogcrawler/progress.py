@@ -23,8 +23,6 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
-logger = logging.getLogger(__name__)
-
 MODES = ("auto", "bar", "log", "off")
 
 
@@ -56,12 +54,20 @@ class Display:
         pass
 
 
+def _line_writer(stream: TextIO):
+    """Progress lines go to the stream whatever LOG_LEVEL says (PROGRESS=off silences them):
+    `make demo` quiets Scrapy's log to WARNING and still shows how far the crawl is."""
+    def write(fmt: str, *args) -> None:
+        print(f"{time.strftime('%H:%M:%S')} progress: {fmt % args}", file=stream, flush=True)
+    return write
+
+
 class LogDisplay(Display):
     """One line at most every `interval` seconds (and one at the end)."""
 
     def __init__(self, label: str, unit: str, interval: float, log=None):
         self.label, self.unit, self.interval = label, unit, interval
-        self.log = log or logger.info
+        self.log = log or _line_writer(sys.stderr)
         self._last = time.monotonic()
         self._state = (0, 0, "")
 
@@ -82,16 +88,37 @@ class LogDisplay(Display):
                  f" ({detail})" if detail else "")
 
 
+class _AboveTheBar:
+    """A stream for a log handler that writes each line above the bar (tqdm.write), so log
+    lines never break it. (tqdm's own logging_redirect_tqdm replaces the handler and loses its
+    level: LOG_LEVEL=WARNING would then show DEBUG lines.)"""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        from tqdm import tqdm
+
+        text = text.rstrip("\n")
+        if text:
+            tqdm.write(text, file=self.stream)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 class BarDisplay(Display):
-    """A tqdm bar on `stream`; log lines are routed above it while it is shown."""
+    """A tqdm bar on `stream`; the root logger's console lines are written above it."""
 
     def __init__(self, label: str, unit: str, stream: TextIO):
         from tqdm import tqdm
-        from tqdm.contrib.logging import logging_redirect_tqdm
 
-        self._redirect = contextlib.ExitStack()
-        self._redirect.enter_context(logging_redirect_tqdm(loggers=[logging.root]))
-        self.bar = tqdm(desc=label, unit=f" {unit}", total=0, file=stream, dynamic_ncols=True,
+        self._restore = contextlib.ExitStack()
+        for handler in logging.root.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is stream:
+                handler.setStream(_AboveTheBar(stream))
+                self._restore.callback(handler.setStream, stream)
+        self.bar = tqdm(desc=label, unit=unit, total=0, file=stream, dynamic_ncols=True,
                         leave=True, mininterval=0.5)
 
     def update(self, done: int, total: int, detail: str = "") -> None:
@@ -107,7 +134,7 @@ class BarDisplay(Display):
         if detail:
             self.bar.set_postfix_str(detail, refresh=False)
         self.bar.close()
-        self._redirect.close()
+        self._restore.close()
 
 
 def make_display(mode: str, label: str, unit: str, interval: float,
@@ -117,7 +144,7 @@ def make_display(mode: str, label: str, unit: str, interval: float,
     if chosen == "bar":
         return BarDisplay(label, unit, stream)
     if chosen == "log":
-        return LogDisplay(label, unit, interval, log)
+        return LogDisplay(label, unit, interval, log or _line_writer(stream))
     return Display()
 
 
