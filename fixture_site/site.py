@@ -6,8 +6,25 @@ request target, as the server sends it; `Blog.render(target)` the same with only
 type. `surfaces` chooses which listings the site offers besides its post pages: the date
 archives ("archive", WP 4.3), the REST API ("rest", WP >= 4.7), `wp-sitemap.xml` ("sitemap",
 WP >= 5.5), a plain `sitemap.xml` index ("sitemap_xml", as SEO plugins write) and the paged RSS
-feed ("feed"), so a test can serve a blog that offers only one of them. `Blog.truth()` is the post document each 2015 post must
-produce, field by field, computed from the generator's own model, never by the extractor.
+feed ("feed"), so a test can serve a blog that offers only one of them. `Blog.truth()` is the
+post document each post of the year must produce, field by field, computed from the
+generator's own model, never by the extractor.
+
+The shapes real blogs have, each an option (the default is the bundled demo blog: 52 "Week N"
+roundups on the Wednesdays of 2015, day-and-name permalinks, `wpautop` newlines):
+
+- `minified=True`: no whitespace between tags anywhere (the body is written without separators
+  by the builder, the page frame is collapsed), as caching and minifying plugins serve pages;
+- `permalinks="postname"`: undated permalinks `/%postname%/`, so nothing in a URL says its year;
+- `schedule="irregular"`: posts on 29-31 December and 1-3 January around the year (in the years
+  before and after too, at 23:40 and 00:20 local time, so that the UTC instant falls in the
+  neighbouring year), several posts in some weeks and none in others (the 10th week of the year
+  has none, the 11th three);
+- `timezone=`: the blog's own zone (default Europe/Stockholm); `America/New_York` puts the
+  evening of 31 December into the next year in UTC;
+- `Blog.realistic(root)`: all of these at once (minified, postname, irregular);
+- `blog.revise(url)`: the post is edited (new content and a later modified date), as between
+  two crawls; its truth changes with it.
 """
 
 from __future__ import annotations
@@ -27,7 +44,7 @@ from fixture_site.content import build_body, served
 
 BLOG_NAME = "import digest"
 TAGLINE = "A weekly roundup of what caught my eye"
-TZ = ZoneInfo("Europe/Stockholm")
+TIMEZONE = "Europe/Stockholm"  # the import digest's
 PER_PAGE = 10
 AUTHORS = ("Tom Malm", "Jane Reader")
 CATEGORIES = (("weekly-roundup", "Weekly roundup"), ("84", "Mobile"), ("news", "News"))
@@ -44,6 +61,16 @@ JSON = "application/json; charset=UTF-8"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
+PERMALINKS = ("day-and-name", "postname")  # /%year%/%monthnum%/%day%/%postname%/, /%postname%/
+SCHEDULES = ("weekly", "irregular")
+# Every shape of a real blog at once (`Blog.realistic`, `serve_blogs(realistic=True)`).
+REALISTIC = {"minified": True, "permalinks": "postname", "schedule": "irregular"}
+# Topics of the irregular schedule's titles: no "week" in them, so `week` is the ISO week.
+TOPICS = ("browsers", "privacy", "phones", "servers", "batteries", "cameras", "maps", "music",
+          "startups", "search", "linux", "tablets", "video", "chat", "security", "cloud")
+IRREGULAR_POSTS_PER_WEEK = (0, 0, 1, 1, 1, 1, 2, 3)
+# The whitespace between two tags: what a minifier removes from the page frame.
+_BETWEEN_TAGS = re.compile(r">\s+<")
 
 
 @dataclass
@@ -70,9 +97,13 @@ class Post:
     comments_open: bool
     author_bio: bool  # Twenty Sixteen-style bio inside entry-content
     thumbnail: bool
+    undated: bool = False  # a /%postname%/ permalink
+    revision: int = 0  # how many times the post was edited (`Blog.revise`)
 
     @property
     def path(self) -> str:
+        if self.undated:
+            return f"/{self.slug}/"
         d = self.published
         return f"/{d.year:04d}/{d.month:02d}/{d.day:02d}/{self.slug}/"
 
@@ -93,34 +124,82 @@ def _wednesdays(year: int) -> list[date]:
     return days
 
 
+def _irregular_schedule(rng: random.Random, year: int) -> list[tuple[date, time]]:
+    """Days and times of an irregular blog: the edges of the year and of the years around it,
+    then each ISO week of the year with 0 to 3 posts on distinct days."""
+    edges = [date(y, 12, d) for y in (year - 1, year) for d in (29, 30, 31)] + \
+        [date(y, 1, d) for y in (year, year + 1) for d in (1, 2, 3)]
+    # Just before and just after midnight: the UTC instant is in the neighbouring day (and on
+    # 31 December / 1 January, year) for blogs west or east of UTC.
+    schedule = [(day, time(23, 40) if day.day == 31 else time(0, 20) if day.day == 1
+                 else time(rng.randint(6, 21), rng.randrange(60))) for day in edges]
+    monday = date.fromisocalendar(year, 1, 1)
+    for n in range(53):
+        week = [monday + timedelta(days=7 * n + d) for d in range(7)]
+        days = [d for d in week if d.year == year and d not in edges]
+        if not days:
+            continue
+        count = 0 if n == 9 else 3 if n == 10 else rng.choice(IRREGULAR_POSTS_PER_WEEK)
+        for day in sorted(rng.sample(days, min(count, len(days)))):
+            schedule.append((day, time(rng.randint(6, 21), rng.randrange(60), rng.randrange(60))))
+    return sorted(schedule)
+
+
+def _slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
 class Blog:
     """The fixture blog: by default 52 "Week N" roundups on the Wednesdays of 2015, plus a post of
     December 2014 and of January 2016 that a 2015 crawl must not store."""
 
     def __init__(self, root: str = "http://127.0.0.1:8000/", year: int = 2015,
                  posts: int | None = None, seed: int = 2015,
-                 titles: dict[int, str] | None = None, surfaces=SURFACES):
+                 titles: dict[int, str] | None = None, surfaces=SURFACES, *,
+                 minified: bool = False, permalinks: str = "day-and-name",
+                 schedule: str = "weekly", timezone: str = TIMEZONE,
+                 name: str = BLOG_NAME):
         """`posts`: a generated archive of that many posts instead of the weekly roundups;
         `titles`: replacement titles by position in the year (0 = the year's first post);
-        `surfaces`: the listings served (see SURFACES), all by default."""
+        `surfaces`: the listings served (see SURFACES), all by default; `minified`,
+        `permalinks`, `schedule`, `timezone`: the shapes of the module docstring; `name`: the
+        blog's name in its pages."""
         self.root = root if root.endswith("/") else root + "/"
         unknown = set(surfaces) - SURFACES
         if unknown:
             raise ValueError(f"unknown surfaces {sorted(unknown)}; known: {sorted(SURFACES)}")
+        if permalinks not in PERMALINKS:
+            raise ValueError(f"permalinks={permalinks!r}: one of {', '.join(PERMALINKS)}")
+        if schedule not in SCHEDULES:
+            raise ValueError(f"schedule={schedule!r}: one of {', '.join(SCHEDULES)}")
+        if posts is not None and schedule != "weekly":
+            raise ValueError("posts=N is a schedule of its own (evenly spread); "
+                             f"leave schedule={schedule!r} out")
         self.surfaces = frozenset(surfaces)
         self.year = year
         self.seed = seed
+        self.minified = minified
+        self.permalinks = permalinks
+        self.schedule = schedule
+        self.tz = ZoneInfo(timezone)
+        self.name = name
         rng = random.Random(seed)
         self.posts: list[Post] = []
-        if posts is None:
+        if schedule == "irregular":
+            for i, (day, at) in enumerate(_irregular_schedule(rng, year)):
+                a, b = rng.sample(TOPICS, 2)
+                title = f"{a.capitalize()} and {b}, notes {i + 1}"
+                self.posts.append(self._make_post(rng, i, day, title, weekly=False, at=at,
+                                                  slug=_slugify(title)))
+        elif posts is None:
             days = [date(year - 1, 12, 31)] + _wednesdays(year) + [date(year + 1, 1, 6)]
             for i, day in enumerate(days):
                 week = 52 if day.year < year else (i if day.year == year else 1)
                 self.posts.append(self._make_post(rng, i, day, f"Week {week}", weekly=True))
         else:
             # A generated archive: `posts` posts spread evenly over the year.
-            start = datetime(year, 1, 1, tzinfo=TZ)
-            span = (datetime(year + 1, 1, 1, tzinfo=TZ) - start).total_seconds()
+            start = datetime(year, 1, 1, tzinfo=self.tz)
+            span = (datetime(year + 1, 1, 1, tzinfo=self.tz) - start).total_seconds()
             for i in range(posts):
                 when = start + timedelta(seconds=span * (i + 0.5) / posts)
                 self.posts.append(self._make_post(rng, i, when.date(), f"Roundup {i + 1}",
@@ -129,17 +208,27 @@ class Blog:
         for position, title in (titles or {}).items():
             self.year_posts()[position].title = title
         self._by_path = {p.path: p for p in self.posts}
+        if len(self._by_path) != len(self.posts):
+            raise ValueError("two posts share a permalink")
         self._index = {p.id: i for i, p in enumerate(self.posts)}
+
+    @classmethod
+    def realistic(cls, root: str = "http://127.0.0.1:8000/", **options) -> Blog:
+        """The shapes of real blogs at once: minified pages, /%postname%/ permalinks, posts
+        around the turn of each year and uneven weeks."""
+        return cls(root, **{**REALISTIC, **options})
 
     # -- the model -----------------------------------------------------------------------------
     def _make_post(self, rng: random.Random, i: int, day: date, title: str, weekly: bool,
-                   at: time | None = None) -> Post:
+                   at: time | None = None, slug: str | None = None) -> Post:
         if at is None:
             # Mostly 07:30; some just after midnight, which is the day before in UTC.
             at = time(0, 20) if i % 9 == 4 else time(7, 30, i % 60)
-        published = datetime.combine(day, at, tzinfo=TZ)
+        published = datetime.combine(day, at, tzinfo=self.tz)
         modified = published + (timedelta(days=2, hours=3) if i % 5 == 2 else timedelta(0))
-        if weekly:
+        if slug is not None:
+            pass
+        elif weekly:
             slug = f"week-{title.split()[-1]}-{day.year}" if day.year != self.year else \
                 f"week-{title.split()[-1]}"
         else:
@@ -151,7 +240,8 @@ class Blog:
             id=1000 + i, slug=slug, title=title, published=published, modified=modified,
             author=AUTHORS[1] if i % 7 == 6 else AUTHORS[0], categories=categories, tags=tags,
             seed=rng.randrange(2**32), comments=comments, comments_open=i % 6 != 5,
-            author_bio=i % 4 == 1, thumbnail=i % 3 == 2)
+            author_bio=i % 4 == 1, thumbnail=i % 3 == 2,
+            undated=self.permalinks == "postname")
 
     @staticmethod
     def _make_comments(rng: random.Random, i: int, published: datetime) -> list[Comment]:
@@ -168,10 +258,32 @@ class Blog:
             comments.append(top)
         return comments
 
-    @lru_cache(maxsize=256)  # noqa: B019 (a Blog lives as long as its server)
     def body(self, post_id: int):
         post = self.posts[self._index[post_id]]
-        return build_body(random.Random(post.seed), self.root, post.id)
+        return self._body(post_id, post.seed + post.revision)
+
+    @lru_cache(maxsize=256)  # noqa: B019 (a Blog lives as long as its server)
+    def _body(self, post_id: int, seed: int):
+        return build_body(random.Random(seed), self.root, post_id,
+                          sep="" if self.minified else "\n")
+
+    def post_at(self, url: str) -> Post:
+        """The post of a permalink (KeyError when the blog has none there)."""
+        if not url.startswith(self.root):
+            raise KeyError(url)
+        return self._by_path["/" + url[len(self.root):]]
+
+    def revise(self, url: str, modified: datetime | None = None) -> Post:
+        """Edit the post at `url` as its author would between two crawls: new content (the
+        next revision of its body) and a later modified date (`modified`, default a day after
+        the last one). The truth follows; the URL and publication date stay."""
+        post = self.post_at(url)
+        when = modified or max(post.modified, post.published) + timedelta(days=1)
+        if when.tzinfo is None or when <= post.published:
+            raise ValueError(f"modified={when} must be an aware time after {post.published}")
+        post.revision += 1
+        post.modified = when.astimezone(self.tz)
+        return post
 
     def url(self, path: str) -> str:
         return self.root + path.lstrip("/")
@@ -181,10 +293,11 @@ class Blog:
         return [p for p in self.posts if p.published.year == year]
 
     # -- ground truth ----------------------------------------------------------------------
-    def truth(self) -> list[dict]:
-        """The post document every post of the year must give (less crawled_at and crawl_id)."""
+    def truth(self, year: int | None = None) -> list[dict]:
+        """The post document every post of the year (default: the blog's) must give, less
+        crawled_at and crawl_id."""
         docs = []
-        for post in self.year_posts():
+        for post in self.year_posts(year):
             figures = self.body(post.id).truth()
             iso = post.published.date().isocalendar()
             week_match = re.search(r"Week (\d+)", post.title)
@@ -219,6 +332,14 @@ class Blog:
 
     def respond(self, target: str) -> tuple[int, dict[str, str], bytes]:
         """(status, headers, body) for a request target (path and query)."""
+        status, headers, body = self._respond(target)
+        if self.minified and headers["Content-Type"] == HTML:
+            # The body inside is minified by construction (its builder writes no separators
+            # and none of its tags are apart), so this changes only the page's frame.
+            body = _BETWEEN_TAGS.sub("><", body.decode("utf-8")).encode("utf-8")
+        return status, headers, body
+
+    def _respond(self, target: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         path = parts.path
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -236,7 +357,7 @@ class Blog:
             return (200, {"Content-Type": RSS}, feed.encode()) if feed else self._not_found()
         if path in self._by_path:  # ?replytocom=N shows the same post, as WordPress does
             return 200, {"Content-Type": HTML}, self.single(self._by_path[path]).encode()
-        match = re.fullmatch(r"(/\d{4}/\d\d/\d\d/[^/]+/)(feed|amp|attachment/[^/]+)/", path)
+        match = re.fullmatch(r"(/(?:\d{4}/\d\d/\d\d/)?[^/]+/)(feed|amp|attachment/[^/]+)/", path)
         if match and match.group(1) in self._by_path:
             post = self._by_path[match.group(1)]
             if match.group(2) == "feed":
@@ -250,7 +371,7 @@ class Blog:
                 return 200, {"Content-Type": HTML}, page.encode()
         if (path == "/" or re.fullmatch(r"/page/\d+/", path)) and "archive" in self.surfaces:
             page_no = int(path.strip("/").split("/")[-1]) if path != "/" else 1
-            page = self._listing(self.posts[::-1], page_no, "/", "home blog", BLOG_NAME)
+            page = self._listing(self.posts[::-1], page_no, "/", "home blog", self.name)
             if page is not None:
                 return 200, {"Content-Type": HTML}, page.encode()
         if path in ("/about/", "/category/weekly-roundup/", "/tag/android/", "/private/"):
@@ -276,8 +397,8 @@ class Blog:
 <link rel="profile" href="http://gmpg.org/xfn/11">
 <link rel="pingback" href="{self.root}xmlrpc.php">
 <title>{title}</title>
-<link rel="alternate" type="application/rss+xml" title="{BLOG_NAME} &raquo; Feed" href="{self.root}feed/" />
-<link rel="alternate" type="application/rss+xml" title="{BLOG_NAME} &raquo; Comments Feed" href="{self.root}comments/feed/" />
+<link rel="alternate" type="application/rss+xml" title="{self.name} &raquo; Feed" href="{self.root}feed/" />
+<link rel="alternate" type="application/rss+xml" title="{self.name} &raquo; Comments Feed" href="{self.root}comments/feed/" />
 <link rel='stylesheet' id='twentyfifteen-style-css'  href='{self.root}wp-content/themes/twentyfifteen/style.css?ver=4.3.1' type='text/css' media='all' />
 <script type='text/javascript' src='{self.root}wp-includes/js/jquery/jquery.js?ver=1.11.3'></script>
 <link rel="EditURI" type="application/rsd+xml" title="RSD" href="{self.root}xmlrpc.php?rsd" />
@@ -296,7 +417,7 @@ class Blog:
         return f"""<div id="sidebar" class="sidebar">
 <header id="masthead" class="site-header" role="banner">
 <div class="site-branding">
-<p class="site-title"><a href="{self.root}" rel="home">{BLOG_NAME}</a></p>
+<p class="site-title"><a href="{self.root}" rel="home">{self.name}</a></p>
 <p class="site-description">{TAGLINE}</p>
 <button class="secondary-toggle">Menu and widgets</button>
 </div>
@@ -515,7 +636,7 @@ class Blog:
     def single(self, post: Post) -> str:
         i = self._index[post.id]
         title = html.escape(post.title)
-        extra = (f'<link rel="alternate" type="application/rss+xml" title="{BLOG_NAME} &raquo; '
+        extra = (f'<link rel="alternate" type="application/rss+xml" title="{self.name} &raquo; '
                  f'{title} Comments Feed" href="{self.url(post.path)}feed/" />\n')
         if i > 0:
             prev = self.posts[i - 1]
@@ -527,7 +648,7 @@ class Blog:
         extra += (f"<link rel='canonical' href='{self.url(post.path)}' />\n"
                   f"<link rel='shortlink' href='{self.root}?p={post.id}' />\n")
         return (
-            self._head(f"{title} | {BLOG_NAME}", extra)
+            self._head(f"{title} | {self.name}", extra)
             + f'<body class="single single-post postid-{post.id} single-format-standard">\n'
             + '<div id="page" class="hfeed site">\n<a class="skip-link screen-reader-text" '
             + 'href="#content">Skip to content</a>\n'
@@ -566,7 +687,7 @@ class Blog:
         header = "" if base == "/" else (
             f'<header class="page-header">\n<h1 class="page-title">{heading}</h1>\n</header>\n')
         return (
-            self._head(f"{html.escape(title)} | {BLOG_NAME}")
+            self._head(f"{html.escape(title)} | {self.name}")
             + f'<body class="{classes}">\n<div id="page" class="hfeed site">\n'
             + self._sidebar()
             + '<div id="content" class="site-content">\n<section id="primary" class="content-area">\n'
@@ -615,7 +736,7 @@ class Blog:
     def side_page(self, post: Post, kind: str) -> str:
         """An attachment or AMP view of a post: never a post of the year itself."""
         title = html.escape(post.title)
-        return (self._head(f"{kind} of {title} | {BLOG_NAME}",
+        return (self._head(f"{kind} of {title} | {self.name}",
                            f"<link rel='canonical' href='{self.url(post.path)}{kind}/' />\n")
                 + '<body class="attachment single">\n<div id="page" class="hfeed site">\n'
                 + f'<article id="post-9{post.id}" class="post-9{post.id} attachment type-attachment '
@@ -625,13 +746,13 @@ class Blog:
 
     def plain_page(self, path: str) -> str:
         name = path.strip("/").split("/")[-1].replace("-", " ").title()
-        return (self._head(f"{name} | {BLOG_NAME}") + '<body class="page">\n<div id="page">\n'
+        return (self._head(f"{name} | {self.name}") + '<body class="page">\n<div id="page">\n'
                 + self._sidebar() + f'<article class="page type-page hentry"><header class="entry-'
                 f'header"><h1 class="entry-title">{name}</h1></header><div class="entry-content">'
                 "<p>A page, not a post.</p></div></article>\n" + self._footer())
 
     def not_found(self) -> str:
-        return (self._head(f"Page not found | {BLOG_NAME}") + '<body class="error404">\n'
+        return (self._head(f"Page not found | {self.name}") + '<body class="error404">\n'
                 + '<div id="page"><section class="error-404 not-found"><h1 class="page-title">'
                 + "Oops! That page can&rsquo;t be found.</h1></section>\n" + self._footer())
 
@@ -657,7 +778,7 @@ class Blog:
                 'xmlns:dc="http://purl.org/dc/elements/1.1/" '
                 'xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
                 'xmlns:slash="http://purl.org/rss/1.0/modules/slash/"><channel>'
-                f"<title>{BLOG_NAME}</title><link>{self.root}</link>{items}</channel></rss>")
+                f"<title>{self.name}</title><link>{self.root}</link>{items}</channel></rss>")
 
     # -- REST API (WP >= 4.7) -------------------------------------------------------------------
     def rest_posts(self, query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
@@ -666,8 +787,8 @@ class Blog:
         try:
             per_page = int(query.get("per_page", 10))
             page = int(query.get("page", 1))
-            after = _local_naive(query["after"]) if query.get("after") else None
-            before = _local_naive(query["before"]) if query.get("before") else None
+            after = _local_naive(query["after"], self.tz) if query.get("after") else None
+            before = _local_naive(query["before"], self.tz) if query.get("before") else None
         except ValueError as exc:
             return _rest_error("rest_invalid_param", f"Invalid parameter(s): {exc}")
         if not 1 <= per_page <= REST_MAX_PER_PAGE:
@@ -764,10 +885,10 @@ class Blog:
         ).encode()
 
 
-def _local_naive(value: str) -> datetime:
+def _local_naive(value: str, tz: ZoneInfo) -> datetime:
     """A REST date parameter as a naive site-local time (an offset, if given, is honoured)."""
     when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return when.astimezone(TZ).replace(tzinfo=None) if when.tzinfo else when
+    return when.astimezone(tz).replace(tzinfo=None) if when.tzinfo else when
 
 
 def _rest_error(code: str, message: str, params: dict | None = None):
