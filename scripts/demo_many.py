@@ -1,7 +1,8 @@
 """`make demo-many`: a dozen blogs crawled by a pool of workers, on this machine, offline.
 
 1. SecantusDB and Redis (Debian's redis-server) on 127.0.0.1;
-2. twelve bundled fixture blogs, each with content of its own and a different size;
+2. twelve bundled fixture blogs (fixture_site.serve_blogs), each with content of its own, its
+   own time zone and the shapes of real blogs: uneven weeks, so each has a different size;
 3. the release step, then two workers (the Procfile's `worker`) and the batch command, which
    enqueues the twelve blog-years and follows them to the end (a bar on a terminal);
 4. the dashboard on 127.0.0.1:DEMO_PORT, whose overview compares the blogs.
@@ -27,17 +28,14 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from demo import Demo, DemoError, choose_port, say  # noqa: E402
 
-from fixture_site import serve_blog  # noqa: E402
-
-# Blog sizes: the 52 weekly roundups, or a generated archive of that many posts in the year.
-SIZES = (None, 26, 80, None, 12, 150, None, 40, 104, None, 60, 200)
+from fixture_site import serve_blogs  # noqa: E402
 
 
 class ManyBlogsDemo(Demo):
     def __init__(self, env: dict[str, str]):
         env.setdefault("MONGODB_DATABASE", "blogstats_many")
         super().__init__(env)
-        self.blogs = []
+        self.farm = None
 
     def start_redis(self) -> str:
         port = choose_port("DEMO_REDIS_PORT", 6390, "queue (Redis)", self.env)
@@ -55,21 +53,17 @@ class ManyBlogsDemo(Demo):
     def serve_blogs(self, count: int) -> Path:
         """Fixture blogs served from this process, and the file that lists them by name."""
         listing = Path(tempfile.mkdtemp(prefix="demo-many-")) / "blogs.txt"
-        lines = []
-        for i in range(count):
-            server = serve_blog(seed=1000 + i, posts=SIZES[i % len(SIZES)])
-            self.blogs.append(server)
-            lines.append(f"{server.url} Blog {i + 1}")
-        listing.write_text("\n".join(lines) + "\n")
+        self.farm = serve_blogs(count, realistic=True)
+        listing.write_text("".join(f"{blog.root} Blog {i + 1} ({blog.tz.key})\n"
+                                   for i, blog in enumerate(self.farm.blogs)))
         say(f"serving {count} bundled blogs on 127.0.0.1 (listed in {listing})")
         return listing
 
     def stop_all(self) -> None:
         super().stop_all()
-        for server in self.blogs:
-            server.shutdown()
-            server.server_close()
-        self.blogs.clear()
+        if self.farm is not None:
+            self.farm.shutdown()
+            self.farm = None
 
     def run(self) -> int:
         uri = self.start_database()

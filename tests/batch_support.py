@@ -22,8 +22,8 @@ from pathlib import Path
 import pymongo
 import pytest
 
+from fixture_site.many import Blogs
 from fixture_site.server import BlogHandler, BlogServer
-from fixture_site.site import Blog
 from tests.conftest import ROOT, free_port
 
 PROCFILE = ROOT / "Procfile"
@@ -77,7 +77,8 @@ class LoggingHandler(BlogHandler):
 
 
 class LoggingBlogServer(BlogServer):
-    """A fixture blog that keeps its own log: (path, start, end) of every GET it answered."""
+    """The fixture's server (several blogs in sub-directories, fixture_site.many.Blogs) keeping
+    its own log: (path, start, end) of every GET it answered."""
 
     def __init__(self, address, blog_factory):
         super().__init__(address, blog_factory)
@@ -89,33 +90,26 @@ class LoggingBlogServer(BlogServer):
         with self._span_lock:
             self.spans.append((path, start, end))
 
-    def most_in_flight(self) -> int:
-        """The largest number of requests this server was answering at the same moment."""
-        events = sorted([(start, 1) for _, start, _ in self.spans] +
-                        [(end, -1) for _, _, end in self.spans], key=lambda e: (e[0], e[1]))
+    def most_in_flight(self, blog_root: str | None = None) -> int:
+        """The most requests this server was answering at one moment (for one blog's paths
+        when `blog_root` is given)."""
+        prefix = "/" + blog_root[len(self.url):] if blog_root else "/"
+        spans = [(start, end) for path, start, end in self.spans if path.startswith(prefix)]
+        events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
         now = most = 0
-        for _, step in events:
+        for _, step in events:  # an end and a start at the same instant: the end first
             now += step
             most = max(most, now)
         return most
 
 
-def serve_blogs(count: int, first_seed: int = 100, **blog_options) -> list[LoggingBlogServer]:
-    """`count` fixture blogs, each with content of its own (its seed) and exact ground truth."""
-    servers = []
-    for i in range(count):
-        server = LoggingBlogServer(
-            ("127.0.0.1", 0),
-            lambda root, seed=first_seed + i: Blog(root, seed=seed, **blog_options))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    return servers
-
-
-def stop_blogs(servers) -> None:
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+def serve_logged_blogs(count: int, seed: int) -> LoggingBlogServer:
+    """`count` distinct fixture blogs in sub-directories of one logging server."""
+    server = LoggingBlogServer(("127.0.0.1", 0),
+                               lambda root: Blogs(root, count, year=2015, seed=seed,
+                                                  realistic=False))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 # -- workers as the platform starts them -----------------------------------------------------

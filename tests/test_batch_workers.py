@@ -16,6 +16,7 @@ import time
 import pymongo
 import pytest
 
+from fixture_site import serve_blogs
 from tests.batch_support import (
     RedisServer,
     WorkerProcess,
@@ -23,8 +24,7 @@ from tests.batch_support import (
     batch,
     jobs_of,
     needs_redis,
-    serve_blogs,
-    stop_blogs,
+    serve_logged_blogs,
     wait_until,
 )
 
@@ -43,9 +43,11 @@ def redis_server():
 
 @pytest.fixture
 def blogs():
-    servers = serve_blogs(20)
-    yield servers
-    stop_blogs(servers)
+    """Twenty blogs in sub-directories of one server, with the shapes of real blogs (minified,
+    /%postname%/ permalinks, uneven weeks, posts around New Year, four time zones)."""
+    farm = serve_blogs(20, seed=100, realistic=True)
+    yield farm
+    farm.shutdown()
 
 
 @pytest.fixture
@@ -62,7 +64,7 @@ def workers(tmp_path):
         worker.kill()
 
 
-def assert_every_post_stored_once_exactly(uri, db, servers):
+def assert_every_post_stored_once_exactly(uri, db, blogs):
     client = pymongo.MongoClient(uri, tz_aware=True)
     try:
         stored = list(client[db].posts.find())
@@ -71,7 +73,7 @@ def assert_every_post_stored_once_exactly(uri, db, servers):
     urls = [doc["url"] for doc in stored]
     assert len(urls) == len(set(urls))  # no duplicate
     by_url = {doc["url"]: doc for doc in stored}
-    expected = [truth for server in servers for truth in server.blog.truth()]
+    expected = [truth for blog in blogs for truth in blog.truth()]
     assert sorted(by_url) == sorted(t["url"] for t in expected)
     for truth in expected:
         got = {k: v for k, v in by_url[truth["url"]].items() if k not in VOLATILE}
@@ -103,8 +105,8 @@ def owner(job, candidates):
     raise AssertionError(f"no live worker runs {job['_id']} ({job['worker']})")
 
 
-def enqueue(env, servers, *extra):
-    result = batch(env, "--year", "2015", *extra, *(s.url for s in servers))
+def enqueue(env, blogs, *extra):
+    result = batch(env, "--year", "2015", *extra, *(blog.root for blog in blogs))
     assert result.returncode == 0, result.stderr
     return result
 
@@ -173,35 +175,38 @@ def test_every_worker_killed_at_once_reruns_the_jobs_within_two_minutes(
 
 def test_one_blog_never_has_two_requests_in_flight_at_concurrency_one(
         redis_server, mongo_db, workers):
-    """Four years of one blog (and the same blog spelled another way) on two workers of four
-    threads: without the blog's lease they would crawl it four at a time."""
-    servers = serve_blogs(3, first_seed=300)
+    """Four years of each of three blogs (one also spelled another way) on two workers of four
+    threads: without the blog's lease they would crawl each blog four years at a time."""
+    server = serve_logged_blogs(3, seed=300)
     try:
         uri, db = mongo_db
-        env = app_env(redis_server.url, uri, db, WORKER_CONCURRENCY="4", BLOG_CONCURRENCY="1", DISCOVERY="archive",
-                      DOWNLOAD_DELAY="0.01")
-        busy = servers[0]
+        roots = [blog.root for blog in server.blog.blogs]
+        env = app_env(redis_server.url, uri, db, WORKER_CONCURRENCY="4", BLOG_CONCURRENCY="1",
+                      DISCOVERY="archive", DOWNLOAD_DELAY="0.01")
         result = batch(env, "--year", "2013", "--year", "2014", "--year", "2015", "--year",
-                       "2016", busy.url, busy.url.rstrip("/"),
-                       *(s.url for s in servers[1:]))
+                       "2016", *roots, roots[0].rstrip("/"))
         assert result.returncode == 0, result.stderr
         assert "12 enqueued" in result.stdout
         pool = [workers(env, "worker-1"), workers(env, "worker-2")]
         wait_until(all_ended(uri, db, 12), PATIENCE, "every job ended", pool)
         jobs = jobs_of(uri, db)
         assert {j["state"] for j in jobs.values()} == {"done"}
-        assert len(busy.spans) > 4 * 3  # every year asked for robots.txt and archives at least
-        for server in servers:
-            assert server.most_in_flight() == 1, server.url
-        # The two workers both worked (the lease, not a single worker, kept the blog serial).
+        for root in roots:
+            assert len([s for s in server.spans if s[0].startswith(root[len(server.url) - 1:])]) \
+                > 4 * 2  # every year asked for its archives at least
+            assert server.most_in_flight(root) == 1, root
+        # The same log does see requests at once: those of different blogs on this host.
+        assert server.most_in_flight() >= 2
+        # Both workers worked (the lease, not a lone worker, kept each blog to one request).
         assert len({j["worker"] for j in jobs.values()}) == 2
     finally:
-        stop_blogs(servers)
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_worker_stopped_by_sigterm_puts_its_jobs_back_on_the_queue(
         redis_server, mongo_db, workers):
-    servers = serve_blogs(3, first_seed=400)
+    servers = serve_blogs(3, seed=400)
     try:
         uri, db = mongo_db
         env = app_env(redis_server.url, uri, db, WORKER_CONCURRENCY="4", DOWNLOAD_DELAY="0.2")
@@ -221,12 +226,12 @@ def test_a_worker_stopped_by_sigterm_puts_its_jobs_back_on_the_queue(
         assert all(j["attempts"] == 2 and j["lost"] == 0 for j in jobs.values())
         assert_every_post_stored_once_exactly(uri, db, servers)
     finally:
-        stop_blogs(servers)
+        servers.shutdown()
 
 
 def test_a_blog_that_kills_its_worker_each_time_ends_failed_not_retried_forever(
         redis_server, mongo_db, workers):
-    servers = serve_blogs(1, first_seed=500)
+    servers = serve_blogs(1, seed=500)
     try:
         uri, db = mongo_db
         env = app_env(redis_server.url, uri, db, WORKER_CONCURRENCY="2", DOWNLOAD_DELAY="0.3",
@@ -246,4 +251,4 @@ def test_a_blog_that_kills_its_worker_each_time_ends_failed_not_retried_forever(
         status = batch(env, "--status")
         assert "its worker died while crawling it" in status.stdout
     finally:
-        stop_blogs(servers)
+        servers.shutdown()
