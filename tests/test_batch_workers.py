@@ -220,7 +220,13 @@ def test_a_worker_stopped_by_sigterm_puts_its_jobs_back_on_the_queue(
         assert {j["state"] for j in jobs.values()} == {"queued"}
         assert all(j["history"][-1]["ended"] == "shutdown" for j in jobs.values())
         second = workers(env, "worker-2")
-        wait_until(all_ended(uri, db, 3), PATIENCE, "every job ended", [second])
+        # A person follows them with the batch command: a line every few seconds in a pipe.
+        follow = batch({**env, "PROGRESS_INTERVAL_SECONDS": "1"}, "--status", "--wait",
+                       timeout=PATIENCE)
+        assert follow.returncode == 0, (follow.stderr, second.log()[-3000:])
+        lines = [line for line in follow.stdout.splitlines() if " progress: batch: " in line]
+        assert len(lines) >= 2 and lines[-1].endswith("3 of 3 jobs (0 failed)"), follow.stdout
+        assert "jobs: 0 queued, 0 running, 3 done, 0 failed" in follow.stdout
         jobs = jobs_of(uri, db)
         assert {j["state"] for j in jobs.values()} == {"done"}
         assert all(j["attempts"] == 2 and j["lost"] == 0 for j in jobs.values())
