@@ -29,13 +29,10 @@ import psutil
 import redis
 
 from bench.batch_bench import Redis
+from bench.noop_job import noop
 from bench.processes import ROOT
 
 BLOGS = 12
-
-
-def noop() -> None:
-    """The job both engines run in part 2."""
 
 
 # -- part 1: memory per concurrent crawl ------------------------------------------------------
@@ -114,7 +111,7 @@ def rq_overhead(url: str, jobs: int) -> dict:
 
     queue = Queue("compare", connection=redis.Redis.from_url(url))
     for _ in range(jobs):
-        queue.enqueue(noop)
+        queue.enqueue("bench.noop_job.noop")
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "rq.cli", "worker", "--burst", "--url", url, "-q",
                     "compare"], cwd=ROOT, check=True, capture_output=True)
@@ -139,7 +136,8 @@ def celery_child(jobs: int) -> dict:
     url = os.environ["COMPARE_REDIS_URL"]
     app = Celery("compare", broker=url, set_as_current=False)
     app.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, task_ignore_result=True,
-                    worker_hijack_root_logger=False, task_default_queue="compare")
+                    worker_hijack_root_logger=False, worker_redirect_stdouts=False,
+                    task_default_queue="compare")
     task = app.task(name="compare.noop")(noop)
     worker = app.Worker(pool="threads", concurrency=8, loglevel="WARNING", without_gossip=True,
                         without_mingle=True, without_heartbeat=True, quiet=True)
