@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint venv clean-demo
+.PHONY: demo demo-many test bench lint venv clean-demo
 
 venv:
 	@scripts/venv.sh $(VENV)
@@ -15,9 +15,15 @@ venv:
 demo: venv
 	@$(PY) scripts/demo.py
 
+## demo-many: a dozen bundled blogs crawled by a pool of workers (Redis), then the dashboard
+demo-many: venv
+	@scripts/ensure-redis.sh
+	@$(PY) scripts/demo_many.py
+
 ## test: the whole test suite; fails when pytest fails or collects no test (exit 5)
 test: venv
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-redis.sh
 	@$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$status

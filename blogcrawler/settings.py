@@ -69,7 +69,11 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "blogcrawler.extensions.CrawlRecorder": 500,
+    "blogcrawler.progress.Progress": 510,
 }
+# Progress while crawling: a bar on a terminal, a log line every few seconds otherwise.
+PROGRESS = _config.progress
+PROGRESS_INTERVAL_SECONDS = _config.progress_interval_seconds
 
 # -- politeness --------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -79,7 +83,7 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_DELAY = _config.download_delay
-CONCURRENT_REQUESTS_PER_DOMAIN = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = _config.blog_concurrency
 DOWNLOAD_TIMEOUT = 30
 # The largest page read: a crawl must stay under 300 MB of memory (a basic dyno has 512 MB), and
 # parsing and measuring dense markup costs about 36 times the page's size on top of ~105 MB.

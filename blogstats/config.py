@@ -33,6 +33,10 @@ DEFAULT_USER_AGENT = "blogstats/1.0 (+https://github.com/blogstats/blogstats; a 
 _HOST = re.compile(r"^(?:[\w-]+(?:\.[\w-]+)*\.?|[0-9a-f:.]+)$", re.IGNORECASE)
 
 
+# What a URL typed without its scheme looks like: host, host:port, then any path.
+_BARE_HOST = re.compile(r"^[^/:?#\s]+(?::\d{1,5})?(?:[/?#].*)?$")
+
+
 class ConfigError(ValueError):
     """A wrong setting or argument, with one sentence a person can act on."""
 
@@ -122,6 +126,10 @@ class Config(BaseModel):
         0.5, "crawler",
         "seconds between requests to the blog (`0` only for a blog on your own machine)", "0.5",
         ge=0)
+    blog_concurrency: int = setting(
+        8, "crawler, worker",
+        "requests in flight to one blog at a time (`1`: one after the other); the worker never "
+        "crawls one blog in two jobs at once, whatever the number of workers", "8", ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = setting(
         "INFO", "crawler, clock",
         "the crawl's log level; the clock's own lines (each crawl's start and outcome) always "
@@ -135,6 +143,37 @@ class Config(BaseModel):
     crawl_on_start: bool = setting(
         True, "clock", "crawl as soon as the clock starts; `false` waits one interval first",
         "true")
+
+    # -- many blogs: the queue and its workers ---------------------------------------------
+    redis_url: str | None = setting(
+        None, "batch, worker, clock",
+        "the Redis server holding the queue of blog-years (the platform's Redis add-on sets it); "
+        "unset, only one blog is crawled, with no queue", "redis://127.0.0.1:6379/0",
+        shown_default="none")
+    mongodb_jobs_collection: str = setting(
+        "jobs", "all", "one document per blog-year of the many-blogs mode: its state and outcome",
+        min_length=1)
+    mongodb_blogs_collection: str = setting(
+        "blogs", "all", "the list of blogs the scheduled crawl enqueues", min_length=1)
+    worker_concurrency: int = setting(
+        16, "worker",
+        "blog-years one worker crawls at once, each blog at its own polite pace", "16",
+        ge=1, le=512)
+    job_lease_seconds: float = setting(
+        60.0, "worker",
+        "a running job whose worker stops renewing it for this long (killed, machine lost) is "
+        "run again by another worker", "60", ge=5, le=3600)
+    job_max_attempts: int = setting(
+        3, "worker",
+        "a job whose worker dies this many times is marked failed instead of run again", "3",
+        ge=1, le=100)
+    progress: Literal["auto", "bar", "log", "off"] = setting(
+        "auto", "crawler, batch",
+        "progress while crawling: `bar` on a terminal, `log` a line every "
+        "`PROGRESS_INTERVAL_SECONDS`, `auto` the bar on a terminal and the log line otherwise, "
+        "`off`", "auto")
+    progress_interval_seconds: float = setting(
+        5.0, "crawler, batch, worker", "seconds between progress log lines", "5", gt=0)
 
     # -- the dashboard ---------------------------------------------------------------------
     port: int | None = setting(
@@ -169,6 +208,13 @@ class Config(BaseModel):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
     @field_validator("blog_url", "wayback_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -179,7 +225,7 @@ class Config(BaseModel):
     def _terms(cls, value: Any) -> tuple[str, ...]:
         return parse_terms(value)
 
-    @field_validator("discovery", "log_level", mode="before")
+    @field_validator("discovery", "log_level", "progress", mode="before")
     @classmethod
     def _words(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -190,7 +236,7 @@ class Config(BaseModel):
 
     @field_validator("mongodb_timeout_seconds", "mongodb_retry_seconds", "download_delay",
                      "crawl_interval_hours", "dashboard_cache_seconds", "mongodb_flush_seconds",
-                     "crawl_max_hours")
+                     "crawl_max_hours", "job_lease_seconds", "progress_interval_seconds")
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
@@ -209,6 +255,8 @@ def http_url(value: Any) -> str:
     """An http(s) URL with a host; a bare host gets http://."""
     url = str(value or "").strip()
     if url and "://" not in url:
+        if not _BARE_HOST.match(url):  # e.g. "htp:/blog.example", "mailto:x": not a host
+            raise ValueError("is not an http(s) URL")
         url = "http://" + url
     try:
         parts = urlsplit(url)
@@ -339,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
         value = getattr(config, field)
         if field.endswith("mongodb_uri") and value:
             value = mask_uri(value)
+        elif field == "redis_url" and value:
+            from blogstats.broker import mask_redis_url
+
+            value = mask_redis_url(value)
         print(f"{env_name(field)}={value}")
     return 0
 

@@ -41,6 +41,11 @@ def test_values_are_typed_and_an_empty_variable_means_the_default():
     ({"BLOG_URL": "not a url"}, "BLOG_URL='not a url' is not an http(s) URL"),
     ({"MONGODB_URI": "localhost:27017"}, "must start with mongodb:// or mongodb+srv://"),
     ({"DASHBOARD_STATUS_INTERVAL_MS": "5s"}, "is not a whole number"),
+    ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' must start with redis://"),
+    ({"WORKER_CONCURRENCY": "0"}, "WORKER_CONCURRENCY='0' must be at least 1"),
+    ({"JOB_LEASE_SECONDS": "1"}, "JOB_LEASE_SECONDS='1' must be at least 5"),
+    ({"PROGRESS": "fancy"}, "PROGRESS='fancy' must be one of auto, bar, log, off"),
+    ({"BLOG_URL": "htp:/blog.example"}, "BLOG_URL='htp:/blog.example' is not an http(s) URL"),
 ])
 def test_a_wrong_value_is_one_sentence_naming_the_variable(env, sentence):
     with pytest.raises(ConfigError) as caught:

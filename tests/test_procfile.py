@@ -57,7 +57,7 @@ def honcho(tmp_path: Path, *args: str) -> list[str]:
 
 def test_procfile_declares_web_clock_and_release():
     entries = procfile_entries()
-    assert set(entries) == {"web", "clock", "release"}
+    assert set(entries) == {"web", "clock", "release", "worker"}
     web = entries["web"]
     # Config vars are shared by all of an app's processes on Heroku and Dokku: the dashboard
     # gets its read-only user's URI from DASHBOARD_MONGODB_URI when it is set.
@@ -72,6 +72,8 @@ def test_procfile_declares_web_clock_and_release():
     assert "--worker-class gevent" in web and "--keep-alive 5" in web
     assert entries["clock"] == "python -m blogcrawler.clock"
     assert entries["release"] == "python -m blogcrawler.release"
+    # The many-blogs mode's crawls (tests/test_batch_workers.py starts it from this line).
+    assert entries["worker"] == "python -m blogcrawler.worker"
 
 
 def test_python_version_pin_is_what_the_platforms_read():

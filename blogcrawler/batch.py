@@ -1,0 +1,282 @@
+"""`python -m blogcrawler.batch`: put blog-years on the queue for the workers, and say how they
+are doing.
+
+    python -m blogcrawler.batch --year 2015 https://blog.one https://blog.two
+    python -m blogcrawler.batch --year 2015 --file blogs.txt     # one URL a line, a name after it
+    python -m blogcrawler.batch --all                            # every blog of the list, BLOG_YEAR
+    python -m blogcrawler.batch --status [--wait]
+
+Each blog goes on the `blogs` list and gets one job per year (the `jobs` collection, see
+blogcrawler/jobs.py); a job already queued or running is left alone, and one already done is
+crawled again only with `--recrawl` (the scheduled crawl uses `--all --recrawl`), so running the
+same command twice crawls nothing twice. Every URL is checked before anything is enqueued: one
+wrong line stops the command with its line number and enqueues nothing. `--wait` follows the
+jobs until they have all ended (a bar on a terminal, a line every few seconds otherwise).
+
+Exit status: 0 done; 2 a wrong argument or setting, or Redis or MongoDB unreachable (one
+sentence); 3 with `--wait`, some job failed or its crawl was incomplete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pymongo.errors import PyMongoError
+
+from blogcrawler.jobs import DONE, FAILED, QUEUED, RUNNING, STATES, Enqueued, JobStore
+from blogcrawler.progress import make_display
+from blogcrawler.urls import site_root
+from blogstats.broker import BrokerUnavailableError, check, mask_redis_url, needs_redis
+from blogstats.config import MAX_YEAR, MIN_YEAR, ConfigError, http_url, load
+from blogstats.mongo import mask_uri
+
+EXIT_OK, EXIT_CONFIG, EXIT_INCOMPLETE = 0, 2, 3
+WAIT_POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Blog:
+    site: str
+    name: str | None
+
+
+def parse_blog(text: str, where: str) -> Blog:
+    """`URL [name...]` -> Blog (ConfigError naming `where` when the URL is not one)."""
+    url, _, name = text.strip().partition(" ")
+    try:
+        return Blog(site_root(http_url(url)), name.strip() or None)
+    except ValueError:
+        raise ConfigError(f"{where}: {url!r} is not an http(s) URL, e.g. "
+                          "https://blog.example") from None
+
+
+def read_blog_file(path: Path) -> list[Blog]:
+    """One blog a line (`URL [name]`); blank lines and `#` comments are skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--file {path}: cannot be read ({exc.__class__.__name__}: "
+                          f"{getattr(exc, 'strerror', None) or exc})") from None
+    blogs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            blogs.append(parse_blog(line, f"{path} line {number}"))
+    if not blogs:
+        raise ConfigError(f"--file {path}: lists no blog (one URL a line)")
+    return blogs
+
+
+def unique(blogs: list[Blog]) -> list[Blog]:
+    """Each blog once (the same root URL written twice is one blog); the last name wins."""
+    by_site: dict[str, Blog] = {}
+    for blog in blogs:
+        keep = by_site.get(blog.site)
+        by_site[blog.site] = Blog(blog.site, blog.name or (keep.name if keep else None))
+    return list(by_site.values())
+
+
+def summary(results: list[Enqueued]) -> str:
+    """`3 enqueued; 1 already queued, 2 already done (--recrawl to crawl them again)`."""
+    sent = sum(1 for r in results if r.sent)
+    kept = Counter(r.state_before for r in results if not r.sent)
+    parts = [f"{sent} enqueued"]
+    held = [f"{kept[state]} already {state}" for state in (QUEUED, RUNNING, DONE) if kept[state]]
+    if held:
+        hint = " (--recrawl to crawl them again)" if kept[DONE] else ""
+        parts.append(", ".join(held) + hint)
+    return "; ".join(parts)
+
+
+def enqueue(store: JobStore, app, blogs: list[Blog], years: list[int], recrawl: bool,
+            force: bool) -> list[Enqueued]:
+    from blogcrawler.jobqueue import send_job
+
+    results = []
+    for blog in blogs:
+        for year in years:
+            store.add_blog(blog.site, blog.name, year)
+            result = store.enqueue(blog.site, year, recrawl=recrawl, force=force)
+            if result.sent:
+                try:
+                    send_job(app, blog.site, year, result.token)
+                except BrokerUnavailableError:
+                    store.undo_enqueue(result)
+                    raise
+            results.append(result)
+    return results
+
+
+# -- status --------------------------------------------------------------------------------
+def _age(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
+
+
+def describe(job: dict, now: datetime, lease_seconds: float) -> str:
+    """What a person wants to know of one job, in a few words."""
+    state = job.get("state")
+    progress = job.get("progress") or {}
+    retried = f", attempt {job.get('attempts')}" if (job.get("attempts") or 0) > 1 else ""
+    if state == RUNNING:
+        beat = job.get("heartbeat_at")
+        if beat and (now - beat).total_seconds() > lease_seconds:
+            return f"worker lost {_age(beat, now)}: will be run again{retried}"
+        return (f"{progress.get('posts_measured', 0)} of {progress.get('posts_found', 0)} posts "
+                f"measured, started {_age(job.get('started_at'), now)}{retried}")
+    if state == DONE:
+        outcome = job.get("outcome") or {}
+        verdict = "complete" if outcome.get("complete") else \
+            f"INCOMPLETE ({outcome.get('finish_reason')}, {outcome.get('failures', 0)} failures)"
+        return (f"{verdict}: {progress.get('posts_measured', '?')} posts, "
+                f"{outcome.get('pages', '?')} pages, {_age(job.get('finished_at'), now)}"
+                f"{retried}")
+    if state == FAILED:
+        return f"{job.get('error')}{retried}"
+    return f"enqueued {_age(job.get('enqueued_at'), now)}{retried}"
+
+
+def print_status(jobs: list[dict], lease_seconds: float, out=sys.stdout) -> None:
+    now = datetime.now(UTC)
+    counts = Counter(job.get("state") for job in jobs)
+    print("jobs: " + ", ".join(f"{counts[state]} {state}" for state in STATES), file=out)
+    if not jobs:
+        return
+    width = max(len(f"{job['site']} {job['year']}") for job in jobs)
+    for job in jobs:
+        label = f"{job['site']} {job['year']}"
+        print(f"  {label:<{width}}  {job.get('state', '?'):<7}  "
+              f"{describe(job, now, lease_seconds)}", file=out)
+
+
+def wait_for(store: JobStore, ids: list[str] | None, mode: str, interval: float) -> list[dict]:
+    """Follow the jobs (`ids`, or all) until none is queued or running; returns them."""
+    display = make_display(mode, "batch", "jobs", interval, stream=sys.stdout)
+    try:
+        while True:
+            jobs = [j for j in store.status() if ids is None or j["_id"] in ids]
+            ended = sum(1 for j in jobs if j.get("state") in (DONE, FAILED))
+            running = [j for j in jobs if j.get("state") == RUNNING]
+            posts = sum((j.get("progress") or {}).get("posts_measured", 0) for j in running)
+            display.update(ended, len(jobs), f"{len(running)} running, {posts} posts measured "
+                           "in the running crawls")
+            if ended == len(jobs):
+                display.close(f"{sum(1 for j in jobs if j.get('state') == FAILED)} failed")
+                return jobs
+            time.sleep(WAIT_POLL_SECONDS)
+    except KeyboardInterrupt:
+        display.close("stopped waiting: the jobs go on")
+        raise
+
+
+def parse_args(argv: list[str] | None):
+    parser = argparse.ArgumentParser(
+        prog="python -m blogcrawler.batch",
+        description="Enqueue blog-years for the workers, or show how the jobs are doing.")
+    parser.add_argument("urls", nargs="*", metavar="URL", help="blogs to crawl")
+    parser.add_argument("--file", type=Path, help="a file of blogs: one URL a line, a name after")
+    parser.add_argument("--all", action="store_true",
+                        help="every blog of the `blogs` list (what the scheduled crawl does)")
+    parser.add_argument("--year", action="append", dest="years", metavar="YEAR",
+                        help="the year to crawl (repeat for several; default BLOG_YEAR)")
+    parser.add_argument("--recrawl", action="store_true",
+                        help="crawl again blog-years whose job is done")
+    parser.add_argument("--force", action="store_true",
+                        help="send again jobs that are queued (after Redis lost its data)")
+    parser.add_argument("--status", action="store_true", help="print the jobs and their outcome")
+    parser.add_argument("--wait", action="store_true",
+                        help="follow the jobs until they have all ended")
+    return parser.parse_args(argv)
+
+
+def years_of(args, default: int) -> list[int]:
+    years = []
+    for text in args.years or [str(default)]:
+        try:
+            year = int(text)
+        except ValueError:
+            raise ConfigError(f"--year {text!r} is not a whole number, e.g. --year 2015") from None
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ConfigError(f"--year {year} must be between {MIN_YEAR} and {MAX_YEAR}")
+        years.append(year)
+    return sorted(set(years))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    store = None
+    try:
+        config = load()
+        sources = sum(bool(x) for x in (args.urls, args.file, args.all))
+        if args.status and sources:
+            raise ConfigError("--status takes no blogs: use it alone (or with --wait)")
+        if not args.status and sources != 1:
+            raise ConfigError("say which blogs: URLs, --file FILE or --all (one of them), or "
+                              "--status")
+        store = JobStore.from_config(config)
+        if args.status:
+            jobs = wait_for(store, None, config.progress, config.progress_interval_seconds) \
+                if args.wait else store.status()
+            print_status(jobs, config.job_lease_seconds)
+            return _verdict(jobs) if args.wait else EXIT_OK
+        years = years_of(args, config.blog_year)
+        if args.file:
+            blogs = read_blog_file(args.file)
+        elif args.urls:
+            blogs = [parse_blog(url, "URL") for url in args.urls]
+        else:
+            blogs = [Blog(doc["_id"], None) for doc in store.list_blogs()]
+            if not blogs:
+                raise ConfigError("the `blogs` list is empty: add blogs with "
+                                  "python -m blogcrawler.batch --year YEAR URL... first")
+        check(needs_redis(config.redis_url), config.mongodb_timeout_seconds)
+        from blogcrawler.jobqueue import make_app
+
+        results = enqueue(store, make_app(config), unique(blogs), years, args.recrawl,
+                          args.force)
+        print(f"batch: {summary(results)} (queue: Redis at "
+              f"{mask_redis_url(config.redis_url)}, jobs in {config.mongodb_database})",
+              flush=True)
+        if args.wait:
+            ids = [f"{r.site}|{r.year}" for r in results]
+            jobs = wait_for(store, ids, config.progress, config.progress_interval_seconds)
+            print_status(jobs, config.job_lease_seconds)
+            return _verdict(jobs)
+        return EXIT_OK
+    except (ConfigError, BrokerUnavailableError) as exc:
+        print(f"batch: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except PyMongoError as exc:
+        where = mask_uri(store.uri) if store else "MONGODB_URI"
+        print(f"batch: error: cannot use MongoDB at {where} ({type(exc).__name__}); start it "
+              "or set MONGODB_URI", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _verdict(jobs: list[dict]) -> int:
+    incomplete = [j for j in jobs if j.get("state") == FAILED or
+                  (j.get("state") == DONE and not (j.get("outcome") or {}).get("complete"))]
+    return EXIT_INCOMPLETE if incomplete else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""The jobs of the many-blogs mode and the list of blogs, in MongoDB: what the batch command
+enqueues, what the workers update, what `--status` and the dashboard read (the dashboard has a
+read-only user and no Redis, so every state a person sees lives here, not in the queue).
+
+Collection `jobs` (MONGODB_JOBS_COLLECTION), one document per blog-year:
+
+    _id           "<site>|<year>", e.g. "https://blog.example/|2015"
+    site          the blog's root URL as the crawler stores it in `posts.site` (with its "/")
+    year          the calendar year crawled (int)
+    state         "queued" | "running" | "done" | "failed"
+    token         the id of the current enqueue: a queue message that carries another token is
+                  stale (the job was enqueued again since) and is dropped by the worker
+    enqueued_at   when it was (last) enqueued; started_at, finished_at, heartbeat_at likewise
+                  (UTC; heartbeat_at is renewed every JOB_LEASE_SECONDS/6 while running)
+    attempts      how many times a worker started this enqueue's crawl: 1 normally, 2 or more
+                  when it was retried (its worker was killed, or stopped by a shutdown)
+    lost          how many of those attempts ended with their worker gone (kill -9, out of
+                  memory, machine lost); JOB_MAX_ATTEMPTS lost attempts make the job failed
+    worker        "<host>:<pid>" of the worker running it (or that ran it last)
+    crawl_id      the latest attempt's crawl: its `crawls` record has the details
+    progress      {"posts_found", "posts_done", "posts_measured", "pages"} of the running
+                  crawl, renewed with the heartbeat; the last figures once it ended
+    outcome       when the crawl ended: {"complete", "finish_reason", "status", "exit",
+                  "posts", "pages", "failures"} copied from the crawl record; `exit` is what
+                  `scrapy crawl blog` would have exited with (0 complete, 3 incomplete)
+    error         when failed: one sentence saying why (the crawl could not start, its worker
+                  died JOB_MAX_ATTEMPTS times, ...)
+    history       one entry per attempt: {"attempt", "worker", "crawl_id", "started_at",
+                  "ended_at", "ended": "finished" | "failed" | "worker lost" | "shutdown",
+                  "reason"}
+
+A job moves queued -> running -> done | failed; a running job whose worker is lost goes back to
+running under the next worker (attempts + 1, lost + 1, history says "worker lost"); a worker
+stopped by a shutdown puts its jobs back to queued (history says "shutdown"). `done` means the
+crawl ran to its end: `outcome.complete` says whether every post of the year was stored.
+
+Collection `blogs` (MONGODB_BLOGS_COLLECTION), one document per blog:
+
+    _id, url      the blog's root URL (as `site` above)
+    name          a name given with the URL (or its host)
+    added_at      when it was first added
+    years         the years enqueued for it so far
+
+Every change below is one atomic conditional update on one document, so two batch commands or
+two workers racing for the same job can never both win.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from blogstats.mongo import make_client
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+STATES = (QUEUED, RUNNING, DONE, FAILED)
+MAX_HISTORY = 50  # attempts kept per job (a poison blog stops at JOB_MAX_ATTEMPTS anyway)
+
+
+def now() -> datetime:
+    # MongoDB keeps milliseconds: round here so what we compare is what is stored.
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def job_id(site: str, year: int) -> str:
+    return f"{site}|{year}"
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """What `enqueue` did with one blog-year: `token` is set when a message must be sent."""
+
+    site: str
+    year: int
+    token: str | None
+    state_before: str | None  # None: a new job
+
+    @property
+    def sent(self) -> bool:
+        return self.token is not None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A worker's claim on a job for one attempt (what `start` returns)."""
+
+    id: str
+    site: str
+    year: int
+    token: str
+    number: int
+    worker: str
+
+
+class JobStore:
+    """The `jobs` and `blogs` collections; the client is created on first use."""
+
+    def __init__(self, uri: str, database: str, jobs: str = "jobs", blogs: str = "blogs",
+                 crawls: str = "crawls", timeout: float = 5.0, appname: str = "blogstats-batch"):
+        self.uri, self.database_name = uri, database
+        self.jobs_name, self.blogs_name, self.crawls_name = jobs, blogs, crawls
+        self.timeout, self.appname = timeout, appname
+        self._client = None
+
+    @classmethod
+    def from_config(cls, config, appname: str = "blogstats-batch") -> JobStore:
+        return cls(config.mongodb_uri, config.mongodb_database, config.mongodb_jobs_collection,
+                   config.mongodb_blogs_collection, config.mongodb_crawls_collection,
+                   config.mongodb_timeout_seconds, appname)
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = make_client(self.uri, timeout_seconds=self.timeout,
+                                       appname=self.appname)
+        return self._client
+
+    @property
+    def jobs(self):
+        return self.client[self.database_name][self.jobs_name]
+
+    @property
+    def blogs(self):
+        return self.client[self.database_name][self.blogs_name]
+
+    @property
+    def crawls(self):
+        return self.client[self.database_name][self.crawls_name]
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def ensure_indexes(self) -> None:
+        self.jobs.create_index([("state", ASCENDING), ("enqueued_at", ASCENDING)],
+                               name="state_enqueued")
+        self.jobs.create_index([("site", ASCENDING), ("year", ASCENDING)], name="site_year")
+
+    # -- the list of blogs ---------------------------------------------------------------------
+    def add_blog(self, site: str, name: str | None, year: int) -> None:
+        """Add the blog to the list (once), with the year asked for; a name given replaces the
+        one stored."""
+        update: dict[str, Any] = {"$setOnInsert": {"url": site, "added_at": now()},
+                                  "$addToSet": {"years": year}}
+        if name:
+            update["$set"] = {"name": name}
+        else:
+            update["$setOnInsert"]["name"] = urlsplit(site).netloc or site
+        self.blogs.update_one({"_id": site}, update, upsert=True)
+
+    def list_blogs(self) -> list[dict]:
+        return list(self.blogs.find().sort("_id", ASCENDING))
+
+    # -- the batch command's side --------------------------------------------------------------
+    def enqueue(self, site: str, year: int, recrawl: bool = False,
+                force: bool = False) -> Enqueued:
+        """Mark the blog-year queued under a new token, unless it is already queued or running
+        (or done, without `recrawl`); `force` replaces a queued job's token too (its message,
+        if any, then goes stale), for a queue that lost its messages."""
+        busy = [RUNNING] + ([] if force else [QUEUED]) + ([] if recrawl else [DONE])
+        token = uuid.uuid4().hex
+        fields = {"site": site, "year": year, "state": QUEUED, "token": token,
+                  "enqueued_at": now(), "attempts": 0, "lost": 0, "history": [],
+                  "started_at": None, "finished_at": None, "heartbeat_at": None,
+                  "progress": None, "outcome": None, "error": None}
+        before = None
+        try:
+            before = self.jobs.find_one_and_update(
+                {"_id": job_id(site, year), "state": {"$nin": busy}}, {"$set": fields},
+                upsert=True, return_document=ReturnDocument.BEFORE,
+                projection={"state": 1})
+        except DuplicateKeyError:
+            # The job exists in a state that keeps it: nothing to send.
+            existing = self.jobs.find_one({"_id": job_id(site, year)}, {"state": 1}) or {}
+            return Enqueued(site, year, None, existing.get("state"))
+        return Enqueued(site, year, token, before.get("state") if before else None)
+
+    def undo_enqueue(self, enqueued: Enqueued) -> None:
+        """The message could not be sent: say so on the job, so it is enqueued again next time
+        (a failed job is never skipped)."""
+        self.jobs.update_one(
+            {"_id": job_id(enqueued.site, enqueued.year), "token": enqueued.token,
+             "state": QUEUED},
+            {"$set": {"state": FAILED, "error": "its queue message could not be sent; "
+                                                 "enqueue it again"}})
+
+    def status(self) -> list[dict]:
+        return list(self.jobs.find().sort([("site", ASCENDING), ("year", ASCENDING)]))
+
+    # -- the worker's side ---------------------------------------------------------------------
+    def start(self, site: str, year: int, token: str, worker: str,
+              max_lost: int) -> tuple[Attempt | None, str]:
+        """Claim the job for a new attempt. The caller holds the blog's lease, so a job still
+        `running` was left by a worker that is gone. Returns (attempt, why): attempt None
+        when there is nothing to run (why says: stale, finished, or failed now)."""
+        key = job_id(site, year)
+        doc = self.jobs.find_one({"_id": key})
+        if doc is None or doc.get("token") != token:
+            return None, "stale: the job was enqueued again or removed since this message"
+        if doc["state"] in (DONE, FAILED):
+            return None, f"already {doc['state']}"
+        moment = now()
+        attempts, lost = doc.get("attempts", 0), doc.get("lost", 0)
+        update: dict[str, Any] = {}
+        if doc["state"] == RUNNING:  # the previous attempt's worker stopped renewing its lease
+            lost += 1
+            update["$push"] = {"history": {"$each": [{
+                "attempt": attempts, "worker": doc.get("worker"), "crawl_id": doc.get("crawl_id"),
+                "started_at": doc.get("started_at"), "ended_at": doc.get("heartbeat_at"),
+                "ended": "worker lost",
+                "reason": "its worker stopped answering (killed, out of memory or restarted)"}],
+                "$slice": -MAX_HISTORY}}
+        filter_ = {"_id": key, "token": token, "state": doc["state"], "attempts": attempts}
+        if lost >= max_lost:
+            update["$set"] = {
+                "state": FAILED, "lost": lost, "finished_at": moment,
+                "error": f"its worker died while crawling it ({_times(lost)}: killed or out "
+                         "of memory); not tried again: enqueue it again to retry"}
+            self.jobs.update_one(filter_, update)
+            return None, "failed: " + update["$set"]["error"]
+        update["$set"] = {"state": RUNNING, "attempts": attempts + 1, "lost": lost,
+                          "worker": worker, "started_at": moment, "heartbeat_at": moment,
+                          "crawl_id": None, "progress": None}
+        if self.jobs.update_one(filter_, update).modified_count != 1:
+            return None, "taken: another worker claimed it at the same moment"
+        return Attempt(key, site, year, token, attempts + 1, worker), "started"
+
+    def _mine(self, attempt: Attempt) -> dict:
+        return {"_id": attempt.id, "token": attempt.token, "attempts": attempt.number,
+                "state": RUNNING}
+
+    def heartbeat(self, attempt: Attempt, crawl_id: str | None,
+                  progress: Mapping | None) -> bool:
+        """Renew the job's heartbeat and progress; False when the job is no longer ours."""
+        fields: dict[str, Any] = {"heartbeat_at": now()}
+        if crawl_id:
+            fields["crawl_id"] = crawl_id
+        if progress is not None:
+            fields["progress"] = dict(progress)
+        return self.jobs.update_one(self._mine(attempt), {"$set": fields}).matched_count == 1
+
+    def finish(self, attempt: Attempt, state: str, *, crawl_id: str | None,
+               progress: Mapping | None, outcome: Mapping | None = None,
+               error: str | None = None) -> bool:
+        """The attempt ended: done (the crawl ran to its end) or failed (with one sentence)."""
+        moment = now()
+        entry = {"attempt": attempt.number, "worker": attempt.worker, "crawl_id": crawl_id,
+                 "ended_at": moment, "ended": "finished" if state == DONE else "failed",
+                 "reason": error or (outcome or {}).get("finish_reason")}
+        fields = {"state": state, "finished_at": moment, "heartbeat_at": moment,
+                  "crawl_id": crawl_id, "outcome": dict(outcome) if outcome else None,
+                  "error": error}
+        if progress is not None:
+            fields["progress"] = dict(progress)
+        return self._end(attempt, fields, entry)
+
+    def interrupted(self, attempt: Attempt, *, crawl_id: str | None,
+                    progress: Mapping | None, reason: str) -> bool:
+        """The worker is shutting down: the job goes back to queued, to be run again."""
+        entry = {"attempt": attempt.number, "worker": attempt.worker, "crawl_id": crawl_id,
+                 "ended_at": now(), "ended": "shutdown", "reason": reason}
+        fields = {"state": QUEUED, "crawl_id": crawl_id}
+        if progress is not None:
+            fields["progress"] = dict(progress)
+        return self._end(attempt, fields, entry)
+
+    def _end(self, attempt: Attempt, fields: dict, entry: dict) -> bool:
+        # The entry's start is the attempt's own, read back in the same update.
+        doc = self.jobs.find_one(self._mine(attempt), {"started_at": 1})
+        if doc is None:
+            return False
+        entry["started_at"] = doc.get("started_at")
+        result = self.jobs.update_one(
+            self._mine(attempt),
+            {"$set": fields, "$push": {"history": {"$each": [entry], "$slice": -MAX_HISTORY}}})
+        return result.matched_count == 1
+
+    def crawl_record(self, crawl_id: str | None) -> dict | None:
+        return self.crawls.find_one({"_id": crawl_id}) if crawl_id else None
+
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"

@@ -1,0 +1,336 @@
+"""The `worker` process: crawls the queued blog-years, many at once, each blog at its own pace.
+
+    python -m blogcrawler.worker      # the Procfile's `worker`; scale it: heroku ps:scale worker=8
+
+A Celery worker (Redis broker, `blogcrawler.jobqueue`) with a pool of WORKER_CONCURRENCY threads;
+each thread takes one job (one blog-year) at a time and runs it as one crawler in the process's
+shared reactor (`blogcrawler.crawlhost`), then records its outcome in the `jobs` collection
+(`blogcrawler.jobs`). What holds whatever happens to a worker:
+
+- One crawl per blog at a time: a job first takes its blog's lease (`blogcrawler.lease`); when
+  another worker holds it (another year of the same blog), the job is tried again in a few
+  seconds, so each blog keeps its own politeness (robots.txt, delay, AutoThrottle).
+- A worker killed mid-job (kill -9, out of memory, every worker at a platform restart) stops
+  renewing its lease and its messages; after JOB_LEASE_SECONDS (60) another worker, or the same
+  one restarted, gets the message again and crawls the blog again: posts are upserted on their
+  URL, so nothing is stored twice. The job's `attempts`, `lost` and `history` say it was retried;
+  a blog whose crawl kills its worker JOB_MAX_ATTEMPTS times is marked failed, not retried
+  forever.
+- SIGTERM (a platform stopping the dyno) stops the running crawls gracefully (Scrapy closes them
+  as `shutdown`, storing what they measured), puts their jobs back on the queue, then exits.
+
+Exit status: 0 after a shutdown; 2 with one sentence when a setting is wrong, or Redis or MongoDB
+cannot be reached at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from celery import signals as celery_signals
+from celery.exceptions import Reject
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+from blogcrawler.crawlhost import Crawl, CrawlHost
+from blogcrawler.jobqueue import (
+    BUSY_BLOG_RETRY_SECONDS,
+    QUEUE,
+    TASK,
+    make_app,
+    restore_interval,
+)
+from blogcrawler.jobs import DONE, FAILED, Attempt, JobStore
+from blogcrawler.lease import BlogLease, Heartbeat, HeldMessages
+from blogcrawler.progress import Progress
+from blogcrawler.storage import Storage, StorageUnavailableError
+from blogstats.broker import BrokerUnavailableError, check, make_redis, needs_redis
+from blogstats.config import ConfigError, load
+
+logger = logging.getLogger(__name__)
+
+EXIT_CONFIG = 2
+SHUTDOWN = "the worker is shutting down"
+LEASE_LOST = "the worker lost its lease on the blog"
+SUMMARY_SECONDS = 30.0
+# Loggers of the crawls themselves: many crawls at once would drown the worker's own lines.
+QUIET_LOGGERS = ("scrapy", "blog", "blogcrawler.extensions", "blogcrawler.pipelines",
+                 "blogcrawler.storage", "blogcrawler.progress", "blogcrawler.middlewares",
+                 "py.warnings")
+
+
+def crawl_settings() -> Settings:
+    """The crawler's own settings (environment included), as `scrapy crawl blog` has them; no
+    terminal progress and no stats dump per crawl in a worker."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "blogcrawler.settings")
+    settings = get_project_settings()
+    settings.set("PROGRESS", "off", priority="cmdline")
+    settings.set("STATS_DUMP", False, priority="cmdline")
+    return settings
+
+
+def outcome_of(record: Mapping | None, stats: Mapping) -> dict:
+    """The job's `outcome`: the crawl record's verdict and counts (the stats if the record
+    could not be read), and the exit status `scrapy crawl blog` would have given."""
+    record = record or {}
+    complete = record.get("complete")
+    if complete is None:
+        complete = stats.get("blog/complete") is True
+    failures = record.get("failures_total", len(record.get("failures") or []))
+    return {"complete": bool(complete),
+            "finish_reason": record.get("finish_reason") or stats.get("finish_reason"),
+            "status": record.get("status"),
+            "exit": 0 if complete else 3,
+            "posts": record.get("posts") or record.get("items") or {},
+            "pages": record.get("pages", stats.get("response_received_count", 0)),
+            "failures": failures}
+
+
+def progress_of(crawl: Crawl) -> dict | None:
+    crawler = crawl.crawler
+    extension = crawler.get_extension(Progress) if crawler is not None else None
+    return extension.snapshot() if extension is not None else None
+
+
+@dataclass
+class Running:
+    attempt: Attempt
+    lease: BlogLease
+    crawl: Crawl
+
+
+class Worker:
+    """One worker process: its crawl host, its leases and heartbeats, its jobs."""
+
+    def __init__(self, config, app, settings: Settings | None = None):
+        from blogcrawler.spiders.blog import BlogSpider
+
+        self.config = config
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.store = JobStore.from_config(config, appname="blogstats-worker")
+        self.redis = make_redis(config.redis_url)
+        self.held = HeldMessages(self.redis, app.conf.broker_transport_options)
+        self.host = CrawlHost(settings or crawl_settings(), BlogSpider)
+        self.running: dict[str, Running] = {}
+        self.stopping = threading.Event()
+        self.finished = {DONE: 0, FAILED: 0}
+        self._last_summary = time.monotonic()
+        beat = restore_interval(config.job_lease_seconds)
+        # Two threads: a slow database must never delay the leases in Redis.
+        self.lease_beat = Heartbeat(beat, self.renew_leases)
+        self.progress_beat = Heartbeat(beat, self.report_progress)
+
+    def start(self) -> None:
+        self.host.start()
+        self.lease_beat.start()
+        self.progress_beat.start()
+
+    def shutdown(self) -> None:
+        if not self.stopping.is_set():
+            self.stopping.set()
+            if self.running:
+                logger.info("stopping %d running crawl(s); their jobs go back to the queue",
+                            len(self.running))
+            self.host.stop_all(SHUTDOWN)
+
+    # -- a job ---------------------------------------------------------------------------------
+    def run_job(self, task, site: str, year: int, token: str) -> str:
+        if self.stopping.is_set():
+            raise Reject(SHUTDOWN, requeue=True)
+        lease = BlogLease(self.redis, site, self.config.job_lease_seconds)
+        try:
+            acquired = lease.acquire()
+        except RedisError as exc:
+            logger.warning("Redis did not answer (%s): %s %d tried again later",
+                           type(exc).__name__, site, year)
+            raise task.retry(countdown=BUSY_BLOG_RETRY_SECONDS) from None
+        if not acquired:
+            logger.info("%s is being crawled by another job: %d tried again in %d s", site, year,
+                        BUSY_BLOG_RETRY_SECONDS)
+            raise task.retry(countdown=BUSY_BLOG_RETRY_SECONDS)
+        try:
+            return self._run_leased(task, site, year, token, lease)
+        finally:
+            lease.release()
+
+    def _run_leased(self, task, site: str, year: int, token: str, lease: BlogLease) -> str:
+        try:
+            attempt, why = self.store.start(site, year, token, self.name,
+                                            self.config.job_max_attempts)
+        except PyMongoError as exc:
+            logger.warning("MongoDB did not answer (%s): %s %d tried again later",
+                           type(exc).__name__, site, year)
+            raise task.retry(countdown=BUSY_BLOG_RETRY_SECONDS) from None
+        if attempt is None:
+            logger.info("%s %d not crawled: %s", site, year, why)
+            return why
+        crawl = Crawl({"url": site, "year": str(year)})
+        self.running[attempt.id] = Running(attempt, lease, crawl)
+        logger.info("crawling %s %d (attempt %d)", site, year, attempt.number)
+        started = time.monotonic()
+        error = None
+        try:
+            if self.stopping.is_set():
+                crawl.stop_reason = SHUTDOWN
+            else:
+                self.host.run(crawl)
+        except Exception as exc:  # the crawl could not start: a sentence for the job
+            error = f"the crawl could not start: {type(exc).__name__}: {exc}"[:500]
+        finally:
+            self.running.pop(attempt.id, None)
+        return self._record(attempt, crawl, error, time.monotonic() - started)
+
+    def _record(self, attempt: Attempt, crawl: Crawl, error: str | None, elapsed: float) -> str:
+        label = f"{attempt.site} {attempt.year}"
+        progress = progress_of(crawl)
+        if crawl.stop_reason == LEASE_LOST:
+            # Another worker may be crawling the blog now: leave the job to it.
+            logger.error("%s: %s; left to the worker that holds it", label, LEASE_LOST)
+            return "lease lost"
+        if crawl.stop_reason == SHUTDOWN:
+            self._write(lambda: self.store.interrupted(
+                attempt, crawl_id=crawl.crawl_id, progress=progress, reason=SHUTDOWN))
+            logger.info("%s: stopped by the shutdown after %.0f s; back on the queue", label,
+                        elapsed)
+            raise Reject(SHUTDOWN, requeue=True)
+        if error:
+            self._write(lambda: self.store.finish(attempt, FAILED, crawl_id=crawl.crawl_id,
+                                                  progress=progress, error=error))
+            self.finished[FAILED] += 1
+            logger.error("%s failed: %s", label, error)
+            return "failed"
+        record = self._write(lambda: self.store.crawl_record(crawl.crawl_id))
+        outcome = outcome_of(record, crawl.stats)
+        self._write(lambda: self.store.finish(attempt, DONE, crawl_id=crawl.crawl_id,
+                                              progress=progress, outcome=outcome))
+        self.finished[DONE] += 1
+        log = logger.info if outcome["complete"] else logger.warning
+        log("%s done in %.0f s: %s (%s posts, %s pages)", label, elapsed,
+            "complete" if outcome["complete"] else f"INCOMPLETE ({outcome['finish_reason']})",
+            (progress or {}).get("posts_measured", "?"), outcome["pages"])
+        return "done"
+
+    def _write(self, operation):
+        """A job write, retried while the database is away; if it never answers, the message
+        goes back to the queue (the crawl is then run again: upserts make that safe)."""
+        deadline = time.monotonic() + self.config.mongodb_retry_seconds
+        delay = 0.5
+        while True:
+            try:
+                return operation()
+            except PyMongoError as exc:
+                if time.monotonic() + delay > deadline:
+                    logger.error("MongoDB did not answer for %g s (%s): the job goes back to "
+                                 "the queue", self.config.mongodb_retry_seconds,
+                                 type(exc).__name__)
+                    raise Reject("MongoDB unreachable", requeue=True) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 8.0)
+
+    # -- heartbeats ----------------------------------------------------------------------------
+    def renew_leases(self) -> None:
+        try:
+            self.held.renew()
+        except RedisError as exc:
+            logger.warning("could not renew the queue messages in Redis: %s", type(exc).__name__)
+        for run in list(self.running.values()):
+            try:
+                kept = run.lease.renew()
+            except RedisError as exc:
+                logger.warning("could not renew the lease on %s: %s", run.attempt.site,
+                               type(exc).__name__)
+                continue
+            if not kept:
+                logger.error("%s: %s (Redis was away longer than JOB_LEASE_SECONDS): stopping "
+                             "its crawl so that two workers never crawl one blog",
+                             run.attempt.site, LEASE_LOST)
+                self.host.stop(run.crawl, LEASE_LOST)
+
+    def report_progress(self) -> None:
+        runs = list(self.running.values())
+        for run in runs:
+            try:
+                self.store.heartbeat(run.attempt, run.crawl.crawl_id, progress_of(run.crawl))
+            except PyMongoError as exc:
+                logger.warning("could not record the progress of %s: %s", run.attempt.site,
+                               type(exc).__name__)
+        if runs and time.monotonic() - self._last_summary >= SUMMARY_SECONDS:
+            self._last_summary = time.monotonic()
+            snapshots = [progress_of(run.crawl) or {} for run in runs]
+            logger.info("%d crawl(s) running: %d of %d posts done; %d jobs done, %d failed "
+                        "since start", len(runs), sum(s.get("posts_done", 0) for s in snapshots),
+                        sum(s.get("posts_found", 0) for s in snapshots), self.finished[DONE],
+                        self.finished[FAILED])
+
+
+def register(app, worker: Worker) -> None:
+    """The task, and the worker's hooks into Celery's signals."""
+
+    @app.task(name=TASK, bind=True, acks_late=True, max_retries=None)
+    def crawl_year(self, site: str, year: int, token: str) -> str:
+        return worker.run_job(self, site, int(year), token)
+
+    # The message's delivery tag names it in the transport's `unacked_index` (Celery's own
+    # `delivery_info` leaves it out; the message and its properties have it).
+    def received(request=None, **_kwargs) -> None:
+        worker.held.add(getattr(request.message, "delivery_tag", None))
+
+    def ended(task=None, **_kwargs) -> None:
+        worker.held.discard((task.request.properties or {}).get("delivery_tag"))
+
+    def shutting_down(**_kwargs) -> None:
+        worker.shutdown()
+
+    def quiet(**_kwargs) -> None:
+        if worker.config.log_level != "DEBUG":
+            for name in QUIET_LOGGERS:
+                logging.getLogger(name).setLevel(logging.WARNING)
+
+    # weak=False: the handlers are closures that would otherwise be collected at once.
+    celery_signals.task_received.connect(received, weak=False)
+    celery_signals.task_postrun.connect(ended, weak=False)
+    celery_signals.worker_shutting_down.connect(shutting_down, weak=False)
+    celery_signals.after_setup_logger.connect(quiet, weak=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        config = load()
+        needs_redis(config.redis_url)
+        check(config.redis_url, config.mongodb_timeout_seconds)
+        settings = crawl_settings()
+        storage = Storage.from_settings(settings)
+        store = JobStore.from_config(config)
+        try:
+            storage.check(write=True)  # reachable, and we may write (one sentence if not)
+            store.ensure_indexes()
+        finally:
+            storage.close()
+            store.close()
+    except (ConfigError, BrokerUnavailableError, StorageUnavailableError) as exc:
+        print(f"worker: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    app = make_app(config)
+    worker = Worker(config, app, settings)
+    register(app, worker)
+    worker.start()
+    app.worker_main([
+        "worker", "--pool=threads", f"--concurrency={config.worker_concurrency}",
+        f"--loglevel={config.log_level}", f"--queues={QUEUE}",
+        f"--hostname=blogstats-{os.getpid()}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        *(argv or [])])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
