@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint venv clean-demo
+.PHONY: demo test bench lint venv clean-demo mutate
 
 venv:
 	@scripts/venv.sh $(VENV)
@@ -24,6 +24,11 @@ test: venv
 
 bench: venv
 	@$(PY) -m bench
+
+## mutate: mutation testing of measure, dates, pipelines, storage, the crawl record and the
+## dashboard's figures/summary/table/URL state; prints a table, writes mutation/report.md
+mutate: venv
+	@$(PY) scripts/mutate.py $(MUTATE_ARGS)
 
 lint: venv
 	@$(VENV)/bin/ruff check .
