@@ -6,11 +6,12 @@ state, then prints one table (module, mutants, killed, survived, no tests, timeo
 and writes `mutation/report.md` (the table, the run's cost, and every surviving mutant as the
 line it changed) and `mutation/results.json` (each mutant's status).
 
-    python scripts/mutate.py [--max-children N] [--keep] [PATTERN ...]
+    python scripts/mutate.py [--max-children N] [--keep] [--report-only] [PATTERN ...]
 
 PATTERNs are mutmut's mutant names with `*` (e.g. `blogcrawler.measure.*`) to test only some;
 `--keep` reuses the previous run's results in mutants/ (mutmut re-tests only functions that
-changed), otherwise every run starts from scratch so the report is reproducible.
+changed), otherwise every run starts from scratch so the report is reproducible;
+`--report-only` writes the report and table again from the last run's results.
 
 Why mutmut (3.x) and not cosmic-ray: mutmut imports the project and pytest once, then forks a
 child per mutant and runs in it only the tests that cover the mutated function (it records
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,8 +72,21 @@ def results() -> dict[str, dict[str, str]]:
         source = meta.relative_to(ROOT / "mutants").with_suffix("")  # blogcrawler/measure.py
         module = ".".join(source.with_suffix("").parts)
         codes = json.loads(meta.read_text())["exit_code_by_key"]
-        found[module] = {name: status_by_exit_code[code] for name, code in sorted(codes.items())}
+        found[module] = {name: status_by_exit_code[codes[name]]
+                         for name in sorted(codes, key=_natural)}
     return found
+
+
+def _natural(name: str) -> tuple[str, int]:
+    """`x_f__mutmut_9` before `x_f__mutmut_10`."""
+    function, _, number = name.rpartition("__mutmut_")
+    return function, int(number) if number.isdigit() else 0
+
+
+def function_of(name: str) -> str:
+    """The function a mutant changed, as a reader names it (`Storage.check`, `text_of`)."""
+    function = name.rpartition("__mutmut_")[0].rsplit(".", 1)[-1]
+    return re.sub(r"^x_?", "", function).replace("\u01c1", ".").strip(".")
 
 
 def table_rows(by_module: dict[str, dict[str, str]]) -> list[tuple]:
@@ -120,13 +135,14 @@ def changed_lines(name: str) -> str:
                      if line[:1] in "+-" and not line.startswith(("+++", "---")))
 
 
-def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], seconds: float,
-                 max_children: int, patterns: list[str]) -> None:
+def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: dict) -> None:
     OUT.mkdir(exist_ok=True)
-    (OUT / "results.json").write_text(json.dumps(by_module, indent=1, sort_keys=True) + "\n")
+    (OUT / "results.json").write_text(
+        json.dumps({"run": run, "mutants": by_module}, indent=1, sort_keys=True) + "\n")
+    patterns = run.get("patterns") or []
     lines = [
         "# Mutation testing report (`make mutate`)", "",
-        f"mutmut on {max_children} worker processes, {seconds / 60:.1f} min wall time"
+        f"mutmut on {run['workers']} worker processes, {run['seconds'] / 60:.1f} min wall time"
         + (f", only {' '.join(patterns)}" if patterns else "") + ".",
         "Killed % counts timeouts as caught. Survivors and mutants no test reaches are below;",
         "`.venv/bin/mutmut show NAME` prints one in full, `mutmut apply NAME` writes it to disk.",
@@ -136,6 +152,9 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], second
         if not left:
             continue
         lines += [f"## {module}: {len(left)} not killed", ""]
+        per_function = Counter(function_of(name) for name in left)
+        lines += ["By function: " + ", ".join(f"`{f}` {n}" for f, n in per_function.most_common())
+                  + ".", ""]
         for name in left:
             lines += [f"- `{name}` ({statuses[name]})", "", "  ```diff"]
             lines += [f"  {line}" for line in changed_lines(name).splitlines()]
@@ -149,22 +168,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true",
                         help="reuse the previous run's results (mutmut's incremental mode)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only write the report again from the last run's results")
     args = parser.parse_args(argv)
-    if not args.keep:
-        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     OUT.mkdir(exist_ok=True)
-    log = OUT / "mutmut.log"
-    status, seconds = run_mutmut(args.patterns, args.max_children, log)
+    if args.report_only:
+        try:
+            run = json.loads((OUT / "results.json").read_text())["run"]
+        except (OSError, ValueError, KeyError):
+            run = {"seconds": 0.0, "workers": args.max_children, "patterns": args.patterns}
+    else:
+        if not args.keep:
+            shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        log = OUT / "mutmut.log"
+        status, seconds = run_mutmut(args.patterns, args.max_children, log)
+        if status != 0:
+            tail = log.read_text(errors="replace")[-3000:]
+            print(f"error: mutmut run failed (exit {status}); its output is in {log}:\n{tail}",
+                  file=sys.stderr)
+            return 1
+        run = {"seconds": round(seconds, 1), "workers": args.max_children,
+               "patterns": args.patterns}
     by_module = results()
-    if status != 0 or not by_module:
-        tail = log.read_text(errors="replace")[-3000:]
-        print(f"error: mutmut run failed (exit {status}); its output is in {log}:\n{tail}",
-              file=sys.stderr)
+    if not by_module:
+        print("error: no mutation results in mutants/; run `make mutate` first", file=sys.stderr)
         return 1
     rows = table_rows(by_module)
-    write_report(by_module, rows, seconds, args.max_children, args.patterns)
+    write_report(by_module, rows, run)
     print(format_table(rows))
-    print(f"\n{seconds / 60:.1f} min on {args.max_children} workers; survivors listed in "
+    print(f"\n{run['seconds'] / 60:.1f} min on {run['workers']} workers; survivors listed in "
           f"{(OUT / 'report.md').relative_to(ROOT)}")
     return 0
 
