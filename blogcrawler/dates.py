@@ -22,7 +22,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from dateutil import parser as date_parser
 
-from blogcrawler.content import PageIndex, has_ancestor, text_content
+from blogcrawler.extraction.index import PageIndex, has_ancestor, text_content, text_start
+from blogcrawler.extraction.parse import page_encoding
+from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
+from blogcrawler.extraction.vocabulary import names_teaser
 
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$)")
 
@@ -160,7 +163,7 @@ def _date_in_meta_elements(index: PageIndex) -> date | None:
                and a.find(".//h1") is None
                for a in el.iterancestors() if a.tag not in ("body", "html")):
             continue
-        texts = [el.get("title") or "", text_content(el)[:200]]
+        texts = [el.get("title") or "", text_start(el, 200)]
         for text in texts:
             day = parse_text_date(text, lang)
             if day:
@@ -179,20 +182,108 @@ def _times(index: PageIndex, *classes: str, exclude: str | None = None) -> list:
     return found
 
 
-def _published_candidates(index: PageIndex, meta: dict[str, str], url: str):
-    """(source, datetime) candidates for the publication date, most trusted first:
-    `article time.published`, `time.published`, `time.entry-date:not(.updated)`, Open Graph,
-    JSON-LD, itemprop, other meta tags, the permalink, a date shown in words."""
+def _in_other_post(el, title) -> bool:
+    """Whether a date element sits in a block showing other posts (Rules.own_post_dates): a
+    widget, a sidebar, a related-posts or teaser block, or another post's `article` (one
+    without the post's title, on a page whose title is outside it)."""
+    for a in el.iterancestors():
+        if a.tag in ("body", "html"):
+            return False
+        if a.tag == "aside" or names_teaser(a):
+            return True
+        if (a.tag == "article" and title is not None
+                and not any(x is a for x in title.iterancestors())):
+            return True
+    return False
+
+
+def _post_title(index: PageIndex):
+    """The post's title element: the h1 with a title class, else the only h1, else None."""
+    h1s = index.tag("h1")
+    named = [h for h in h1s if {"entry-title", "post-title"} & set((h.get("class") or "").split())]
+    if named:
+        return named[0]
+    return h1s[0] if len(h1s) == 1 else None
+
+
+def parse_time_value(value: str | None, lang: str = "",
+                     rules: Rules = DEFAULT_RULES) -> datetime | None:
+    """A `datetime`/`content` attribute's date: ISO 8601, or (Rules.dates_in_words) a date
+    written in words as some themes print it there ("23. Juni 2016")."""
+    if rules.dates_in_words and value and _HAS_WORD.search(value):
+        day = parse_text_date(value, lang)
+        if day:
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return parse_datetime(value)
+
+
+# Letters other than ISO 8601's T and Z: a date written in words.
+_HAS_WORD = re.compile(r"[^\W\dTZ_]")
+
+
+# What a theme writes before a modified date it marks up as the post's date ("Last Updated on
+# February 13th", "Aktualisiert am"): such a <time> is the modified date (Rules.updated_labels).
+_UPDATED_LABEL = re.compile(r"\b(?:updated|modified|aktualisiert|geändert|mis à jour|actualizado"
+                            r"|aggiornato|bijgewerkt)\b", re.IGNORECASE)
+
+
+def _labelled_updated(el) -> bool:
+    """Whether a <time>'s text, or the words just before it, say it is an update's date."""
+    before = el.getprevious()
+    label = (before.tail if before is not None else (el.getparent().text
+                                                       if el.getparent() is not None else ""))
+    return bool(_UPDATED_LABEL.search(text_content(el)[:80] + " " + (label or "")[-40:]))
+
+
+def _own_times(index: PageIndex, rules: Rules) -> list:
+    """The post's time.published / time.entry-date elements, most trusted first: inside an
+    `article`, then the others; with Rules.own_post_dates, those in other posts' blocks are
+    left out and the rest ordered by their distance to the post's title."""
     published = _times(index, "published")
     in_article = [el for el in published if has_ancestor(el, tag="article")]
-    for el in (*in_article, *published, *_times(index, "entry-date", exclude="updated")):
-        yield "time", parse_datetime(el.get("datetime"))
+    found = list(dict.fromkeys((*in_article, *published,
+                                *_times(index, "entry-date", exclude="updated"))))
+    if rules.updated_labels:
+        found = [el for el in found if not _labelled_updated(el)]
+    if not rules.own_post_dates:
+        return found
+    title = _post_title(index)
+    found = [el for el in found if not _in_other_post(el, title)]
+    if title is not None and title in index.position:
+        at = index.position[title]
+        found.sort(key=lambda el: (not has_ancestor(el, tag="article"),
+                                   abs(index.position.get(el, at) - at)))
+    return found
+
+
+def _own_itemprops(index: PageIndex, rules: Rules) -> list:
+    """The itemprop=datePublished elements, without (Rules.own_post_dates) those of other
+    posts' teasers, nearest the post's title first."""
+    found = index.by_itemprop.get("datePublished", [])
+    if not rules.own_post_dates or not found:
+        return found
+    title = _post_title(index)
+    found = [el for el in found if not _in_other_post(el, title)]
+    if title is not None and title in index.position:
+        at = index.position[title]
+        found = sorted(found, key=lambda el: abs((index.first_position(el) or 0) - at))
+    return found
+
+
+def _published_candidates(index: PageIndex, meta: dict[str, str], url: str,
+                          rules: Rules = DEFAULT_RULES):
+    """(source, datetime) candidates for the publication date, most trusted first:
+    the post's own `time.published` / `time.entry-date:not(.updated)`, Open Graph,
+    JSON-LD, itemprop, other meta tags, the permalink, a date shown in words."""
+    lang = index.doc.get("lang") or ""
+    for el in _own_times(index, rules):
+        yield "time", parse_time_value(el.get("datetime"), lang, rules)
     for key in _PUBLISHED_META[:2]:
         yield "meta", parse_datetime(meta.get(key))
     for value in _jsonld_values(index, "datePublished"):
         yield "json-ld", value
-    for el in index.by_itemprop.get("datePublished", []):
-        yield "itemprop", parse_datetime(el.get("datetime") or el.get("content"))
+    for el in _own_itemprops(index, rules):
+        yield "itemprop", parse_time_value(el.get("datetime") or el.get("content"), lang, rules)
     for key in _PUBLISHED_META[2:]:
         yield "meta", parse_datetime(meta.get(key))
     # The permalink's /YYYY/MM/DD/ (WordPress builds it from the post's own date) before any
@@ -221,13 +312,14 @@ def _in_local_offset(value: datetime, index: PageIndex, url: str) -> datetime:
     return value
 
 
-def find_dates(doc, url: str, index: PageIndex | None = None,
+def find_dates(page, url: str, rules: Rules = DEFAULT_RULES,
                ) -> tuple[datetime | None, datetime | None, str | None]:
-    """(published, modified, source of published) from the page's own markup."""
-    index = index or PageIndex(doc)
+    """(published, modified, source of published) from the page's own markup; `page` is a
+    PageIndex or a parsed document."""
+    index = page if isinstance(page, PageIndex) else PageIndex(page)
     meta = _meta_map(index)
     published, source = None, None
-    for name, value in _published_candidates(index, meta, url):
+    for name, value in _published_candidates(index, meta, url, rules):
         if value:
             published, source = value, name
             break
@@ -333,6 +425,21 @@ def dateline(root, text: str, lang: str = "") -> datetime | None:
         if day:
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
     day = parse_text_date(text[:300], lang)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def second_opinion_date(body: bytes, url: str, encoding: str | None = None) -> datetime | None:
+    """htmldate's publication date of a page whose markup, URL and header give none, as
+    midnight UTC: it also reads the dates of a WordPress upload path (/2017/08/ of the post's
+    images) and dates scattered in the page, which our rules do not trust on their own."""
+    from htmldate import find_date  # imported on first use: most pages never need it
+
+    try:
+        text = body.decode(encoding or page_encoding(body), errors="replace")
+        found = find_date(text, url=url, original_date=True, extensive_search=True)
+    except (ValueError, TypeError, LookupError):
+        return None
+    day = parse_datetime(found) if found else None
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 

@@ -15,8 +15,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from blogcrawler.content import PageIndex, find_main_content, has_ancestor, parse_html
-from blogcrawler.dates import dateline, find_dates, to_utc
+from blogcrawler.dates import dateline, find_dates, second_opinion_date, to_utc
+from blogcrawler.extraction import (
+    DEFAULT_RULES,
+    PageIndex,
+    Rules,
+    find_main_content,
+    has_ancestor,
+    parse_html,
+)
 from blogcrawler.measure import measure_content, text_of
 from blogcrawler.urls import canonical_url
 
@@ -137,30 +144,37 @@ def blog_week(title: str, iso_week: int) -> int:
 
 
 def extract_post(body: bytes, url: str, *, encoding: str | None = None,
-                 terms: tuple[str, ...] | list[str] = DEFAULT_TERMS) -> dict:
+                 terms: tuple[str, ...] | list[str] = DEFAULT_TERMS,
+                 rules: Rules = DEFAULT_RULES) -> dict:
     """The measured fields of the post document, plus `text` (the main content's text).
 
-    `encoding` is the response's encoding when known (Scrapy's `response.encoding`);
-    otherwise the page's own charset declaration, else UTF-8, is used.
+    `encoding` is the response's encoding when known (Scrapy's `response.encoding`, decided by
+    the same charset rule); otherwise the rule decides from the bytes. `rules` switches the
+    extractor's judgement rules (for evaluation only; the crawler uses the defaults).
     """
-    doc = parse_html(body, encoding)
-
-    index = PageIndex(doc)
+    # 1. Parse, and index the untouched page once.
+    index = PageIndex(parse_html(body, encoding))
+    # 2. Read what the page says about the post before anything changes the tree: noise removal
+    #    (step 3) takes out the header, byline, tag links and comments these are read from.
     post_url = canonical_url(url, _canonical(index))
     title = _title(index)
-    published, modified, _ = find_dates(doc, post_url, index)
+    published, modified, _ = find_dates(index, post_url, rules)
     categories = (_texts(_links_in(index, "cat-links", "entry-categories", "post-categories"))
                   or _meta(index, "property", "article:section"))
     tags = (_texts(_links_in(index, "tags-links", "tag-links", "entry-tags", "post-tags"))
             or _meta(index, "property", "article:tag"))
     author = _author(index)
     comments = _comments(index)
-
-    extractor, root = find_main_content(doc, index)
+    # 3. Find the post body and clean it in place.
+    extractor, root = find_main_content(index, rules)
+    # 4. Measure the body.
     figures = measure_content(root, post_url, terms)
     if published is None:
-        # Last resort: the dateline a news post opens with ("PARIS, January 18, 2020 –").
-        published = dateline(root, figures["text"], doc.get("lang") or "")
+        # The dateline a news post opens with ("PARIS, January 18, 2020 –").
+        published = dateline(root, figures["text"], index.doc.get("lang") or "")
+    if published is None and rules.date_second_opinion:
+        # Last resort, rare: htmldate's wider search (image paths, scattered dates).
+        published = second_opinion_date(body, post_url, encoding)
 
     if published:
         # Year and week of the date as the blog wrote it, before any shift to UTC. `year` is the

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -37,46 +38,105 @@ def _tag(el) -> str | None:
 
 def text_of(root) -> str:
     """The reader-visible text of `root`: block elements and <br>/<hr> separate words,
-    script/style/noscript/template and comments are ignored; whitespace is collapsed."""
+    script/style/noscript/template and comments are ignored; soft hyphens are dropped;
+    whitespace is collapsed.
+
+    An iterative walk (lxml's iterwalk), so that markup nested thousands deep cannot exhaust
+    Python's recursion limit."""
+    chunks: list[str] = []
     parts: list[str] = []
+    append = parts.append
+    walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event == "start":
+            tag = _tag(el)
+            if tag in SKIP_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS:
+                append(" ")
+            if el.text:
+                append(el.text)
+        else:
+            if event == "end" and _tag(el) in BLOCK_TAGS:
+                append(" ")
+            if el is not root and el.tail:
+                append(el.tail)
+        if len(parts) >= 4096:
+            # Joined as it goes: a list of every text node of a 14 MB post would cost 200 MB.
+            chunks.append("".join(parts))
+            parts.clear()
+    chunks.append("".join(parts))
+    # A soft hyphen (U+00AD) marks where a word may break; it is no character of the word.
+    return collapse_whitespace("".join(chunks).replace("\u00ad", ""))
 
-    def walk(el) -> None:
-        tag = _tag(el)
-        if tag is None or tag in SKIP_TAGS:
-            return
-        block = tag in BLOCK_TAGS
-        if block:
-            parts.append(" ")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-        if block:
-            parts.append(" ")
 
-    walk(root)
-    return _WHITESPACE.sub(" ", "".join(parts)).strip()
+# Whitespace that collapse_whitespace would change: not a single space, two spaces, or a space
+# at either end.
+_UNCOLLAPSED = re.compile(r"[^\S ]|  |^ | $")
+_SLICE = 1 << 20
+
+
+def collapse_whitespace(text: str) -> str:
+    """Every whitespace run as one space, stripped. A slice at a time: one re.sub over a 14 MB
+    text keeps a piece per match (two million) and costs 180 MB at its peak."""
+    if not _UNCOLLAPSED.search(text):
+        return text
+    pieces: list[str] = []
+    for start in range(0, len(text), _SLICE):
+        piece = _WHITESPACE.sub(" ", text[start:start + _SLICE])
+        if pieces and pieces[-1].endswith(" ") and piece.startswith(" "):
+            piece = piece[1:]
+        pieces.append(piece)
+    return "".join(pieces).strip()
+
+
+# A token of no \w character ("–", "|", "***"): whitespace-delimited, so not a word.
+_NON_WORD_TOKEN = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
 
 
 def count_words(text: str) -> int:
-    """Whitespace-delimited tokens holding at least one Unicode \\w character."""
-    return sum(1 for token in text.split() if _WORD_CHAR.search(token))
+    """Whitespace-delimited tokens holding at least one Unicode \\w character: every token, less
+    those of punctuation alone. Tokens are counted from the spaces of the collapsed text, not
+    split into a list (a 14 MB post has two million words: a list of them costs 130 MB)."""
+    collapsed = collapse_whitespace(text)
+    tokens = collapsed.count(" ") + 1 if collapsed else 0
+    return tokens - sum(1 for _ in _NON_WORD_TOKEN.finditer(collapsed))
+
+
+@lru_cache(maxsize=64)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _overlapping(terms: tuple[str, ...]) -> bool:
+    return any(a.casefold() != b.casefold() and _terms_pattern((a,)).search(b)
+               for a in terms for b in terms)
 
 
 def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
-    """Case-insensitive whole-word occurrences of each tracked term."""
-    counts = {}
+    """Case-insensitive whole-word occurrences of each tracked term (one pass over the text)."""
+    terms = tuple(terms)
+    counts = dict.fromkeys(terms, 0)
+    if not terms:
+        return counts
+    if _overlapping(terms):
+        # "data" inside a tracked "big data": one pass would count the longer term only.
+        return {term: len(_terms_pattern((term,)).findall(text)) for term in terms}
+    by_folded = {}
     for term in terms:
-        pattern = re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)", re.IGNORECASE)
-        counts[term] = len(pattern.findall(text))
+        by_folded.setdefault(term.casefold(), []).append(term)
+    for found in _terms_pattern(terms).findall(text):
+        for term in by_folded.get(found.casefold(), ()):
+            counts[term] += 1
     return counts
 
 
 def content_hash(text: str) -> str:
     """Hash of the normalised main-content text (whitespace collapsed)."""
-    normalised = _WHITESPACE.sub(" ", text).strip()
+    normalised = collapse_whitespace(text)
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
@@ -96,8 +156,14 @@ def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
     page_host = urlsplit(page_url).hostname or ""
     internal = external = 0
     for href in hrefs:
+        href = href.strip()
+        if href[:1] in ("#", "?", "") or (href[:1] == "/" and href[1:2] not in ("/", "\\")):
+            internal += 1  # a path, query or fragment on the same host: no parsing needed
+            continue
         try:
-            parts = urlsplit(urljoin(page_url, href.strip()))
+            # An absolute http(s) URL needs no joining with the page's (urljoin is the slow part).
+            absolute = href[:8].lower().startswith(("http://", "https://"))
+            parts = urlsplit(href if absolute else urljoin(page_url, href))
             host = parts.hostname or ""
         except ValueError:  # malformed, e.g. an invalid IPv6 literal
             external += 1
@@ -113,13 +179,33 @@ def _has_word(el) -> bool:
     """Whether the reader-visible text of `el` holds a \\w character (text_of without joining)."""
     if el.text and _WORD_CHAR.search(el.text):
         return True
-    for child in el:
-        tag = _tag(child)
-        if tag is not None and tag not in SKIP_TAGS and _has_word(child):
-            return True
-        if child.tail and _WORD_CHAR.search(child.tail):
+    walker = etree.iterwalk(el, events=("start", "comment", "pi"))
+    for event, node in walker:
+        if node is el:
+            continue
+        if event == "start":
+            if _tag(node) in SKIP_TAGS:
+                walker.skip_subtree()
+            elif node.text and _WORD_CHAR.search(node.text):
+                return True
+        if node.tail and _WORD_CHAR.search(node.tail):
             return True
     return False
+
+
+def inner_html_bytes(root) -> int:
+    """UTF-8 bytes of the HTML inside `root`, leading and trailing whitespace left out; one
+    child serialised at a time, not the whole content as one string."""
+    text = root.text or ""
+    children = list(root)
+    if not children:
+        return len(text.strip().encode("utf-8"))
+    size = len(text.lstrip().encode("utf-8"))
+    for child in children[:-1]:
+        size += len(etree.tostring(child, encoding="unicode", method="html",
+                                   with_tail=True).encode("utf-8"))
+    last = etree.tostring(children[-1], encoding="unicode", method="html", with_tail=True)
+    return size + len(last.rstrip().encode("utf-8"))
 
 
 def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
@@ -142,10 +228,7 @@ def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
             paragraphs += 1
     internal, external = split_links(hrefs, page_url)
     by_level = {h: counts.get(h, 0) for h in HEADING_TAGS}
-    inner = (root.text or "") + "".join(
-        etree.tostring(child, encoding="unicode", method="html", with_tail=True)
-        for child in root
-    )
+    content_bytes = inner_html_bytes(root)
     return {
         "text": text,
         "words": count_words(text),
@@ -160,7 +243,7 @@ def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
         "blockquotes": counts.get("blockquote", 0),
         "embeds": sum(counts.get(tag, 0) for tag in EMBED_TAGS),
         "tables": counts.get("table", 0),
-        "content_bytes": len(inner.strip().encode("utf-8")),
+        "content_bytes": content_bytes,
         "terms": count_terms(text, terms),
         "content_hash": content_hash(text),
     }

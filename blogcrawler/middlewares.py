@@ -11,7 +11,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse, XmlResponse
 from scrapy.utils.response import response_status_message
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from blogcrawler.extraction.parse import page_encoding
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -66,21 +67,16 @@ class LoopAwareRedirectMiddleware(RedirectMiddleware):
 
 
 class BrowserEncodingMiddleware:
-    """Decode a page with no declared charset as a browser does: UTF-8 when the bytes are valid
-    UTF-8, else windows-1252 (the HTML standard's fallback for Western locales). Scrapy would
-    otherwise guess with charset-normalizer, which takes a short windows-1252 page for
-    windows-1250 and turns "naïve" into "naďve"."""
+    """Decode every page as a browser does, with the one charset rule the extractor uses
+    (`blogcrawler.extraction.parse.page_encoding`): a byte-order mark, the HTTP charset, a
+    `<meta charset>` (also one printed after kilobytes of inline styles), else UTF-8 when the
+    bytes are valid UTF-8, else windows-1252. Scrapy would otherwise guess an undeclared one
+    with charset-normalizer, which takes a short windows-1252 page for windows-1250 and turns
+    "naïve" into "naďve"."""
 
     def process_response(self, request, response, spider=None):
         if not isinstance(response, TextResponse) or isinstance(response, XmlResponse):
             return response
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        if (http_content_type_encoding(content_type) or read_bom(response.body)[0]
-                or html_body_declared_encoding(response.body)):
-            return response
-        try:
-            response.body.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-        return response.replace(encoding=encoding)
+        # Always set: reading `response.encoding` first would run Scrapy's own guess.
+        return response.replace(
+            encoding=page_encoding(response.body, response.headers.get(b"Content-Type")))

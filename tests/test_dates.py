@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from blogcrawler.content import parse_html
 from blogcrawler.dates import find_dates, parse_text_date
+from blogcrawler.extraction import parse_html
 
 
 def day_of(page: str, url: str = "https://blog.example/post/") -> str | None:

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from blogcrawler.content import parse_html
 from blogcrawler.extract import extract_post
+from blogcrawler.extraction import parse_html
 from blogcrawler.measure import count_words, text_of
 from fixture_site import Blog
 

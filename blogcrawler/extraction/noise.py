@@ -1,0 +1,138 @@
+"""Noise removal: take out of the post body, in place, the blocks themes and plugins put in it
+(share buttons, related posts, author boxes, ads, forms, the article's own header), keeping the
+text that follows each block."""
+
+from __future__ import annotations
+
+import re
+
+from blogcrawler.extraction.index import (
+    drop_tree,
+    names_of,
+    normal_text,
+    text_content,
+    text_length,
+    unwrap,
+)
+from blogcrawler.extraction.link_lines import link_share, remove_link_lines
+from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
+from blogcrawler.extraction.vocabulary import (
+    NOISE,
+    STRONG_NOISE,
+    WIDGET_NOISE,
+    is_comments,
+    is_lead_name,
+    is_noise,
+)
+
+# Never the post body, wherever they are: code, and the controls of forms and menus.
+ALWAYS_NOISE_TAGS = frozenset({"script", "style", "noscript", "template", "form", "button",
+                               "select", "input", "textarea", "nav", "aside"})
+
+# Text placed off-screen is never meant to be read (hidden link spam); display:none is not
+# matched, since tabs, accordions and slideshows reveal such content on a click.
+_HIDDEN_STYLE = re.compile(r"visibility\s*:\s*hidden|(?:left|top)\s*:\s*-\d{3,}px", re.I)
+
+# The featured image a theme prints above the post (with its credit): not the_content.
+_THUMBNAIL = re.compile(r"^(?:post-thumbnail|postthumb|wp-postthumb|featured-image|"
+                        r"entry-thumbnail|post-image|td-post-featured-image)$")
+
+# A title inside the content is the post's own title (not main content) or another post's
+# (a linked title in a list); any other is the post's subheading and stays.
+_TITLE_NAMES = frozenset({"entry-title", "post-title", "article-title"})
+
+
+def is_hidden(el) -> bool:
+    return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+
+
+def _is_thumbnail(el) -> bool:
+    return any(_THUMBNAIL.match(name) for name in (el.get("class") or "").split())
+
+
+def _is_foreign_title(el, titles: frozenset) -> bool:
+    names = (el.get("class") or "").split()
+    if not any(name in _TITLE_NAMES for name in names):
+        return False
+    return any(a.get("href") for a in el.iter("a")) or normal_text(text_content(el)) in titles
+
+
+def page_titles(index) -> frozenset:
+    """The post's title as the page writes it: its h1s, og:title, and <title> before the
+    blog's name."""
+    titles = {normal_text(text_content(h1)) for h1 in index.tag("h1")}
+    titles.update(normal_text(m.get("content") or "") for m in index.tag("meta")
+                  if m.get("property") == "og:title")
+    for title in index.tag("title"):
+        titles.add(normal_text(re.split(r"\s+[|\u2013\u2014-]\s+", text_content(title))[0]))
+    titles.discard("")
+    return frozenset(titles)
+
+
+def _leads_inside(header) -> list:
+    """Lead-named blocks of some length in an entry header (Rules.header_lead)."""
+    found = []
+    for el in header.iter():
+        if el is header or not isinstance(el.tag, str):
+            continue
+        if (any(is_lead_name(n) for n in (el.get("class") or "").split())
+                and not any(True for _ in el.iter("h1", "h2", "time", "form"))
+                and len(text_content(el).split()) >= 8):
+            found.append(el)
+    return [el for el in found if not any(a in found for a in el.iterancestors())]
+
+
+def remove_noise(root, *, whole_article: bool = False, titles: frozenset = frozenset(),
+                 rules: Rules = DEFAULT_RULES) -> None:
+    """Remove plugin and theme blocks from `root` in place, keeping the text that follows them.
+
+    A noise-named block holding half the content's text or more is kept unless it is mostly
+    links (a long related-posts list): the name was a layout wrapper's ("post-meta-wrap").
+    Blocks a reader never sees (off-screen, `hidden`) go too. With `whole_article`, the
+    article's own header and footer (title, byline, tags) go too.
+    """
+    total = text_length(root) or 1
+    vocabulary = NOISE | WIDGET_NOISE if rules.widget_noise else NOISE
+    doomed, unwrapped = [], []
+    for el in root.iter():
+        if el is root:
+            continue
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None:
+            continue
+        if not el.attrib and tag not in ALWAYS_NOISE_TAGS and not (
+                whole_article and tag in ("header", "footer", "h1")):
+            continue  # no name, no style: nothing below can match
+        if tag == "form" and rules.form_wrapper and text_length(el) >= 0.5 * total:
+            unwrapped.append(el)  # a plugin's form around the post, not a reply form
+        elif tag in ALWAYS_NOISE_TAGS or is_comments(el) or is_hidden(el):
+            doomed.append(el)
+        elif whole_article and (tag in ("header", "footer", "h1") or _is_thumbnail(el)):
+            doomed.append(el)
+        elif _is_foreign_title(el, titles):
+            doomed.append(el)
+        elif (el.get("class") or el.get("id")) and is_noise(el, vocabulary):
+            length = text_length(el)
+            # A strong name on a block holding nearly all the text is a wrapper's after all
+            # ("paywall-container" around a post shown in full).
+            if (length < 0.5 * total or (is_noise(el, STRONG_NOISE) and length < 0.8 * total)
+                    or link_share(el, length) > 0.5):
+                doomed.append(el)
+    gone = set(doomed)
+    for el in doomed:
+        if any(a in gone for a in el.iterancestors()):
+            continue
+        if rules.header_lead and _is_header(el):
+            for lead in _leads_inside(el):
+                lead.tail = None
+                el.addprevious(lead)
+        drop_tree(el)
+    for el in unwrapped:
+        if el.getparent() is not None and not any(a in gone for a in el.iterancestors()):
+            unwrap(el)
+    remove_link_lines(root, rules)
+
+
+def _is_header(el) -> bool:
+    return el.tag == "header" or any(n.lower().endswith(("-header", "-head"))
+                                     for n in names_of(el))

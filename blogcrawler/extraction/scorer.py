@@ -1,0 +1,159 @@
+"""The paragraph scorer: the element holding the most paragraph text, for pages whose theme
+follows no naming convention, and to check that a named rule's match is the post (a small
+readability-style scorer)."""
+
+from __future__ import annotations
+
+from blogcrawler.extraction.index import text_content
+from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
+from blogcrawler.extraction.vocabulary import COMMENT_NAMES, STRONG_NOISE, is_noise
+
+FOOTER = frozenset({"footer"})
+
+# Inline elements whose text is part of a line of a <br>-separated text block.
+_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "span", "font", "small", "sup", "sub",
+                     "mark", "abbr", "code", "q", "cite"})
+
+
+def comment_blocks(index) -> set:
+    """The page's comment sections and reply forms."""
+    return index.memo("comment_blocks", lambda: {
+        el for name in COMMENT_NAMES
+        for el in (*index.by_class.get(name, ()), *index.by_id.get(name, ()))})
+
+
+def in_comments(index, el) -> bool:
+    blocks = comment_blocks(index)
+    return bool(blocks) and any(a in blocks for a in el.iterancestors())
+
+
+def _br_text(block) -> tuple[str, int]:
+    """(text, linked characters) of a block's own lines: its text, its inline children's and
+    the text after each child, without nested blocks'."""
+    parts = [block.text or ""]
+    linked = 0
+    for child in block:
+        if isinstance(child.tag, str) and child.tag in _INLINE:
+            value = text_content(child)
+            parts.append(value)
+            if child.tag == "a":
+                linked += len(value)
+            else:
+                linked += sum(len(text_content(a)) for a in child.iter("a"))
+        parts.append(child.tail or "")
+    return " ".join(" ".join(parts).split()), linked
+
+
+def _text_blocks(index, rules: Rules):
+    """(element, text, linked characters) of each paragraph-like block."""
+    for p in (*index.tag("p"), *index.tag("pre"), *index.tag("td")):
+        text = " ".join(text_content(p).split())
+        if len(text) >= 25:
+            yield p, text, None
+    if rules.br_text:
+        # Text split into lines by <br> with no <p> (old editors, some page builders).
+        seen = set()
+        for br in index.tag("br"):
+            block = br.getparent()
+            if block is None or block in seen or block.tag in ("p", "pre", "td", "li"):
+                continue
+            seen.add(block)
+            if sum(1 for child in block if child.tag == "br") < 2:
+                continue  # one line break in a caption or a credit is not a text laid out in lines
+            text, linked = _br_text(block)
+            if len(text) >= 25:
+                yield block, text, linked
+
+
+class Scores:
+    """The paragraph scores of a page: per block (its paragraphs' values, half its
+    grandchildren's), and per subtree (computed when widening asks: every paragraph below an
+    element that is not inside a noise-named block, and every paragraph below it)."""
+
+    def __init__(self, index, rules: Rules):
+        self.block: dict = {}
+        self.paragraphs: list = []  # (element, value)
+        for p, text, linked in _text_blocks(index, rules):
+            if in_comments(index, p):
+                continue
+            if linked is None:
+                linked = sum(len(text_content(a)) for a in p.iter("a"))
+            value = max(0.0, len(text) - 2 * linked) + 10 * text.count(",")
+            own = p.tag not in ("p", "pre", "td")  # a <br> block holds its own lines
+            parent = p if own else p.getparent()
+            if parent is None:
+                continue
+            self.paragraphs.append((p, value))
+            self.block[parent] = self.block.get(parent, 0) + value
+            grand = parent.getparent()
+            if grand is not None:
+                self.block[grand] = self.block.get(grand, 0) + value / 2
+        self._subtree = self._everything = None
+
+    def _sum_subtrees(self) -> None:
+        self._subtree, self._everything = {}, {}
+        noisy: dict = {}
+        for p, value in self.paragraphs:
+            clean = True
+            for a in (p, *p.iterancestors()):
+                if clean:
+                    if a not in noisy:
+                        noisy[a] = a is not p and is_noise(a) and a.tag not in ("body", "html")
+                    clean = not noisy[a]
+                if clean:
+                    self._subtree[a] = self._subtree.get(a, 0) + value
+                self._everything[a] = self._everything.get(a, 0) + value
+
+    @property
+    def subtree(self) -> dict:
+        if self._subtree is None:
+            self._sum_subtrees()
+        return self._subtree
+
+    @property
+    def everything(self) -> dict:
+        if self._everything is None:
+            self._sum_subtrees()
+        return self._everything
+
+
+def best_block(index, rules: Rules = DEFAULT_RULES):
+    """(element, score) of the block holding the most paragraph text: each paragraph adds its
+    length, less twice its linked part, and ten per comma, to its parent and half to the
+    grandparent. (None, 0.0) when the page has no paragraph."""
+    scores = index.memo(("scores", rules.br_text), lambda: Scores(index, rules))
+    # The best block that is not inside a cookie banner, a modal, a widget or a footer.
+    for block in sorted(scores.block, key=scores.block.get, reverse=True)[:5]:
+        if not any(is_noise(a, STRONG_NOISE) or a.tag == "footer" or is_noise(a, FOOTER)
+                   for a in (block, *block.iterancestors()) if a.tag not in ("body", "html")):
+            return block, scores.block[block]
+    return None, 0.0
+
+
+# How much more paragraph text a block's parent must hold for the post to be taken as spread
+# over the parent's children (Rules.widen).
+WIDEN_RATIO = 1.5
+
+
+def widen(index, block, rules: Rules = DEFAULT_RULES, limit=None):
+    """The block, or the ancestor its post continues in: page builders and block themes print
+    one post as several sibling sections (ACF flexible content, Beaver Builder modules, one
+    `post__content` per section), and the best single section is then a part of the post. An
+    ancestor is taken while it holds WIDEN_RATIO times the paragraph text of the block, counting
+    no paragraph inside a noise-named block (sidebars, related posts, comments), and never
+    above `limit` when given."""
+    if not rules.widen:
+        return block
+    scores = index.memo(("scores", rules.br_text), lambda: Scores(index, rules))
+    node = block
+    for ancestor in block.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            break
+        if limit is not None and not any(a is limit for a in (ancestor, *ancestor.iterancestors())):
+            break
+        # Wrappers holding nothing more are passed over: the lowest ancestor that gathers the
+        # other sections is the post.
+        if scores.subtree.get(ancestor, 0) >= WIDEN_RATIO * max(scores.everything.get(node, 0),
+                                                                 1):
+            node = ancestor
+    return node

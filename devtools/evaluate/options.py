@@ -1,0 +1,88 @@
+"""The extractors the evaluation compares, each turning (page bytes, URL) into the figures the
+checks read: `words`, `images`, `links`, `text`, `date` (the calendar day) and `extractor`.
+
+- `ours`: this tree's `extract_post`, with a set of `Rules` (leave-one-site-out switches them);
+- `main`: the baseline, `extract_post` of a git revision (default `main`), run in a worker
+  process on a `git archive` of that revision;
+- `trafilatura`: trafilatura 2.x with its htmldate date, alone, counted with our word rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from blogcrawler.extract import extract_post
+from blogcrawler.extraction import DEFAULT_RULES, Rules
+from blogcrawler.measure import count_words
+from devtools.evaluate.corpus import ROOT, Page
+
+FIELDS = ("words", "images", "links", "text", "date", "extractor")
+
+
+def ours(body: bytes, url: str, rules: Rules = DEFAULT_RULES) -> dict:
+    result = extract_post(body, url, rules=rules)
+    return {key: result[key] for key in FIELDS}
+
+
+def trafilatura_result(body: bytes, url: str) -> dict:
+    """trafilatura's main content (links and images kept) and its htmldate publication date,
+    from one `bare_extraction` call; words counted with our rule on its text."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(body, url=url, include_links=True,
+                                           include_images=True, with_metadata=True)
+    if document is None:
+        return {"text": "", "words": 0, "images": 0, "links": 0, "date": None,
+                "extractor": "trafilatura"}
+    text = document.text or ""
+    tree = document.body
+    images = len(list(tree.iter("graphic"))) if tree is not None else 0
+    links = (len([r for r in tree.iter("ref") if r.get("target") is not None])
+             if tree is not None else 0)
+    day = document.date
+    return {"text": text, "words": count_words(text), "images": images, "links": links,
+            "date": day[:10] if day else None, "extractor": "trafilatura"}
+
+
+def timed(function, body: bytes, url: str, repeat: int) -> tuple[dict, float]:
+    """(result, best CPU ms of `repeat` calls): CPU time, since the machine is shared and wall
+    time there measures the neighbours' load as much as the extractor."""
+    best, result = float("inf"), None
+    for _ in range(max(1, repeat)):
+        start = time.process_time()
+        result = function(body, url)
+        best = min(best, (time.process_time() - start) * 1000)
+    return result, best
+
+
+def baseline_results(pages: list[Page], revision: str = "main",
+                     repeat: int = 1) -> list[tuple[dict, float]]:
+    """(result, ms) per page from `revision`'s own extract_post, in a worker process."""
+    with tempfile.TemporaryDirectory(prefix="blogstats-baseline-") as checkout:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision,
+                                  "blogcrawler", "blogstats"],
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            raise RuntimeError(f"cannot read revision {revision!r} of {ROOT}: "
+                               f"{archive.stderr.decode(errors='replace').strip()}")
+        tar_path = Path(checkout) / "revision.tar"
+        tar_path.write_bytes(archive.stdout)
+        with tarfile.open(tar_path) as tar:
+            tar.extractall(checkout, filter="data")
+        lines = "".join(json.dumps({"source": str(p.source), "url": p.url}) + "\n"
+                        for p in pages)
+        env = {**os.environ, "PYTHONPATH": checkout}
+        done = subprocess.run([sys.executable, str(Path(__file__).with_name("worker.py")),
+                               "--repeat", str(repeat)], input=lines, text=True,
+                              capture_output=True, env=env, cwd=checkout, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"the {revision} worker failed: {done.stderr.strip()[-2000:]}")
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    return [({k: r[k] for k in FIELDS}, r["ms"]) for r in results]

@@ -1,0 +1,190 @@
+"""The extractor's rules on small pages built as themes build them: what a rule must find, and
+the sibling case it must leave alone. (The real-page corpora score the rules as a whole:
+tests/test_corpus.py; the fixture blog's exact truth: tests/test_extract.py.)"""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from blogcrawler.extract import extract_post
+from blogcrawler.extraction import MarkupTooDeepError, page_encoding
+from blogcrawler.measure import count_words
+
+URL = "https://blog.example/2016/06/23/a-post/"
+PROSE = ("<p>The post itself says something worth reading about its subject, at some length, "
+         "with a clause or two, so that it reads like prose.</p>")
+BODY = PROSE * 6
+
+
+def page(article: str, *, head: str = "", after: str = "") -> bytes:
+    """A single-post page in a theme's frame: a site header with a menu, the article, a sidebar
+    whose widgets hold paragraphs of their own, and a comment."""
+    sidebar = ("<aside id='secondary' class='widget-area'><section class='widget'>"
+               "<h2>About</h2><p>A blog about the things its author cares about, written "
+               "weekly since 2009, with notes on books and the web.</p></section></aside>")
+    comments = ("<div id='comments' class='comments-area'><ol class='comment-list'>"
+                "<li class='comment'><p>A reader's reply that is long enough to be scored "
+                "like a paragraph of the post, but is a comment.</p></li></ol></div>")
+    return (f"<!DOCTYPE html><html lang='de-DE'><head><meta charset='utf-8'>{head}"
+            "<title>A post | Blog</title></head><body class='single single-post'>"
+            "<header class='site-header'><nav><a href='/'>Home</a></nav></header>"
+            f"<main id='main' class='site-main'>{article}{comments}</main>{sidebar}{after}"
+            "</body></html>").encode()
+
+
+def article(content: str, *, classes: str = "entry-content", header: str = "") -> str:
+    return (f"<article class='post type-post hentry'><header class='entry-header'>"
+            f"<h1 class='entry-title'>A post</h1>{header}</header>"
+            f"<div class='{classes}'>{content}</div></article>")
+
+
+def words_of(html: str) -> int:
+    from lxml import etree
+
+    from blogcrawler.measure import text_of
+    return count_words(text_of(etree.fromstring(f"<div>{html}</div>", etree.HTMLParser())))
+
+
+@pytest.mark.parametrize("depth", [255, 300, 1000])
+def test_markup_nested_hundreds_deep_is_read_whole(depth):
+    nested = "<div class='et_pb_row'>" * depth + BODY + "</div>" * depth
+    got = extract_post(page(article(nested)), URL)
+    assert got["words"] == words_of(BODY)
+
+
+def test_markup_nested_beyond_the_parsers_limit_is_refused_in_one_sentence():
+    nested = "<div>" * 3000 + BODY + "</div>" * 3000
+    with pytest.raises(MarkupTooDeepError, match="nested too deep"):
+        extract_post(page(article(nested)), URL)
+
+
+@pytest.mark.parametrize(("classes", "rule"), [
+    ("entry__content", "entry-content"),          # BEM
+    ("et_pb_post_content", "post-content"),       # Divi
+    ("c-entry-content__body entryContent", "entry-content"),  # namespaced, camel case
+])
+def test_wordpress_names_in_other_spellings_find_the_body(classes, rule):
+    got = extract_post(page(article(BODY, classes=classes)), URL)
+    assert (got["extractor"], got["words"]) == (rule, words_of(BODY))
+
+
+def test_a_comment_or_widget_block_named_like_content_is_not_the_body():
+    teaser = ("<aside class='widget'><div class='entry-content'>" + PROSE * 8 + "</div></aside>")
+    comment = ("<div class='comment-entry-content'>" + PROSE * 8 + "</div>")
+    got = extract_post(page(teaser + comment + article(BODY, classes="post-content")), URL)
+    assert (got["extractor"], got["words"]) == ("post-content", words_of(BODY))
+
+
+def test_a_plugins_form_around_the_body_keeps_the_body_and_drops_the_reply_form():
+    content = (f"<form class='wpcf7-form'>{BODY}</form>"
+               "<form class='comment-form'><p>Leave a reply, your email is safe</p>"
+               "<textarea></textarea></form>")
+    assert extract_post(page(article(content)), URL)["words"] == words_of(BODY)
+
+
+def test_text_laid_out_with_br_and_no_paragraphs_is_the_body():
+    lines = "<br>\n".join(["A line of a poem or an old post, long enough to be read as text"] * 8)
+    body = f"<div class='storycontent'>{lines}</div>"
+    got = extract_post(page(f"<div class='post'><h1>A post</h1>{body}</div>"), URL)
+    assert got["words"] == words_of(lines)
+
+
+def test_a_lead_printed_in_the_entry_header_inside_the_content_is_part_of_the_post():
+    lead = "<p class='entry-excerpt'>A lead that sums the whole post up in one long sentence.</p>"
+    content = f"<header class='entry-header'><h2>A post</h2>{lead}</header>{BODY}"
+    assert extract_post(page(article(content)), URL)["words"] == words_of(lead + BODY)
+
+
+def test_soft_hyphens_are_not_part_of_words():
+    got = extract_post(page(article("<p>Silben\u00adtrennung im Wort\u00adinneren</p>" + BODY)),
+                       URL)
+    assert "Silbentrennung im Wortinneren" in got["text"]
+
+
+@pytest.mark.parametrize("widget", [
+    "<div class='kk-star-ratings'><p>Rate this post: 4.5 out of 5 from 12 votes, thank you for "
+    "voting.</p></div>",
+    "<div class='pum pum-overlay'><p>Support us! Every donation keeps this blog independent and "
+    "free for everyone.</p></div>",
+    "<div class='saboxplugin-wrap'><p>Jane writes about books and the web, and lives in Berlin "
+    "with two cats.</p></div>",
+    "<p class='photo-credit'>Photo credit: Jane Doe for the blog, all rights reserved, used with "
+    "permission.</p>",
+])
+def test_plugin_widgets_at_the_end_of_the_post_are_not_the_post(widget):
+    assert extract_post(page(article(BODY + widget)), URL)["words"] == words_of(BODY)
+
+
+def test_a_post_printed_as_several_sections_is_taken_whole():
+    sections = "".join(f"<section class='acf-block'><div class='post__content'>{PROSE * 3}"
+                       "</div></section><section class='acf-block'><figure><img src='x.jpg'>"
+                       "</figure></section>" for _ in range(3))
+    content = f"<div class='post__sections'>{sections}</div>"
+    got = extract_post(page(f"<article><h1>A post</h1>{content}</article>"), URL)
+    assert got["words"] == words_of(PROSE * 9)
+    assert got["images"] == 3
+
+
+def test_the_posts_own_date_comes_before_a_teasers_date():
+    teaser = ("<div class='related-posts'><article class='post'><h2><a href='/other/'>Other</a>"
+              "</h2><time class='entry-date published' datetime='2016-05-01T10:00:00+02:00'>"
+              "1. Mai 2016</time></article></div>")
+    own = ("<time class='entry-date published' datetime='2016-06-23T09:00:00+02:00'>"
+           "23. Juni 2016</time>")
+    got = extract_post(page(teaser + article(BODY, header=own)), "https://blog.example/a-post/")
+    assert got["date"] == "2016-06-23"
+
+
+def test_a_datetime_attribute_written_in_words_is_read():
+    # The theme's own time (its text says only the weekday) before the UTC instant of the SEO
+    # plugin, which falls on the day before.
+    head = "<meta property='article:published_time' content='2016-06-22T23:30:00+00:00'>"
+    own = "<time class='entry-date published' datetime='23. Juni 2016'>Donnerstag</time>"
+    got = extract_post(page(article(BODY, header=own), head=head), "https://blog.example/a/")
+    assert got["date"] == "2016-06-23"
+
+
+def test_a_time_labelled_last_updated_is_not_the_publication_date():
+    head = "<meta property='article:published_time' content='2020-12-05T00:19:17+00:00'>"
+    own = ("<span>Last Updated on <time class='entry-date published' datetime='2026-02-13'>"
+           "February 13th, 2026</time></span>")
+    got = extract_post(page(article(BODY, header=own), head=head), "https://blog.example/a/")
+    assert got["date"] == "2020-12-05"
+
+
+def test_a_page_with_no_date_in_markup_gets_the_upload_paths_date_from_htmldate():
+    figure = "<figure><img src='/wp-content/uploads/2017/08/photo.jpg'></figure>"
+    got = extract_post(page(article(figure + BODY)), "https://blog.example/a-post/")
+    assert got["date"] is not None and got["date"].startswith("2017-08")
+
+
+# -- the one charset rule (the crawler's middleware uses the same function) ---------------------
+
+@pytest.mark.parametrize(("body", "content_type", "expected"), [
+    (codecs.BOM_UTF8 + "<p>ä</p>".encode(), "text/html; charset=iso-8859-1", "utf-8"),
+    ("<p>ä</p>".encode("cp1252"), "text/html; charset=ISO-8859-1", "cp1252"),  # as browsers do
+    (b"<style>" + b"x" * 6000 + b"</style><meta charset='windows-1251'><p>\xe0</p>", None,
+     "cp1251"),  # declared after kilobytes of inline styles
+    ("<p>naïve</p>".encode(), None, "utf-8"),
+    ("<p>naïve</p>".encode("cp1252"), None, "cp1252"),  # undeclared and not UTF-8
+    (b"<meta charset='no-such-charset'><p>x</p>", None, "utf-8"),
+])
+def test_the_charset_rule(body, content_type, expected):
+    assert page_encoding(body, content_type) == expected
+
+
+def test_the_extractor_and_the_middleware_decode_a_page_the_same_way():
+    from scrapy.http import HtmlResponse, Request
+
+    from blogcrawler.middlewares import BrowserEncodingMiddleware
+
+    body = ("<html><head><style>" + "p{}" * 3000 + "</style><meta charset='windows-1252'>"
+            "</head><body>" + article("<p>Café crème, naïve</p>" + BODY)
+            + "</body></html>").encode("cp1252")
+    response = HtmlResponse(URL, body=body, request=Request(URL))
+    decoded = BrowserEncodingMiddleware().process_response(response.request, response)
+    assert decoded.encoding == "cp1252"
+    assert "Café crème, naïve" in extract_post(body, URL, encoding=decoded.encoding)["text"]
+    assert "Café crème, naïve" in extract_post(body, URL)["text"]
