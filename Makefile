@@ -3,6 +3,7 @@
 #   BLOG_URL=https://blog.example make demo      DEMO_PORT=8060 make demo
 #   PYTEST_ARGS="-k procfile -x" make test
 VENV   ?= .venv
+MUTATE_VENV ?= .venv-mutate
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
@@ -27,8 +28,10 @@ bench: venv
 
 ## mutate: mutation testing of measure, dates, pipelines, storage, the crawl record and the
 ## dashboard's figures/summary/table/URL state; prints a table, writes mutation/report.md
-mutate: venv
-	@$(PY) scripts/mutate.py $(MUTATE_ARGS)
+mutate:
+	@scripts/venv.sh $(MUTATE_VENV)
+	@$(MUTATE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	@$(MUTATE_VENV)/bin/python scripts/mutate.py $(MUTATE_ARGS)
 
 lint: venv
 	@$(VENV)/bin/ruff check .

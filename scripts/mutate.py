@@ -145,7 +145,7 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
         f"mutmut on {run['workers']} worker processes, {run['seconds'] / 60:.1f} min wall time"
         + (f", only {' '.join(patterns)}" if patterns else "") + ".",
         "Killed % counts timeouts as caught. Survivors and mutants no test reaches are below;",
-        "`.venv/bin/mutmut show NAME` prints one in full, `mutmut apply NAME` writes it to disk.",
+        "`.venv-mutate/bin/mutmut show NAME` prints one in full (`mutmut apply NAME` writes it to disk).",
         "", "```", format_table(rows), "```", ""]
     for module, statuses in by_module.items():
         left = [name for name, status in statuses.items() if status in ("survived", "no tests")]
