@@ -3,10 +3,11 @@
 #   BLOG_URL=https://blog.example make demo      DEMO_PORT=8060 make demo
 #   PYTEST_ARGS="-k procfile -x" make test
 VENV   ?= .venv
+MUTATE_VENV ?= .venv-mutate
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo demo-many test bench lint venv clean-demo
+.PHONY: demo demo-many test bench lint venv clean-demo mutate
 
 venv:
 	@scripts/venv.sh $(VENV)
@@ -30,6 +31,13 @@ test: venv
 
 bench: venv
 	@$(PY) -m bench
+
+## mutate: mutation testing of measure, dates, pipelines, storage, the crawl record and the
+## dashboard's figures/summary/table/URL state; prints a table, writes mutation/report.md
+mutate:
+	@scripts/venv.sh $(MUTATE_VENV)
+	@$(MUTATE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	@$(MUTATE_VENV)/bin/python scripts/mutate.py $(MUTATE_ARGS)
 
 lint: venv
 	@$(VENV)/bin/ruff check .

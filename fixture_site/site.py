@@ -226,12 +226,10 @@ class Blog:
             at = time(0, 20) if i % 9 == 4 else time(7, 30, i % 60)
         published = datetime.combine(day, at, tzinfo=self.tz)
         modified = published + (timedelta(days=2, hours=3) if i % 5 == 2 else timedelta(0))
-        if slug is not None:
-            pass
-        elif weekly:
+        if slug is None and weekly:
             slug = f"week-{title.split()[-1]}-{day.year}" if day.year != self.year else \
                 f"week-{title.split()[-1]}"
-        else:
+        elif slug is None:
             slug = f"roundup-{i + 1}"
         categories = [CATEGORIES[0]] + ([CATEGORIES[1 + i % 2]] if i % 3 == 0 else [])
         tags = rng.sample(TAG_POOL, rng.randint(0, 3))

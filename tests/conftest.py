@@ -90,6 +90,12 @@ class SecantusServer:
 
 @pytest.fixture(scope="session")
 def mongo_server():
+    # `make mutate` runs the fast tests once per mutant, each time in a new pytest session: it
+    # starts one server for all of them and names its port here (see scripts/mutate.py).
+    shared_port = os.environ.get("BLOGSTATS_TEST_MONGODB_PORT")
+    if shared_port:
+        yield SecantusServer(port=int(shared_port))
+        return
     server = SecantusServer().start()
     yield server
     server.stop()

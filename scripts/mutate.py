@@ -1,0 +1,205 @@
+"""`make mutate`: mutation testing of the modules whose numbers users trust, and its report.
+
+Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`) on measure, dates, pipelines,
+storage, the crawl record (extensions) and the dashboard's figures, summary, table and URL
+state, then prints one table (module, mutants, killed, survived, no tests, timeout, killed %)
+and writes `mutation/report.md` (the table, the run's cost, and every surviving mutant as the
+line it changed) and `mutation/results.json` (each mutant's status).
+
+    python scripts/mutate.py [--max-children N] [--keep] [--report-only] [PATTERN ...]
+
+PATTERNs are mutmut's mutant names with `*` (e.g. `blogcrawler.measure.*`) to test only some;
+`--keep` reuses the previous run's results in mutants/ (mutmut re-tests only functions that
+changed), otherwise every run starts from scratch so the report is reproducible;
+`--report-only` writes the report and table again from the last run's results.
+
+Why mutmut (3.x) and not cosmic-ray: mutmut imports the project and pytest once, then forks a
+child per mutant and runs in it only the tests that cover the mutated function (it records
+which tests call which function first); cosmic-ray edits the file on disk and starts the test
+command anew for every mutant, and our pytest takes seconds just to start (Scrapy, Dash,
+pandas, the Dash testing plugin). Both work with Python 3.11 and pytest. Neither can see into
+our `scrapy crawl` subprocesses, so those tests are left out (see pyproject.toml).
+
+Each test session asks for a SecantusDB (tests/conftest.py `mongo_server`); one is started
+here for the whole run and handed to every session through BLOGSTATS_TEST_MONGODB_PORT, instead
+of one start and stop per mutant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import SecantusServer  # noqa: E402 (after the path is set)
+
+OUT = ROOT / "mutation"
+COLUMNS = ("module", "mutants", "killed", "survived", "no tests", "timeout", "other", "killed %")
+
+
+def run_mutmut(patterns: list[str], max_children: int, log: Path) -> tuple[int, float]:
+    """`mutmut run` with one shared SecantusDB; its progress goes to `log`."""
+    database = SecantusServer().start()
+    env = {**os.environ, "BLOGSTATS_TEST_MONGODB_PORT": str(database.port)}
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children),
+               *patterns]
+    started = time.monotonic()
+    try:
+        with log.open("w") as out:
+            status = subprocess.run(command, cwd=ROOT, env=env, stdout=out,
+                                    stderr=subprocess.STDOUT).returncode
+    finally:
+        database.stop()
+    return status, time.monotonic() - started
+
+
+def results() -> dict[str, dict[str, str]]:
+    """{module: {mutant name: status}} from mutmut's records in mutants/."""
+    from mutmut.stats import status_by_exit_code  # mutmut's meaning of each exit code
+
+    found: dict[str, dict[str, str]] = {}
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        source = meta.relative_to(ROOT / "mutants").with_suffix("")  # blogcrawler/measure.py
+        module = ".".join(source.with_suffix("").parts)
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        found[module] = {name: status_by_exit_code[codes[name]]
+                         for name in sorted(codes, key=_natural)}
+    return found
+
+
+def _natural(name: str) -> tuple[str, int]:
+    """`x_f__mutmut_9` before `x_f__mutmut_10`."""
+    function, _, number = name.rpartition("__mutmut_")
+    return function, int(number) if number.isdigit() else 0
+
+
+def function_of(name: str) -> str:
+    """The function a mutant changed, as a reader names it (`Storage.check`, `text_of`)."""
+    function = name.rpartition("__mutmut_")[0].rsplit(".", 1)[-1]
+    return re.sub(r"^x_?", "", function).replace("\u01c1", ".").strip(".")
+
+
+def table_rows(by_module: dict[str, dict[str, str]]) -> list[tuple]:
+    rows = []
+    total: Counter = Counter()
+    for module, statuses in by_module.items():
+        counts = Counter(statuses.values())
+        total.update(counts)
+        rows.append(_row(module, counts))
+    rows.append(_row("all", total))
+    return rows
+
+
+def _row(module: str, counts: Counter) -> tuple:
+    mutants = sum(counts.values())
+    known = ("killed", "survived", "no tests", "timeout")
+    other = mutants - sum(counts[k] for k in known)
+    # A mutant whose tests time out is caught (the suite would hang and fail), as in Stryker.
+    detected = counts["killed"] + counts["timeout"]
+    share = f"{100 * detected / mutants:.1f}" if mutants else "-"
+    return (module, mutants, counts["killed"], counts["survived"], counts["no tests"],
+            counts["timeout"], other, share)
+
+
+def format_table(rows: list[tuple]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(COLUMNS, *rows, strict=False)]
+    lines = ["  ".join(str(v).ljust(w) if i == 0 else str(v).rjust(w)
+                       for i, (v, w) in enumerate(zip(row, widths, strict=True)))
+             for row in [COLUMNS, *rows]]
+    return "\n".join(lines)
+
+
+def changed_lines(name: str) -> str:
+    """The lines a mutant changed, as `- old` / `+ new`."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # mutmut reads mutants/ from the working directory
+    try:
+        diff = get_diff_for_mutant(name)
+    except Exception as exc:  # an internal API: say so rather than lose the report
+        return f"(no diff: {type(exc).__name__}: {exc})"
+    finally:
+        os.chdir(cwd)
+    return "\n".join(line for line in diff.splitlines()
+                     if line[:1] in "+-" and not line.startswith(("+++", "---")))
+
+
+def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: dict) -> None:
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.json").write_text(
+        json.dumps({"run": run, "mutants": by_module}, indent=1, sort_keys=True) + "\n")
+    patterns = run.get("patterns") or []
+    lines = [
+        "# Mutation testing report (`make mutate`)", "",
+        f"mutmut on {run['workers']} worker processes, {run['seconds'] / 60:.1f} min wall time"
+        + (f", only {' '.join(patterns)}" if patterns else "") + ".",
+        "Killed % counts timeouts as caught. Survivors and mutants no test reaches are below;",
+        "`.venv-mutate/bin/mutmut show NAME` prints one in full (`mutmut apply NAME` writes it to disk).",
+        "", "```", format_table(rows), "```", ""]
+    for module, statuses in by_module.items():
+        left = [name for name, status in statuses.items() if status in ("survived", "no tests")]
+        if not left:
+            continue
+        lines += [f"## {module}: {len(left)} not killed", ""]
+        per_function = Counter(function_of(name) for name in left)
+        lines += ["By function: " + ", ".join(f"`{f}` {n}" for f, n in per_function.most_common())
+                  + ".", ""]
+        for name in left:
+            lines += [f"- `{name}` ({statuses[name]})", "", "  ```diff"]
+            lines += [f"  {line}" for line in changed_lines(name).splitlines()]
+            lines += ["  ```", ""]
+    (OUT / "report.md").write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/mutate.py", description=__doc__.split("\n")[0])
+    parser.add_argument("patterns", nargs="*", metavar="PATTERN")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--keep", action="store_true",
+                        help="reuse the previous run's results (mutmut's incremental mode)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only write the report again from the last run's results")
+    args = parser.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    if args.report_only:
+        try:
+            run = json.loads((OUT / "results.json").read_text())["run"]
+        except (OSError, ValueError, KeyError):
+            run = {"seconds": 0.0, "workers": args.max_children, "patterns": args.patterns}
+    else:
+        if not args.keep:
+            shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        log = OUT / "mutmut.log"
+        status, seconds = run_mutmut(args.patterns, args.max_children, log)
+        if status != 0:
+            tail = log.read_text(errors="replace")[-3000:]
+            print(f"error: mutmut run failed (exit {status}); its output is in {log}:\n{tail}",
+                  file=sys.stderr)
+            return 1
+        run = {"seconds": round(seconds, 1), "workers": args.max_children,
+               "patterns": args.patterns}
+    by_module = results()
+    if not by_module:
+        print("error: no mutation results in mutants/; run `make mutate` first", file=sys.stderr)
+        return 1
+    rows = table_rows(by_module)
+    write_report(by_module, rows, run)
+    print(format_table(rows))
+    print(f"\n{run['seconds'] / 60:.1f} min on {run['workers']} workers; survivors listed in "
+          f"{(OUT / 'report.md').relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
