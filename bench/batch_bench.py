@@ -263,7 +263,8 @@ def crawl_run(workers: int, urls: list[str], services, concurrency: int, db_cpu)
     last = max(j["finished_at"] for j in done)
     elapsed = (last - first).total_seconds()
     pages = sum((j.get("outcome") or {}).get("pages", 0) for j in done)
-    posts = sum((j.get("progress") or {}).get("posts_measured", 0) for j in done)
+    posts = sum(sum((j["outcome"].get("posts") or {}).get(k, 0)
+                    for k in ("stored_new", "updated", "unchanged")) for j in done)
     durations = [(j["finished_at"] - j["started_at"]).total_seconds() for j in done]
     return {"workers": workers, "jobs": len(jobs), "done": len(done),
             "complete": sum(1 for j in done if j["outcome"]["complete"]),

@@ -30,7 +30,7 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from blogcrawler.jobs import DONE, FAILED, QUEUED, RUNNING, STATES, Enqueued, JobStore
-from blogcrawler.progress import make_display
+from blogcrawler.progress import describe_posts, make_display, posts_done
 from blogcrawler.urls import site_root
 from blogstats.broker import BrokerUnavailableError, check, mask_redis_url, needs_redis
 from blogstats.config import MAX_YEAR, MIN_YEAR, ConfigError, http_url, load
@@ -136,13 +136,15 @@ def describe(job: dict, now: datetime, lease_seconds: float) -> str:
         beat = job.get("heartbeat_at")
         if beat and (now - beat).total_seconds() > lease_seconds:
             return f"worker lost {_age(beat, now)}: will be run again{retried}"
-        return (f"{progress.get('posts_measured', 0)} of {progress.get('posts_found', 0)} posts "
-                f"measured, started {_age(job.get('started_at'), now)}{retried}")
+        posts = progress.get("posts") or {}
+        return (f"{posts_done(posts)} of {posts.get('listed', 0)} posts done, started "
+                f"{_age(job.get('started_at'), now)}{retried}")
     if state == DONE:
         outcome = job.get("outcome") or {}
         verdict = "complete" if outcome.get("complete") else \
             f"INCOMPLETE ({outcome.get('finish_reason')}, {outcome.get('failures', 0)} failures)"
-        return (f"{verdict}: {progress.get('posts_measured', '?')} posts, "
+        posts = outcome.get("posts") or {}
+        return (f"{verdict}: {posts.get('listed', 0)} posts listed ({describe_posts(posts)}), "
                 f"{outcome.get('pages', '?')} pages, {_age(job.get('finished_at'), now)}"
                 f"{retried}")
     if state == FAILED:
@@ -171,8 +173,9 @@ def wait_for(store: JobStore, ids: list[str] | None, mode: str, interval: float)
             jobs = [j for j in store.status() if ids is None or j["_id"] in ids]
             ended = sum(1 for j in jobs if j.get("state") in (DONE, FAILED))
             running = [j for j in jobs if j.get("state") == RUNNING]
-            posts = sum((j.get("progress") or {}).get("posts_measured", 0) for j in running)
-            display.update(ended, len(jobs), f"{len(running)} running, {posts} posts measured "
+            posts = sum(posts_done((j.get("progress") or {}).get("posts") or {})
+                        for j in running)
+            display.update(ended, len(jobs), f"{len(running)} running, {posts} posts done "
                            "in the running crawls")
             if ended == len(jobs):
                 display.close(f"{sum(1 for j in jobs if j.get('state') == FAILED)} failed")

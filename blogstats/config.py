@@ -173,7 +173,9 @@ class Config(BaseModel):
         "`PROGRESS_INTERVAL_SECONDS`, `auto` the bar on a terminal and the log line otherwise, "
         "`off`", "auto")
     progress_interval_seconds: float = setting(
-        5.0, "crawler, batch, worker", "seconds between progress log lines", "5", gt=0)
+        5.0, "crawler, batch, worker",
+        "seconds between progress log lines, and between a worker's updates of its jobs' "
+        "progress", "5", gt=0)
 
     # -- the dashboard ---------------------------------------------------------------------
     port: int | None = setting(

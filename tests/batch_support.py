@@ -172,7 +172,7 @@ def app_env(redis_url: str, mongo_uri: str, database: str, **extra: str) -> dict
     env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
                PYTHONUNBUFFERED="1", REDIS_URL=redis_url, MONGODB_URI=mongo_uri,
                MONGODB_DATABASE=database, AUTOTHROTTLE_ENABLED="false", DOWNLOAD_DELAY="0.02",
-               PROGRESS="log")
+               PROGRESS="log", PROGRESS_INTERVAL_SECONDS="1")
     env.update(extra)
     return env
 

@@ -128,9 +128,10 @@ def test_a_done_job_is_crawled_again_only_with_recrawl(redis_server, mongo_db):
     store = JobStore(uri, db)
     try:
         job = store.status()[0]
-        attempt, why = store.start(job["site"], job["year"], job["token"], "test:1", max_lost=3)
+        attempt, why = store.start(job["site"], job["year"], job["token"], "test:1", max_lost=3,
+                                   crawl_id="c1")
         assert why == "started"
-        store.finish(attempt, DONE, crawl_id="c1", progress=None,
+        store.finish(attempt, DONE, progress=None,
                      outcome={"complete": True, "finish_reason": "finished", "pages": 3})
         old_token = job["token"]
         assert "already done (--recrawl to crawl them again)" in batch(
@@ -140,7 +141,7 @@ def test_a_done_job_is_crawled_again_only_with_recrawl(redis_server, mongo_db):
         job = store.status()[0]
         assert job["state"] == "queued" and job["token"] != old_token
         # The first message is stale now: a worker given it does not crawl.
-        assert store.start(job["site"], job["year"], old_token, "test:1", 3)[0] is None
+        assert store.start(job["site"], job["year"], old_token, "test:1", 3, "c2")[0] is None
     finally:
         store.close()
     assert queued_messages(redis_server.url) == 2

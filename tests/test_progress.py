@@ -15,9 +15,11 @@ import sys
 import termios
 import time
 
+import pymongo
+
 from tests.conftest import ROOT, run_crawl
 
-LINE = re.compile(r"progress: 127\.0\.0\.1:\d+ 2015: (\d+) of (\d+) posts \((\d+) measured")
+LINE = re.compile(r"progress: 127\.0\.0\.1:\d+ 2015: (\d+) of (\d+) posts \((\d+) stored")
 
 
 def test_a_crawl_without_a_terminal_prints_a_progress_line_every_few_seconds(
@@ -34,6 +36,15 @@ def test_a_crawl_without_a_terminal_prints_a_progress_line_every_few_seconds(
     assert all(a[0] <= b[0] and a[2] <= b[2] for a, b in zip(lines, lines[1:], strict=False))
     assert lines[-1] == (52, 52, 52)
     assert result.stderr.rstrip().endswith("finished)")
+    # One count: the lines say what the crawl record says.
+    client = pymongo.MongoClient(uri)
+    try:
+        (record,) = client[db].crawls.find()
+    finally:
+        client.close()
+    posts = record["posts"]
+    stored = posts["stored_new"] + posts["updated"] + posts["unchanged"]
+    assert lines[-1] == (posts["listed"] - posts["not_reached"], posts["listed"], stored)
 
 
 def test_progress_off_prints_nothing(mongo_db, blog_server):
