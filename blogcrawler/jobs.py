@@ -64,7 +64,7 @@ from urllib.parse import urlsplit
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from blogstats.mongo import make_client
+from blogstats.mongo import SharedClient
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
@@ -109,14 +109,15 @@ class Attempt:
 
 
 class JobStore:
-    """The `jobs` and `blogs` collections; the client is created on first use."""
+    """The `jobs` and `blogs` collections, through the process's shared client for the URI
+    (blogstats.mongo: a worker's jobs store and its crawls use one client)."""
 
     def __init__(self, uri: str, database: str, jobs: str = "jobs", blogs: str = "blogs",
                  crawls: str = "crawls", timeout: float = 5.0, appname: str = "blogstats-batch"):
         self.uri, self.database_name = uri, database
         self.jobs_name, self.blogs_name, self.crawls_name = jobs, blogs, crawls
         self.timeout, self.appname = timeout, appname
-        self._client = None
+        self._shared = SharedClient(uri, timeout_seconds=timeout, appname=appname)
 
     @classmethod
     def from_config(cls, config, appname: str = "blogstats-batch") -> JobStore:
@@ -126,10 +127,7 @@ class JobStore:
 
     @property
     def client(self):
-        if self._client is None:
-            self._client = make_client(self.uri, timeout_seconds=self.timeout,
-                                       appname=self.appname)
-        return self._client
+        return self._shared.client
 
     @property
     def jobs(self):
@@ -144,9 +142,7 @@ class JobStore:
         return self.client[self.database_name][self.crawls_name]
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._shared.close()
 
     def ensure_indexes(self) -> None:
         self.jobs.create_index([("state", ASCENDING), ("enqueued_at", ASCENDING)],
