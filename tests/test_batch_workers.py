@@ -242,7 +242,7 @@ def test_one_blog_never_has_two_requests_in_flight_at_concurrency_one(
         uri, db = mongo_db
         roots = [blog.root for blog in server.blog.blogs]
         env = app_env(redis_server.url, uri, db, WORKER_CONCURRENCY="4", BLOG_CONCURRENCY="1",
-                      DISCOVERY="archive", DOWNLOAD_DELAY="0.01")
+                      DISCOVERY="archive", DOWNLOAD_DELAY="0")
         result = batch(env, "--year", "2013", "--year", "2014", "--year", "2015", "--year",
                        "2016", *roots, roots[0].rstrip("/"))
         assert result.returncode == 0, result.stderr
