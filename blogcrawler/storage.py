@@ -167,6 +167,10 @@ class Storage:
         self.posts.create_index([("url", ASCENDING)], unique=True, name="url_unique")
         self.posts.create_index([("site", ASCENDING), ("year", ASCENDING)], name="site_year")
         self.crawls.create_index([("started_at", DESCENDING)], name="started_at")
+        # The newest record of a site-year (the dashboard asks every 5 s on every open page; a
+        # run looks for its site's stale records at its start).
+        self.crawls.create_index([("site", ASCENDING), ("year", ASCENDING),
+                                  ("started_at", DESCENDING)], name="site_year_started")
 
     def _retrying(self, what: str, operation, seconds: float | None = None):
         """Run `operation`, retrying transient connection errors with back-off for
