@@ -16,8 +16,16 @@ shared reactor (`blogcrawler.crawlhost`), then records its outcome in the `jobs`
   URL, so nothing is stored twice. The job's `attempts`, `lost` and `history` say it was retried;
   a blog whose crawl kills its worker JOB_MAX_ATTEMPTS times is marked failed, not retried
   forever.
+- Each attempt is a crawl of its own, named by the worker (its CRAWL_ID setting), so the job
+  points at its `crawls` record from the start. The job's outcome is that record as the crawl
+  wrote it (`complete`, `finish_reason`, its `posts` counts; exit 0 complete, 3 incomplete or
+  interrupted); its progress is the record's own account, read through the crawler. The crawl
+  of an attempt whose worker was lost is marked interrupted (`no_heartbeat`) when the job is
+  taken over.
 - SIGTERM (a platform stopping the dyno) stops the running crawls gracefully (Scrapy closes them
   as `shutdown`, storing what they measured), puts their jobs back on the queue, then exits.
+- The worker's crawls and its jobs share one MongoDB client (blogstats.mongo.SharedClient):
+  at most SHARED_POOL_SIZE + 2 connections, however many crawls run at once.
 
 Exit status: 0 after a shutdown; 2 with one sentence when a setting is wrong, or Redis or MongoDB
 cannot be reached at start.
