@@ -42,6 +42,9 @@ import redis
 import scrapy
 
 from bench.processes import LOGS, ROOT, Secantus, Service
+from blogcrawler.extensions import HEARTBEAT_SECONDS
+from blogcrawler.jobqueue import restore_interval
+from blogstats.mongo import SHARED_POOL_SIZE
 
 RESULTS = ROOT / "bench" / "results"
 PATIENCE = 1800.0  # bounds a hang only
@@ -154,9 +157,9 @@ def procfile_worker() -> str:
 
 class Pool:
     """N workers started from the Procfile's line, each in its own process group, with their
-    CPU time and peak memory (sampled every 0.5 s)."""
+    CPU time, peak memory and peak connections to MongoDB (sampled every 0.5 s)."""
 
-    def __init__(self, count: int, env: dict[str, str], label: str):
+    def __init__(self, count: int, env: dict[str, str], label: str, mongo_port: int = 0):
         LOGS.mkdir(parents=True, exist_ok=True)
         self.procs = []
         for n in range(count):
@@ -166,6 +169,8 @@ class Pool:
                                                start_new_session=True))
         self.peak_rss = [0] * count
         self.cpu = [0.0] * count
+        self.mongo_port = mongo_port
+        self.peak_mongo = [0] * count  # established connections to the database
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
@@ -180,16 +185,21 @@ class Pool:
     def _sample(self) -> None:
         while not self._stop.wait(0.5):
             for i, proc in enumerate(self.procs):
-                rss, cpu = 0, 0.0
+                rss, cpu, mongo = 0, 0.0, 0
                 for p in self._tree(proc):
                     try:
                         rss += p.memory_info().rss
                         times = p.cpu_times()
                         cpu += times.user + times.system
+                        if self.mongo_port:
+                            mongo += sum(1 for c in p.net_connections("tcp")
+                                         if c.raddr and c.raddr.port == self.mongo_port
+                                         and c.status == "ESTABLISHED")
                     except psutil.NoSuchProcess:
                         pass
                 self.peak_rss[i] = max(self.peak_rss[i], rss)
                 self.cpu[i] = max(self.cpu[i], cpu)
+                self.peak_mongo[i] = max(self.peak_mongo[i], mongo)
 
     def stop(self) -> None:
         self._stop.set()
@@ -253,7 +263,7 @@ def crawl_run(workers: int, urls: list[str], services, concurrency: int, db_cpu)
     enqueue_ms = (time.perf_counter() - started) * 1000 / len(urls)
     store.close()
     cpu_before = db_cpu()
-    pool = Pool(workers, env, f"{workers}w")
+    pool = Pool(workers, env, f"{workers}w", secantus.port)
     try:
         jobs = wait_for_jobs(secantus.uri, database, len(urls))
     finally:
@@ -263,7 +273,8 @@ def crawl_run(workers: int, urls: list[str], services, concurrency: int, db_cpu)
     last = max(j["finished_at"] for j in done)
     elapsed = (last - first).total_seconds()
     pages = sum((j.get("outcome") or {}).get("pages", 0) for j in done)
-    posts = sum((j.get("progress") or {}).get("posts_measured", 0) for j in done)
+    posts = sum(sum((j["outcome"].get("posts") or {}).get(k, 0)
+                    for k in ("stored_new", "updated", "unchanged")) for j in done)
     durations = [(j["finished_at"] - j["started_at"]).total_seconds() for j in done]
     return {"workers": workers, "jobs": len(jobs), "done": len(done),
             "complete": sum(1 for j in done if j["outcome"]["complete"]),
@@ -273,6 +284,7 @@ def crawl_run(workers: int, urls: list[str], services, concurrency: int, db_cpu)
             "pages_per_blog": pages / len(done),
             "cpu_ms_per_page": sum(pool.cpu) * 1000 / pages,
             "peak_rss_mb": [round(r / 2**20) for r in pool.peak_rss],
+            "peak_mongo_connections": list(pool.peak_mongo),
             "db_cpu_share": (db_cpu() - cpu_before) / elapsed,
             "enqueue_ms_per_job": enqueue_ms}
 
@@ -324,7 +336,8 @@ def queue_overhead(services, count: int, concurrency: int) -> dict:
 
 
 # -- the table -------------------------------------------------------------------------------
-def paper(one: dict, two: dict, queue: dict, concurrency: int, lease: float) -> list[str]:
+def paper(one: dict, two: dict, queue: dict, concurrency: int, beat: float) -> list[str]:
+    """`beat`: seconds between a running job's heartbeats (its progress)."""
     pages_per_blog = one["pages_per_blog"]
     posts_per_blog = one["posts"] / one["done"]
     night = NIGHT_HOURS * 3600
@@ -336,7 +349,9 @@ def paper(one: dict, two: dict, queue: dict, concurrency: int, lease: float) -> 
     redis_mb = NIGHT_BLOGS * queue["redis_bytes_per_message"] / 2**20
     posts_per_s = NIGHT_BLOGS * posts_per_blog / night
     running = min(NIGHT_BLOGS, workers * concurrency)
-    job_writes = running / (lease / 6) + NIGHT_BLOGS * 3 / night
+    job_writes = running / beat + NIGHT_BLOGS * 3 / night
+    record_writes = running / HEARTBEAT_SECONDS
+    dynos = max(1, -(-workers // 1))
     return [
         f"10,000 blogs a night ({NIGHT_HOURS:g} h), {pages_per_blog:.0f} pages and "
         f"{posts_per_blog:.0f} posts a blog as here:",
@@ -352,12 +367,14 @@ def paper(one: dict, two: dict, queue: dict, concurrency: int, lease: float) -> 
         f"{redis_mb:.1f} MB with all 10,000 queued at once",
         f"  MongoDB: {posts_per_s:.1f} post writes/s on average (bulk, {posts_per_s / 100:.2f} "
         f"batches/s), plus {job_writes:.1f} job writes/s (heartbeats of {running:.0f} running "
-        "jobs, claims and outcomes)",
+        f"jobs every {beat:g} s, claims and outcomes) and {record_writes:.1f} crawl record "
+        f"heartbeats/s; at most {dynos * (SHARED_POOL_SIZE + 2):.0f} connections "
+        f"({SHARED_POOL_SIZE} + 2 a worker)",
     ]
 
 
 def render(one: dict, two: dict, ceil: dict, queue: dict, concurrency: int,
-           lease: float) -> str:
+           beat: float) -> str:
     ceiling_pps = ceil["pages"] / ceil["elapsed"]
     rows = [
         ("blogs done (complete)", f"{one['done']} ({one['complete']})",
@@ -374,6 +391,8 @@ def render(one: dict, two: dict, ceil: dict, queue: dict, concurrency: int,
          f"{two['cpu_ms_per_page']:.1f}", ""),
         ("worker peak RSS MB", "/".join(map(str, one["peak_rss_mb"])),
          "/".join(map(str, two["peak_rss_mb"])), ""),
+        ("worker peak MongoDB connections", "/".join(map(str, one["peak_mongo_connections"])),
+         "/".join(map(str, two["peak_mongo_connections"])), ""),
         ("SecantusDB CPU (share of a core)", f"{one['db_cpu_share']:.0%}",
          f"{two['db_cpu_share']:.0%}", ""),
         ("enqueue ms per job (batch command)", f"{one['enqueue_ms_per_job']:.1f}",
@@ -393,7 +412,7 @@ def render(one: dict, two: dict, ceil: dict, queue: dict, concurrency: int,
         f"({queue['jobs']} jobs needing no crawl in {queue['seconds']:.1f} s: message, lease, "
         f"claim, acknowledgement), {one['enqueue_ms_per_job']:.1f} ms a job to enqueue",
         "",
-        *paper(one, two, queue, concurrency, lease),
+        *paper(one, two, queue, concurrency, beat),
     ]
     return "\n".join(lines)
 
@@ -425,8 +444,9 @@ def main(argv: list[str] | None = None) -> int:
             say(f"{len(urls)} blogs, {workers} worker(s) of {args.concurrency} crawls at once")
             runs[workers] = crawl_run(workers, urls, (redis_server, secantus),
                                       args.concurrency, db_cpu)
-        lease = config_for({}).job_lease_seconds
-        table = render(runs[1], runs[2], ceil, queue, args.concurrency, lease)
+        config = config_for({})
+        beat = min(restore_interval(config.job_lease_seconds), config.progress_interval_seconds)
+        table = render(runs[1], runs[2], ceil, queue, args.concurrency, beat)
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "batch.json").write_text(json.dumps(

@@ -23,14 +23,15 @@ import argparse
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pymongo.errors import PyMongoError
 
+from blogcrawler.jobqueue import make_app, send_job
 from blogcrawler.jobs import DONE, FAILED, QUEUED, RUNNING, STATES, Enqueued, JobStore
-from blogcrawler.progress import make_display
+from blogcrawler.progress import describe_posts, make_display, posts_done
 from blogcrawler.urls import site_root
 from blogstats.broker import BrokerUnavailableError, check, mask_redis_url, needs_redis
 from blogstats.config import MAX_YEAR, MIN_YEAR, ConfigError, http_url, load
@@ -82,35 +83,84 @@ def unique(blogs: list[Blog]) -> list[Blog]:
     return list(by_site.values())
 
 
-def summary(results: list[Enqueued]) -> str:
-    """`3 enqueued; 1 already queued, 2 already done (--recrawl to crawl them again)`."""
-    sent = sum(1 for r in results if r.sent)
-    kept = Counter(r.state_before for r in results if not r.sent)
-    parts = [f"{sent} enqueued"]
-    held = [f"{kept[state]} already {state}" for state in (QUEUED, RUNNING, DONE) if kept[state]]
-    if held:
-        hint = " (--recrawl to crawl them again)" if kept[DONE] else ""
-        parts.append(", ".join(held) + hint)
-    return "; ".join(parts)
+@dataclass
+class EnqueueReport:
+    """What one enqueue did with each blog-year asked for: sent now, kept (already queued,
+    running, or done without --recrawl), or refused (its message could not be sent: Redis went
+    away; its job says so, and the next enqueue sends it)."""
+
+    results: list[Enqueued] = field(default_factory=list)
+    refused: int = 0
+    error: str | None = None  # why they were refused, one sentence
+
+    @property
+    def sent(self) -> int:
+        return sum(1 for r in self.results if r.sent)
+
+    @property
+    def kept(self) -> Counter:
+        return Counter(r.state_before for r in self.results if not r.sent)
+
+    def summary(self) -> str:
+        """`3 enqueued; 1 already queued, 2 already done (--recrawl to crawl them again)`."""
+        kept = self.kept
+        parts = [f"{self.sent} enqueued"]
+        held = [f"{kept[state]} already {state}" for state in (QUEUED, RUNNING, DONE)
+                if kept[state]]
+        if held:
+            hint = " (--recrawl to crawl them again)" if kept[DONE] else ""
+            parts.append(", ".join(held) + hint)
+        if self.refused:
+            parts.append(f"{self.refused} refused: {self.error}")
+        return "; ".join(parts)
 
 
 def enqueue(store: JobStore, app, blogs: list[Blog], years: list[int], recrawl: bool,
-            force: bool) -> list[Enqueued]:
-    from blogcrawler.jobqueue import send_job
+            force: bool) -> EnqueueReport:
+    """Each blog on the list, each blog-year on the queue. When Redis stops answering, the
+    blog-year being sent and those after it are refused (nothing half-done: the one whose
+    message failed is marked so, and is sent again by the next enqueue)."""
+    report = EnqueueReport()
+    wanted = [(blog, year) for blog in blogs for year in years]
+    for done, (blog, year) in enumerate(wanted):
+        store.add_blog(blog.site, blog.name, year)
+        result = store.enqueue(blog.site, year, recrawl=recrawl, force=force)
+        if result.sent:
+            try:
+                send_job(app, blog.site, year, result.token)
+            except BrokerUnavailableError as exc:
+                store.undo_enqueue(result)
+                report.refused, report.error = len(wanted) - done, str(exc)
+                return report
+        report.results.append(result)
+    return report
 
-    results = []
-    for blog in blogs:
-        for year in years:
-            store.add_blog(blog.site, blog.name, year)
-            result = store.enqueue(blog.site, year, recrawl=recrawl, force=force)
-            if result.sent:
-                try:
-                    send_job(app, blog.site, year, result.token)
-                except BrokerUnavailableError:
-                    store.undo_enqueue(result)
-                    raise
-            results.append(result)
-    return results
+
+def enqueue_list(config, years: list[int] | None = None, recrawl: bool = True,
+                 force: bool = False) -> EnqueueReport:
+    """Every blog of the `blogs` list, for `years` (BLOG_YEAR): what `--all --recrawl` and the
+    scheduled crawl do. ConfigError (an empty list, REDIS_URL unset), BrokerUnavailableError
+    or PyMongoError when it cannot start: then nothing was enqueued."""
+    store = JobStore.from_config(config)
+    try:
+        blogs = [Blog(doc["_id"], None) for doc in store.list_blogs()]
+        if not blogs:
+            raise ConfigError("the `blogs` list is empty: add blogs with "
+                              "python -m blogcrawler.batch --year YEAR URL... first")
+        return send_blogs(config, store, blogs, years or [config.blog_year], recrawl, force)
+    finally:
+        store.close()
+
+
+def send_blogs(config, store: JobStore, blogs: list[Blog], years: list[int], recrawl: bool,
+               force: bool) -> EnqueueReport:
+    """Check Redis, then enqueue (the Celery app is closed after: no connection is left)."""
+    check(needs_redis(config.redis_url), config.mongodb_timeout_seconds)
+    app = make_app(config)
+    try:
+        return enqueue(store, app, unique(blogs), years, recrawl, force)
+    finally:
+        app.close()
 
 
 # -- status --------------------------------------------------------------------------------
@@ -136,13 +186,15 @@ def describe(job: dict, now: datetime, lease_seconds: float) -> str:
         beat = job.get("heartbeat_at")
         if beat and (now - beat).total_seconds() > lease_seconds:
             return f"worker lost {_age(beat, now)}: will be run again{retried}"
-        return (f"{progress.get('posts_measured', 0)} of {progress.get('posts_found', 0)} posts "
-                f"measured, started {_age(job.get('started_at'), now)}{retried}")
+        posts = progress.get("posts") or {}
+        return (f"{posts_done(posts)} of {posts.get('listed', 0)} posts done, started "
+                f"{_age(job.get('started_at'), now)}{retried}")
     if state == DONE:
         outcome = job.get("outcome") or {}
         verdict = "complete" if outcome.get("complete") else \
             f"INCOMPLETE ({outcome.get('finish_reason')}, {outcome.get('failures', 0)} failures)"
-        return (f"{verdict}: {progress.get('posts_measured', '?')} posts, "
+        posts = outcome.get("posts") or {}
+        return (f"{verdict}: {posts.get('listed', 0)} posts listed ({describe_posts(posts)}), "
                 f"{outcome.get('pages', '?')} pages, {_age(job.get('finished_at'), now)}"
                 f"{retried}")
     if state == FAILED:
@@ -171,8 +223,9 @@ def wait_for(store: JobStore, ids: list[str] | None, mode: str, interval: float)
             jobs = [j for j in store.status() if ids is None or j["_id"] in ids]
             ended = sum(1 for j in jobs if j.get("state") in (DONE, FAILED))
             running = [j for j in jobs if j.get("state") == RUNNING]
-            posts = sum((j.get("progress") or {}).get("posts_measured", 0) for j in running)
-            display.update(ended, len(jobs), f"{len(running)} running, {posts} posts measured "
+            posts = sum(posts_done((j.get("progress") or {}).get("posts") or {})
+                        for j in running)
+            display.update(ended, len(jobs), f"{len(running)} running, {posts} posts done "
                            "in the running crawls")
             if ended == len(jobs):
                 display.close(f"{sum(1 for j in jobs if j.get('state') == FAILED)} failed")
@@ -234,25 +287,21 @@ def main(argv: list[str] | None = None) -> int:
             print_status(jobs, config.job_lease_seconds)
             return _verdict(jobs) if args.wait else EXIT_OK
         years = years_of(args, config.blog_year)
-        if args.file:
-            blogs = read_blog_file(args.file)
-        elif args.urls:
-            blogs = [parse_blog(url, "URL") for url in args.urls]
+        if args.all:
+            report = enqueue_list(config, years, args.recrawl, args.force)
         else:
-            blogs = [Blog(doc["_id"], None) for doc in store.list_blogs()]
-            if not blogs:
-                raise ConfigError("the `blogs` list is empty: add blogs with "
-                                  "python -m blogcrawler.batch --year YEAR URL... first")
-        check(needs_redis(config.redis_url), config.mongodb_timeout_seconds)
-        from blogcrawler.jobqueue import make_app
-
-        results = enqueue(store, make_app(config), unique(blogs), years, args.recrawl,
-                          args.force)
-        print(f"batch: {summary(results)} (queue: Redis at "
+            blogs = read_blog_file(args.file) if args.file else \
+                [parse_blog(url, "URL") for url in args.urls]
+            report = send_blogs(config, store, blogs, years, args.recrawl, args.force)
+        print(f"batch: {report.summary()} (queue: Redis at "
               f"{mask_redis_url(config.redis_url)}, jobs in {config.mongodb_database})",
               flush=True)
+        if report.refused:
+            print(f"batch: error: {report.error}; {report.refused} blog-year(s) not enqueued: "
+                  "run the command again", file=sys.stderr)
+            return EXIT_CONFIG
         if args.wait:
-            ids = [f"{r.site}|{r.year}" for r in results]
+            ids = [f"{r.site}|{r.year}" for r in report.results]
             jobs = wait_for(store, ids, config.progress, config.progress_interval_seconds)
             print_status(jobs, config.job_lease_seconds)
             return _verdict(jobs)

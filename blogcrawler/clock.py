@@ -1,15 +1,24 @@
-"""The `clock` process: run `scrapy crawl blog` every CRAWL_INTERVAL_HOURS, forever.
+"""The `clock` process: the scheduled crawl, every CRAWL_INTERVAL_HOURS, forever.
 
     python -m blogcrawler.clock
 
-Each crawl runs in a child process, so a crawl that crashes, hangs on a dead site or leaks memory
-can never take the clock down with it; the clock only logs what the crawl's exit status means and
-waits for the next turn. The crawl reads its configuration (BLOG_URL, MONGODB_URI, ...) from the
-same environment. SIGTERM (what a PaaS sends before it stops a dyno) or Ctrl-C stops the running
-crawl gracefully, then the clock; a second signal kills the crawl at once.
+One blog (REDIS_URL unset): each turn runs `scrapy crawl blog` in a child process, so a crawl
+that crashes, hangs on a dead site or leaks memory can never take the clock down with it; the
+clock only logs what the crawl's exit status means and waits for the next turn. The crawl reads
+its configuration (BLOG_URL, MONGODB_URI, ...) from the same environment. SIGTERM (what a PaaS
+sends before it stops a dyno) or Ctrl-C stops the running crawl gracefully, then the clock; a
+second signal kills the crawl at once.
+
+Many blogs (REDIS_URL set): each turn puts the whole `blogs` list on the queue for the workers
+instead, for BLOG_YEAR, crawling again what was done (`python -m blogcrawler.batch --all
+--recrawl`, the same function), and logs one line: how many blog-years were enqueued, already
+queued or running (left alone: never crawled twice at once), refused, and its exit status:
+0 every blog-year of the list is on the queue; 2 nothing enqueued (the list is empty, or Redis
+or MongoDB did not answer: one sentence); 3 some were refused (Redis stopped answering
+half-way: the next turn sends them). A failed turn never stops the clock.
 
 Environment: CRAWL_INTERVAL_HOURS (default 24; fractions allowed, e.g. 0.5), CRAWL_ON_START
-(default true: the first crawl starts immediately, else after one interval).
+(default true: the first turn starts immediately, else after one interval), REDIS_URL.
 """
 
 from __future__ import annotations
@@ -30,7 +39,8 @@ from pathlib import Path
 
 from blogstats.config import ConfigError, load
 
-__all__ = ["Clock", "ClockConfig", "ConfigError", "describe_exit", "next_start", "parse_config"]
+__all__ = ["Clock", "ClockConfig", "ConfigError", "CrawlTurn", "EnqueueTurn", "describe_exit",
+           "next_start", "parse_config"]
 
 logger = logging.getLogger("blogcrawler.clock")
 
@@ -53,13 +63,14 @@ CRAWL_EXIT_MEANINGS = {
 class ClockConfig:
     interval_seconds: float
     on_start: bool
+    many_blogs: bool = False  # REDIS_URL is set: each turn enqueues the `blogs` list
 
 
 def parse_config(env: Mapping[str, str] | None = None) -> ClockConfig:
     """The clock's schedule from the one configuration (ConfigError: one sentence)."""
     config = load(env)
     return ClockConfig(interval_seconds=config.crawl_interval_hours * 3600,
-                       on_start=config.crawl_on_start)
+                       on_start=config.crawl_on_start, many_blogs=bool(config.redis_url))
 
 
 def describe_exit(code: int) -> str:
@@ -136,24 +147,25 @@ def _die_with_parent() -> None:
         pass
 
 
-class Clock:
-    def __init__(self, config: ClockConfig, command: list[str] | None = None):
-        self.config = config
+class CrawlTurn:
+    """One blog: `scrapy crawl blog` in a child process, named by a CRAWL_ID of ours so that
+    its record can be read (and marked, if it was killed) once it has exited."""
+
+    what = "a crawl"
+    name = "crawl"
+
+    def __init__(self, command: list[str] | None = None):
         self.command = command or crawl_command()
         self.crawl_id: str | None = None
-        self.stopping = threading.Event()
-        self.signals_received = 0
         self.child: subprocess.Popen | None = None
-        self.crawls = 0
 
-    def handle_signal(self, signum, _frame) -> None:
-        self.signals_received += 1
-        self.stopping.set()
+    def signal(self, signum: int, count: int) -> None:
+        """A signal reached the clock: the first stops the crawl gracefully, a second kills it."""
         child = self.child
         if child is None or child.poll() is not None:
             logger.info("%s received: stopping the clock", signal.Signals(signum).name)
             return
-        if self.signals_received == 1:
+        if count == 1:
             logger.info("%s received: stopping the running crawl (pid %d), then the clock",
                         signal.Signals(signum).name, child.pid)
             child.send_signal(signal.SIGTERM)
@@ -161,68 +173,145 @@ class Clock:
             logger.warning("second signal: killing the crawl (pid %d)", child.pid)
             child.kill()
 
-    def run_crawl(self) -> int:
+    def run(self, number: int, stopping: threading.Event) -> int:
         """One crawl in a child process; returns its exit status."""
-        self.crawls += 1
         self.crawl_id = new_crawl_id()
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": os.environ.get(
             "SCRAPY_SETTINGS_MODULE", "blogcrawler.settings")}
         started = time.monotonic()
-        logger.info("crawl %d starting", self.crawls)
+        logger.info("crawl %d starting", number)
         # Its own session: a Ctrl-C or a process-group SIGTERM reaches the clock only, which
         # forwards one SIGTERM (a second one would make Scrapy stop without flushing).
         command = [*self.command, "-s", f"CRAWL_ID={self.crawl_id}"]
         self.child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
                                       start_new_session=True, preexec_fn=_die_with_parent)
-        if self.stopping.is_set():  # a signal arrived while the crawl was being spawned
+        if stopping.is_set():  # a signal arrived while the crawl was being spawned
             self.child.send_signal(signal.SIGTERM)
         try:
-            code = self._wait_for_child(self.child)
+            code = self._wait_for_child(self.child, stopping)
         finally:
             self.child = None
         elapsed = time.monotonic() - started
         log = logger.info if code == 0 else logger.warning
-        log("crawl %d finished in %.1f s: exit %d, %s", self.crawls, elapsed, code,
+        log("crawl %d finished in %.1f s: exit %d, %s", number, elapsed, code,
             describe_outcome(code, read_record(self.crawl_id, code)))
         return code
 
-    def _wait_for_child(self, child: subprocess.Popen) -> int:
+    def _wait_for_child(self, child: subprocess.Popen, stopping: threading.Event) -> int:
         stop_deadline = None
         while True:
             try:
                 return child.wait(timeout=1.0)
             except subprocess.TimeoutExpired:
                 pass
-            if self.stopping.is_set():
+            if stopping.is_set():
                 stop_deadline = stop_deadline or time.monotonic() + STOP_GRACE_SECONDS
                 if time.monotonic() > stop_deadline:
                     logger.warning("the crawl did not stop within %.0f s: killing it",
                                    STOP_GRACE_SECONDS)
                     child.kill()
 
+
+# What an enqueue turn's exit status means (many blogs, REDIS_URL set).
+ENQUEUE_OK, ENQUEUE_NOTHING, ENQUEUE_PARTIAL = 0, 2, 3
+ENQUEUE_EXIT_MEANINGS = {
+    ENQUEUE_OK: "every blog-year of the list is on the queue",
+    ENQUEUE_NOTHING: "nothing enqueued",
+    ENQUEUE_PARTIAL: "some blog-years were refused (the next run sends them)",
+}
+
+
+def describe_enqueue(report) -> str:
+    """`12 blog-years: 10 enqueued, 2 already queued or running, 0 refused` (batch's report)."""
+    kept = report.kept
+    total = len(report.results) + report.refused
+    busy = sum(kept[state] for state in ("queued", "running"))
+    return (f"{total} blog-years: {report.sent} enqueued, {busy} already queued or running, "
+            f"{report.refused} refused")
+
+
+class EnqueueTurn:
+    """Many blogs: the whole `blogs` list on the queue, in this process (a few database and
+    Redis round trips a blog; the workers crawl). One line a turn."""
+
+    what = "the blogs list enqueued"
+    name = "enqueue"
+
+    def signal(self, signum: int, count: int) -> None:
+        logger.info("%s received: stopping the clock", signal.Signals(signum).name)
+
+    def run(self, number: int, stopping: threading.Event) -> int:
+        from pymongo.errors import PyMongoError
+
+        from blogcrawler.batch import enqueue_list
+        from blogstats.broker import BrokerUnavailableError
+
+        started = time.monotonic()
+        try:
+            config = load()
+            report = enqueue_list(config, recrawl=True)
+        except (ConfigError, BrokerUnavailableError) as exc:
+            return self._log(number, started, ENQUEUE_NOTHING, str(exc))
+        except PyMongoError as exc:
+            from blogstats.mongo import mask_uri
+
+            return self._log(number, started, ENQUEUE_NOTHING,
+                             f"cannot use MongoDB at {mask_uri(config.mongodb_uri)} "
+                             f"({type(exc).__name__}); start it or set MONGODB_URI")
+        code = ENQUEUE_PARTIAL if report.refused else ENQUEUE_OK
+        detail = f"{describe_enqueue(report)} for {config.blog_year}"
+        if report.refused:
+            detail += f" ({report.error})"
+        return self._log(number, started, code, detail)
+
+    @staticmethod
+    def _log(number: int, started: float, code: int, detail: str) -> int:
+        log = logger.info if code == ENQUEUE_OK else logger.warning
+        log("enqueue %d finished in %.1f s: exit %d, %s: %s", number,
+            time.monotonic() - started, code, ENQUEUE_EXIT_MEANINGS[code], detail)
+        return code
+
+
+class Clock:
+    """The schedule; each turn is a crawl (one blog) or an enqueue of the list (many blogs)."""
+
+    def __init__(self, config: ClockConfig, turn: CrawlTurn | EnqueueTurn | None = None):
+        self.config = config
+        self.turn = turn or (EnqueueTurn() if config.many_blogs else CrawlTurn())
+        self.stopping = threading.Event()
+        self.signals_received = 0
+        self.turns = 0
+
+    def handle_signal(self, signum, _frame) -> None:
+        self.signals_received += 1
+        self.stopping.set()
+        self.turn.signal(signum, self.signals_received)
+
     def run(self) -> None:
-        interval = self.config.interval_seconds
+        interval, turn = self.config.interval_seconds, self.turn
         start_at = time.monotonic() + (0 if self.config.on_start else interval)
-        logger.info("clock started: a crawl every %s, the first %s", _duration(interval),
+        logger.info("clock started: %s every %s, the first %s", turn.what, _duration(interval),
                     "now" if self.config.on_start else f"at {_wall_clock(interval)}")
         while not self.stopping.is_set():
             if self.stopping.wait(max(0.0, start_at - time.monotonic())):
                 break
             started = time.monotonic()
+            self.turns += 1
             try:
-                self.run_crawl()
+                turn.run(self.turns, self.stopping)
             except OSError as exc:
                 # The crawl could not even be spawned (e.g. out of processes): try again later.
-                logger.error("crawl %d could not be started: %s", self.crawls, exc)
+                logger.error("%s %d could not be started: %s", turn.name, self.turns, exc)
             if self.stopping.is_set():
                 break
             now = time.monotonic()
             start_at = next_start(started, interval, now)
             if start_at == now:
-                logger.warning("the crawl took longer than the interval: the next one starts now")
+                logger.warning("the %s took longer than the interval: the next one starts now",
+                               turn.name)
             else:
-                logger.info("next crawl at %s", _wall_clock(start_at - now))
-        logger.info("clock stopped after %d crawl(s)", self.crawls)
+                logger.info("next %s at %s", turn.name, _wall_clock(start_at - now))
+        logger.info("clock stopped after %d %s(s)", self.turns, turn.name)
 
 
 def _duration(seconds: float) -> str:

@@ -21,26 +21,36 @@ from scrapy.crawler import AsyncCrawlerRunner, Crawler
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
+from blogcrawler.clock import new_crawl_id
+from blogcrawler.extensions import CrawlRecorder
+from blogcrawler.progress import Progress
+
 logger = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)  # identity: a crawl is kept in a set
 class Crawl:
-    """One crawl in the host: its crawler once created, and whether it was asked to stop."""
+    """One crawl in the host: its id (the crawler's CRAWL_ID setting, so its `crawls` record is
+    known before it starts and after it ends), its crawler once created, and whether it was
+    asked to stop."""
 
     spider_kwargs: Mapping[str, Any]
+    crawl_id: str = field(default_factory=new_crawl_id)
     crawler: Crawler | None = None
     stop_reason: str | None = None
     ended: threading.Event = field(default_factory=threading.Event)
 
     @property
-    def crawl_id(self) -> str | None:
-        spider = getattr(self.crawler, "spider", None) if self.crawler else None
-        return getattr(spider, "crawl_id", None)
+    def recorder(self) -> CrawlRecorder | None:
+        """The crawl record's component (its final `record` once the crawl has ended)."""
+        return CrawlRecorder.of(self.crawler) if self.crawler is not None else None
 
     @property
-    def stats(self) -> dict:
-        return self.crawler.stats.get_stats() if self.crawler and self.crawler.stats else {}
+    def progress(self) -> dict | None:
+        """The record's counts as the Progress extension last saw them (safe from any
+        thread: a reference to a dict the reactor's thread replaces, never changes)."""
+        extension = self.crawler.get_extension(Progress) if self.crawler is not None else None
+        return extension.latest if extension is not None else None
 
 
 class CrawlHost:
@@ -95,7 +105,9 @@ class CrawlHost:
             crawl.ended.set()
 
     async def _crawl(self, crawl: Crawl) -> None:
-        crawl.crawler = self._runner.create_crawler(self.spidercls)
+        settings = self.settings.copy()
+        settings.set("CRAWL_ID", crawl.crawl_id, priority="cmdline")
+        crawl.crawler = self._runner.create_crawler(Crawler(self.spidercls, settings))
         if crawl.stop_reason:  # stopped before it began
             return
         await self._runner.crawl(crawl.crawler, **crawl.spider_kwargs)

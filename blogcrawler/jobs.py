@@ -17,12 +17,17 @@ Collection `jobs` (MONGODB_JOBS_COLLECTION), one document per blog-year:
     lost          how many of those attempts ended with their worker gone (kill -9, out of
                   memory, machine lost); JOB_MAX_ATTEMPTS lost attempts make the job failed
     worker        "<host>:<pid>" of the worker running it (or that ran it last)
-    crawl_id      the latest attempt's crawl: its `crawls` record has the details
-    progress      {"posts_found", "posts_done", "posts_measured", "pages"} of the running
-                  crawl, renewed with the heartbeat; the last figures once it ended
+    crawl_id      the latest attempt's crawl (`crawls._id`), set when the attempt starts: the
+                  worker names each crawl (its CRAWL_ID setting), so its record is found
+                  before, during and after it runs
+    progress      {"posts": {listed, stored_new, updated, unchanged, dropped, failed,
+                  not_reached}, "pages": n}: the crawl record's own counts (the same account,
+                  read through the crawler), renewed with the heartbeat; the final figures
+                  once it ended. Posts done = listed - not_reached
     outcome       when the crawl ended: {"complete", "finish_reason", "status", "exit",
-                  "posts", "pages", "failures"} copied from the crawl record; `exit` is what
-                  `scrapy crawl blog` would have exited with (0 complete, 3 incomplete)
+                  "posts", "pages", "failures", "limit"} from the crawl record as it was
+                  written; `exit` is what `scrapy crawl blog` would have exited with
+                  (0 complete, 3 incomplete or interrupted)
     error         when failed: one sentence saying why (the crawl could not start, its worker
                   died JOB_MAX_ATTEMPTS times, ...)
     history       one entry per attempt: {"attempt", "worker", "crawl_id", "started_at",
@@ -30,7 +35,9 @@ Collection `jobs` (MONGODB_JOBS_COLLECTION), one document per blog-year:
                   "reason"}
 
 A job moves queued -> running -> done | failed; a running job whose worker is lost goes back to
-running under the next worker (attempts + 1, lost + 1, history says "worker lost"); a worker
+running under the next worker (attempts + 1, lost + 1, history says "worker lost"; the lost
+attempt's crawl record, left `running` by the dead process, is marked `interrupted` with
+`finish_reason: no_heartbeat` at once, as the crawl record's rules say); a worker
 stopped by a shutdown puts its jobs back to queued (history says "shutdown"). `done` means the
 crawl ran to its end: `outcome.complete` says whether every post of the year was stored.
 
@@ -57,7 +64,7 @@ from urllib.parse import urlsplit
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from blogstats.mongo import make_client
+from blogstats.mongo import SharedClient
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
@@ -98,17 +105,19 @@ class Attempt:
     token: str
     number: int
     worker: str
+    crawl_id: str
 
 
 class JobStore:
-    """The `jobs` and `blogs` collections; the client is created on first use."""
+    """The `jobs` and `blogs` collections, through the process's shared client for the URI
+    (blogstats.mongo: a worker's jobs store and its crawls use one client)."""
 
     def __init__(self, uri: str, database: str, jobs: str = "jobs", blogs: str = "blogs",
                  crawls: str = "crawls", timeout: float = 5.0, appname: str = "blogstats-batch"):
         self.uri, self.database_name = uri, database
         self.jobs_name, self.blogs_name, self.crawls_name = jobs, blogs, crawls
         self.timeout, self.appname = timeout, appname
-        self._client = None
+        self._shared = SharedClient(uri, timeout_seconds=timeout, appname=appname)
 
     @classmethod
     def from_config(cls, config, appname: str = "blogstats-batch") -> JobStore:
@@ -118,10 +127,7 @@ class JobStore:
 
     @property
     def client(self):
-        if self._client is None:
-            self._client = make_client(self.uri, timeout_seconds=self.timeout,
-                                       appname=self.appname)
-        return self._client
+        return self._shared.client
 
     @property
     def jobs(self):
@@ -136,9 +142,7 @@ class JobStore:
         return self.client[self.database_name][self.crawls_name]
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._shared.close()
 
     def ensure_indexes(self) -> None:
         self.jobs.create_index([("state", ASCENDING), ("enqueued_at", ASCENDING)],
@@ -197,11 +201,12 @@ class JobStore:
         return list(self.jobs.find().sort([("site", ASCENDING), ("year", ASCENDING)]))
 
     # -- the worker's side ---------------------------------------------------------------------
-    def start(self, site: str, year: int, token: str, worker: str,
-              max_lost: int) -> tuple[Attempt | None, str]:
-        """Claim the job for a new attempt. The caller holds the blog's lease, so a job still
-        `running` was left by a worker that is gone. Returns (attempt, why): attempt None
-        when there is nothing to run (why says: stale, finished, or failed now)."""
+    def start(self, site: str, year: int, token: str, worker: str, max_lost: int,
+              crawl_id: str) -> tuple[Attempt | None, str]:
+        """Claim the job for a new attempt, whose crawl will be `crawl_id`. The caller holds
+        the blog's lease, so a job still `running` was left by a worker that is gone (its
+        crawl record is marked interrupted). Returns (attempt, why): attempt None when there
+        is nothing to run (why says: stale, finished, or failed now)."""
         key = job_id(site, year)
         doc = self.jobs.find_one({"_id": key})
         if doc is None or doc.get("token") != token:
@@ -213,6 +218,7 @@ class JobStore:
         update: dict[str, Any] = {}
         if doc["state"] == RUNNING:  # the previous attempt's worker stopped renewing its lease
             lost += 1
+            self.interrupt_lost_crawl(doc.get("crawl_id"), doc.get("worker"))
             update["$push"] = {"history": {"$each": [{
                 "attempt": attempts, "worker": doc.get("worker"), "crawl_id": doc.get("crawl_id"),
                 "started_at": doc.get("started_at"), "ended_at": doc.get("heartbeat_at"),
@@ -229,46 +235,56 @@ class JobStore:
             return None, "failed: " + update["$set"]["error"]
         update["$set"] = {"state": RUNNING, "attempts": attempts + 1, "lost": lost,
                           "worker": worker, "started_at": moment, "heartbeat_at": moment,
-                          "crawl_id": None, "progress": None}
+                          "crawl_id": crawl_id, "progress": None, "outcome": None}
         if self.jobs.update_one(filter_, update).modified_count != 1:
             return None, "taken: another worker claimed it at the same moment"
-        return Attempt(key, site, year, token, attempts + 1, worker), "started"
+        return Attempt(key, site, year, token, attempts + 1, worker, crawl_id), "started"
+
+    def interrupt_lost_crawl(self, crawl_id: str | None, worker: str | None) -> bool:
+        """The crawl of an attempt whose worker is gone: its record, left `running` by a
+        process that died without a word, says so now (as a later crawl of the blog would
+        once its heartbeat is 60 s old), keeping its last counts."""
+        if not crawl_id:
+            return False
+        result = self.crawls.update_one({"_id": crawl_id, "status": "running"}, {"$set": {
+            "status": "interrupted", "complete": False, "finish_reason": "no_heartbeat",
+            "finished_at": now(),
+            "note": f"marked by the batch worker that took over its job: its worker "
+                    f"({worker or 'unknown'}) stopped renewing its lease, killed or lost"}})
+        return result.modified_count == 1
 
     def _mine(self, attempt: Attempt) -> dict:
         return {"_id": attempt.id, "token": attempt.token, "attempts": attempt.number,
                 "state": RUNNING}
 
-    def heartbeat(self, attempt: Attempt, crawl_id: str | None,
-                  progress: Mapping | None) -> bool:
+    def heartbeat(self, attempt: Attempt, progress: Mapping | None) -> bool:
         """Renew the job's heartbeat and progress; False when the job is no longer ours."""
         fields: dict[str, Any] = {"heartbeat_at": now()}
-        if crawl_id:
-            fields["crawl_id"] = crawl_id
         if progress is not None:
             fields["progress"] = dict(progress)
         return self.jobs.update_one(self._mine(attempt), {"$set": fields}).matched_count == 1
 
-    def finish(self, attempt: Attempt, state: str, *, crawl_id: str | None,
-               progress: Mapping | None, outcome: Mapping | None = None,
-               error: str | None = None) -> bool:
+    def finish(self, attempt: Attempt, state: str, *, progress: Mapping | None,
+               outcome: Mapping | None = None, error: str | None = None) -> bool:
         """The attempt ended: done (the crawl ran to its end) or failed (with one sentence)."""
         moment = now()
-        entry = {"attempt": attempt.number, "worker": attempt.worker, "crawl_id": crawl_id,
+        entry = {"attempt": attempt.number, "worker": attempt.worker,
+                 "crawl_id": attempt.crawl_id,
                  "ended_at": moment, "ended": "finished" if state == DONE else "failed",
                  "reason": error or (outcome or {}).get("finish_reason")}
         fields = {"state": state, "finished_at": moment, "heartbeat_at": moment,
-                  "crawl_id": crawl_id, "outcome": dict(outcome) if outcome else None,
+                  "outcome": dict(outcome) if outcome else None,
                   "error": error}
         if progress is not None:
             fields["progress"] = dict(progress)
         return self._end(attempt, fields, entry)
 
-    def interrupted(self, attempt: Attempt, *, crawl_id: str | None,
-                    progress: Mapping | None, reason: str) -> bool:
+    def interrupted(self, attempt: Attempt, *, progress: Mapping | None, reason: str) -> bool:
         """The worker is shutting down: the job goes back to queued, to be run again."""
-        entry = {"attempt": attempt.number, "worker": attempt.worker, "crawl_id": crawl_id,
-                 "ended_at": now(), "ended": "shutdown", "reason": reason}
-        fields = {"state": QUEUED, "crawl_id": crawl_id}
+        entry = {"attempt": attempt.number, "worker": attempt.worker,
+                 "crawl_id": attempt.crawl_id, "ended_at": now(), "ended": "shutdown",
+                 "reason": reason}
+        fields: dict[str, Any] = {"state": QUEUED}
         if progress is not None:
             fields["progress"] = dict(progress)
         return self._end(attempt, fields, entry)

@@ -1,11 +1,13 @@
 """Progress while crawling: a bar on a terminal, a log line every few seconds otherwise.
 
-`Progress` is a Scrapy extension fed by signals: it counts the posts a crawl has found, the posts
-it is done with (measured or failed) and the pages it fetched, and shows them as `PROGRESS`
-says (`auto`: a bar when stderr is a terminal, else a line every `PROGRESS_INTERVAL_SECONDS`;
-`bar`; `log`; `off`). Without it a polite crawl of a big blog prints nothing for many minutes
-between "crawling" and "finished". The worker reads the same counters (`snapshot()`) into its
-jobs' `progress`; the batch command draws its jobs with the same displays (`make_display`).
+`Progress` is a Scrapy extension that shows the crawl record's own account of the posts (the
+`CrawlRecorder`'s, blogcrawler/extensions.py): posts done (measured and stored, dropped or
+failed) of posts listed, so the bar, the log lines, the jobs' `progress` and the `crawls` record
+never disagree. It shows them as `PROGRESS` says (`auto`: a bar when stderr is a terminal, else a
+line every `PROGRESS_INTERVAL_SECONDS`; `bar`; `log`; `off`). Without it a polite crawl of a big
+blog prints nothing for many minutes between "crawling" and "finished". The worker reads the
+same figures (`snapshot()`) into its jobs' `progress`; the batch command draws its jobs with the
+same displays (`make_display`).
 
 The bar is tqdm's (well kept, draws correctly on any terminal width, and its logging redirect
 keeps log lines from breaking the bar).
@@ -17,24 +19,32 @@ import contextlib
 import logging
 import sys
 import time
+from collections.abc import Mapping
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
+from blogcrawler.extensions import CrawlRecorder
+
 MODES = ("auto", "bar", "log", "off")
 
 
-def is_post_request(request) -> bool:
-    """A request for a post page (not a listing, robots.txt or an asset): the spider marks its
-    post requests with `cb_kwargs["kind"] == "post"`."""
-    return request.cb_kwargs.get("kind") == "post"
+# How often a bar is redrawn from the account (a log line waits PROGRESS_INTERVAL_SECONDS).
+BAR_REFRESH_SECONDS = 0.5
 
 
-def asked(request) -> str:
-    """The URL the spider asked for (a redirected request carries the URLs it went through)."""
-    return request.meta.get("redirect_urls", [request.url])[0]
+def posts_done(posts: Mapping) -> int:
+    """Posts the run is done with (stored, unchanged, dropped or failed) of a record's `posts`
+    counts: the listed ones less those not reached (while running: not answered yet)."""
+    return max(0, int(posts.get("listed", 0)) - int(posts.get("not_reached", 0)))
+
+
+def describe_posts(posts: Mapping) -> str:
+    """`40 stored, 2 dropped, 1 failed` from a record's `posts` counts."""
+    stored = sum(int(posts.get(k, 0)) for k in ("stored_new", "updated", "unchanged"))
+    return f"{stored} stored, {posts.get('dropped', 0)} dropped, {posts.get('failed', 0)} failed"
 
 
 def choose_mode(mode: str, stream: TextIO) -> str:
@@ -149,24 +159,17 @@ def make_display(mode: str, label: str, unit: str, interval: float,
 
 
 class Progress:
-    """The extension: counters fed by signals, shown by a Display."""
+    """The extension: the record's account of the posts, shown by a Display."""
 
     def __init__(self, crawler, mode: str = "auto", interval: float = 5.0):
         self.crawler = crawler
         self.mode, self.interval = mode, interval
-        self.found: set[str] = set()
-        self.done: set[str] = set()
-        self.measured_urls: set[str] = set()
-        self.pages = 0
         self.started = time.monotonic()
         self.display: Display = Display()
+        self.latest: dict | None = None  # the last snapshot (read by the worker's threads)
         self._task = None
-        for handler, signal in ((self.spider_opened, signals.spider_opened),
-                                (self.spider_closed, signals.spider_closed),
-                                (self.request_scheduled, signals.request_scheduled),
-                                (self.request_left_downloader, signals.request_left_downloader),
-                                (self.response_received, signals.response_received)):
-            crawler.signals.connect(handler, signal=signal)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -177,18 +180,22 @@ class Progress:
         return cls(crawler, mode, settings.getfloat("PROGRESS_INTERVAL_SECONDS", 5.0))
 
     # -- what the worker reads -----------------------------------------------------------------
-    @property
-    def measured(self) -> int:
-        return len(self.measured_urls)
+    def snapshot(self) -> dict | None:
+        """`{"posts": {listed, stored_new, ...}, "pages": n}`: the record's counts now (its
+        final ones once the run ended). Call it on the reactor's thread; other threads read
+        `latest`, which the extension refreshes there."""
+        recorder = CrawlRecorder.of(self.crawler)
+        if recorder is None:
+            return None
+        record = recorder.record
+        posts = dict(record["posts"]) if record else recorder.account.counts()
+        pages = self.crawler.stats.get_value("response_received_count", 0) or 0
+        return {"posts": posts, "pages": pages}
 
-    def snapshot(self) -> dict:
-        return {"posts_found": len(self.found), "posts_done": len(self.done),
-                "posts_measured": self.measured, "pages": self.pages}
-
-    def detail(self) -> str:
+    def detail(self, snapshot: Mapping) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-9)
-        return (f"{self.measured} measured, {self.pages} pages, "
-                f"{self.pages / elapsed:.1f} pages/s")
+        pages = snapshot["pages"]
+        return f"{describe_posts(snapshot['posts'])}, {pages} pages, {pages / elapsed:.1f} pages/s"
 
     # -- signals -------------------------------------------------------------------------------
     def spider_opened(self, spider) -> None:
@@ -196,32 +203,30 @@ class Progress:
         root = getattr(spider, "root", "") or ""
         label = f"{urlsplit(root).netloc or spider.name} {getattr(spider, 'year', '')}".strip()
         self.display = make_display(self.mode, label, "posts", self.interval)
-        if isinstance(self.display, LogDisplay):
-            self._task = create_looping_call(self._show)
-            self._task.start(self.interval, now=False)
+        # A display redraws often and gates its own lines; with no display (a worker's crawls)
+        # the counts only need refreshing for the worker's next heartbeat.
+        shown = type(self.display) is not Display
+        every = min(BAR_REFRESH_SECONDS, self.interval / 2) if shown else self.interval
+        self._task = create_looping_call(self._show)
+        self._task.start(every, now=False)
 
     def spider_closed(self, spider, reason) -> None:
+        # The recorder (an extension before this one) has closed its account by now: these are
+        # the record's final counts.
         if self._task is not None and self._task.running:
             self._task.stop()
-        self.display.update(len(self.done), len(self.found))
-        self.display.close(f"{self.detail()}; {reason}")
+        snapshot = self._refresh()
+        if snapshot is None:
+            return
+        self.display.update(posts_done(snapshot["posts"]), snapshot["posts"]["listed"])
+        self.display.close(f"{self.detail(snapshot)}; {reason}")
 
-    def request_scheduled(self, request, spider) -> None:
-        if is_post_request(request) and asked(request) not in self.found:
-            self.found.add(asked(request))
-            self._show()
-
-    def request_left_downloader(self, request, spider) -> None:
-        if is_post_request(request) and asked(request) not in self.done:
-            self.done.add(asked(request))
-            self._show()
-
-    def response_received(self, response, request, spider) -> None:
-        self.pages += 1
-        # A post page is measured by its callback as soon as it arrives (items reach the
-        # item_scraped signal only once the storage pipeline has written their batch).
-        if is_post_request(request) and response.status < 300:
-            self.measured_urls.add(asked(request))
+    def _refresh(self) -> dict | None:
+        self.latest = self.snapshot()
+        return self.latest
 
     def _show(self) -> None:
-        self.display.update(len(self.done), len(self.found), self.detail())
+        snapshot = self._refresh()
+        if snapshot is not None:
+            self.display.update(posts_done(snapshot["posts"]), snapshot["posts"]["listed"],
+                                self.detail(snapshot))

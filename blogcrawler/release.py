@@ -2,12 +2,15 @@
 
     python -m blogcrawler.release
 
-A PaaS runs it once per deploy, before the new `web` and `clock` processes start (Heroku's
-release phase; Render's pre-deploy command; Dokku's `release` Procfile entry). It creates the
-indexes the crawler and the dashboard rely on (a unique index on the posts' URL, so upserts can
-never duplicate a post), and migrates posts stored by an older version (`year` was the ISO year
-of the post's date; it is now the calendar year, with `iso_year` beside it). Creating an index
-that exists is a no-op and a migrated post is not touched again, so it is safe on every deploy.
+A PaaS runs it once per deploy, before the new `web`, `clock` and `worker` processes start
+(Heroku's release phase; Render's pre-deploy command; Dokku's `release` Procfile entry). It
+creates every index the processes rely on: the posts' (a unique one on the URL, so upserts can
+never duplicate a post; site and year), the crawl records' (the newest record of a site-year,
+which the dashboard reads every few seconds), and the many-blogs jobs' (by state, by site and
+year; the `blogs` list needs none beyond its `_id`). It migrates posts stored by an older
+version (`year` was the ISO year of the post's date; it is now the calendar year, with
+`iso_year` beside it). Creating an index that exists is a no-op and a migrated post is not
+touched again, so it is safe on every deploy.
 
 Exit status: 0 the indexes are in place; 2 the database is unreachable or refused (one sentence
 on stderr, the URI's password masked), which makes the platform abort the deploy.
@@ -21,7 +24,9 @@ import sys
 from pymongo.errors import PyMongoError
 from scrapy.utils.project import get_project_settings
 
+from blogcrawler.jobs import JobStore
 from blogcrawler.storage import Storage, StorageUnavailableError, mask_uri
+from blogstats.config import load
 
 EXIT_UNAVAILABLE = 2
 
@@ -31,9 +36,12 @@ def main() -> int:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "blogcrawler.settings")
     storage = Storage.from_settings(get_project_settings())
     where = f"{storage.database_name} on {mask_uri(storage.uri)}"
+    # (A wrong setting has stopped the process already, when the settings were read.)
+    jobs = JobStore.from_config(load(), appname="blogstats-release")
     try:
         storage.check()
         storage.ensure_indexes()
+        jobs.ensure_indexes()
         migrated = storage.migrate_calendar_year()
     except StorageUnavailableError as exc:
         print(f"release: error: {exc}", file=sys.stderr)
@@ -48,8 +56,9 @@ def main() -> int:
         return EXIT_UNAVAILABLE
     finally:
         storage.close()
-    print(f"release: indexes ready in {where} "
-          f"(collections {storage.posts_name}, {storage.crawls_name})", flush=True)
+        jobs.close()
+    print(f"release: indexes ready in {where} (collections {storage.posts_name}, "
+          f"{storage.crawls_name}, {jobs.jobs_name}, {jobs.blogs_name})", flush=True)
     if migrated:
         print(f"release: {migrated} posts now have `year` as the calendar year of their date "
               "(and `iso_year`/`iso_week` for weekly views)", flush=True)

@@ -84,6 +84,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_DELAY = _config.download_delay
 CONCURRENT_REQUESTS_PER_DOMAIN = _config.blog_concurrency
+# A blog's concurrency holds only above a delay of 0 in Scrapy 2.19: every delay, however it is
+# set (`-s DOWNLOAD_DELAY=0` included), is raised to 1 ms by this add-on (blogcrawler.politeness).
+ADDONS = {"blogcrawler.politeness.DelayFloor": 0}
 DOWNLOAD_TIMEOUT = 30
 # The largest page read: a crawl must stay under 300 MB of memory (a basic dyno has 512 MB), and
 # parsing and measuring dense markup costs about 36 times the page's size on top of ~105 MB.

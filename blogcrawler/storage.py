@@ -29,7 +29,7 @@ from pymongo.errors import (
 )
 
 from blogstats.config import ConfigError
-from blogstats.mongo import make_client, mask_uri, scrub
+from blogstats.mongo import SharedClient, mask_uri, scrub
 
 __all__ = ["Storage", "StorageUnavailableError", "UpsertResult", "fingerprint", "mask_uri"]
 
@@ -102,7 +102,9 @@ class Storage:
         # j: true: the server acknowledges a write only once it is in its journal on disk, so an
         # acknowledged post survives the server being killed (see the crawl record's check).
         self.write_concern = WriteConcern(j=True) if journal else WriteConcern()
-        self._client: MongoClient | None = None
+        # The process's one client for this URI (blogstats.mongo): a crawl's pipeline and
+        # record, and every crawl of a worker, share it.
+        self._shared = SharedClient(uri, timeout_seconds=timeout, appname="blogstats-crawler")
 
     @classmethod
     def from_settings(cls, settings) -> Storage:
@@ -118,10 +120,7 @@ class Storage:
 
     @property
     def client(self) -> MongoClient:
-        if self._client is None:
-            self._client = make_client(self.uri, timeout_seconds=self.timeout,
-                                       appname="blogstats-crawler")
-        return self._client
+        return self._shared.client
 
     @property
     def posts(self):
@@ -168,6 +167,10 @@ class Storage:
         self.posts.create_index([("url", ASCENDING)], unique=True, name="url_unique")
         self.posts.create_index([("site", ASCENDING), ("year", ASCENDING)], name="site_year")
         self.crawls.create_index([("started_at", DESCENDING)], name="started_at")
+        # The newest record of a site-year (the dashboard asks every 5 s on every open page; a
+        # run looks for its site's stale records at its start).
+        self.crawls.create_index([("site", ASCENDING), ("year", ASCENDING),
+                                  ("started_at", DESCENDING)], name="site_year_started")
 
     def _retrying(self, what: str, operation, seconds: float | None = None):
         """Run `operation`, retrying transient connection errors with back-off for
@@ -301,6 +304,5 @@ class Storage:
         return found
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Let go of the shared client (closed when no other Storage of the process uses it)."""
+        self._shared.close()

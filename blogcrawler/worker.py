@@ -16,8 +16,16 @@ shared reactor (`blogcrawler.crawlhost`), then records its outcome in the `jobs`
   URL, so nothing is stored twice. The job's `attempts`, `lost` and `history` say it was retried;
   a blog whose crawl kills its worker JOB_MAX_ATTEMPTS times is marked failed, not retried
   forever.
+- Each attempt is a crawl of its own, named by the worker (its CRAWL_ID setting), so the job
+  points at its `crawls` record from the start. The job's outcome is that record as the crawl
+  wrote it (`complete`, `finish_reason`, its `posts` counts; exit 0 complete, 3 incomplete or
+  interrupted); its progress is the record's own account, read through the crawler. The crawl
+  of an attempt whose worker was lost is marked interrupted (`no_heartbeat`) when the job is
+  taken over.
 - SIGTERM (a platform stopping the dyno) stops the running crawls gracefully (Scrapy closes them
   as `shutdown`, storing what they measured), puts their jobs back on the queue, then exits.
+- The worker's crawls and its jobs share one MongoDB client (blogstats.mongo.SharedClient):
+  at most SHARED_POOL_SIZE + 2 connections, however many crawls run at once.
 
 Exit status: 0 after a shutdown; 2 with one sentence when a setting is wrong, or Redis or MongoDB
 cannot be reached at start.
@@ -42,6 +50,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from blogcrawler.crawlhost import Crawl, CrawlHost
+from blogcrawler.extensions import EXIT_COMPLETE, EXIT_INCOMPLETE
 from blogcrawler.jobqueue import (
     BUSY_BLOG_RETRY_SECONDS,
     QUEUE,
@@ -51,7 +60,7 @@ from blogcrawler.jobqueue import (
 )
 from blogcrawler.jobs import DONE, FAILED, Attempt, JobStore
 from blogcrawler.lease import BlogLease, Heartbeat, HeldMessages
-from blogcrawler.progress import Progress
+from blogcrawler.progress import posts_done
 from blogcrawler.storage import Storage, StorageUnavailableError
 from blogstats.broker import BrokerUnavailableError, check, make_redis, needs_redis
 from blogstats.config import ConfigError, load
@@ -78,27 +87,23 @@ def crawl_settings() -> Settings:
     return settings
 
 
-def outcome_of(record: Mapping | None, stats: Mapping) -> dict:
-    """The job's `outcome`: the crawl record's verdict and counts (the stats if the record
-    could not be read), and the exit status `scrapy crawl blog` would have given."""
-    record = record or {}
-    complete = record.get("complete")
-    if complete is None:
-        complete = stats.get("blog/complete") is True
-    failures = record.get("failures_total", len(record.get("failures") or []))
-    return {"complete": bool(complete),
-            "finish_reason": record.get("finish_reason") or stats.get("finish_reason"),
+def outcome_of(record: Mapping | None) -> dict:
+    """The job's `outcome` from the crawl's record as it was written: its verdict, its posts
+    counts, and the exit status `scrapy crawl blog` gives for it (0 complete; 3 incomplete or
+    interrupted, and when there is no record to vouch for the crawl)."""
+    if not record:
+        return {"complete": False, "finish_reason": None, "status": None, "exit": EXIT_INCOMPLETE,
+                "posts": {}, "pages": 0, "failures": 0, "limit": None,
+                "note": "the crawl left no record: nothing vouches for what it stored"}
+    complete = record.get("complete") is True
+    return {"complete": complete,
+            "finish_reason": record.get("finish_reason"),
             "status": record.get("status"),
-            "exit": 0 if complete else 3,
-            "posts": record.get("posts") or record.get("items") or {},
-            "pages": record.get("pages", stats.get("response_received_count", 0)),
-            "failures": failures}
-
-
-def progress_of(crawl: Crawl) -> dict | None:
-    crawler = crawl.crawler
-    extension = crawler.get_extension(Progress) if crawler is not None else None
-    return extension.snapshot() if extension is not None else None
+            "exit": EXIT_COMPLETE if complete else EXIT_INCOMPLETE,
+            "posts": dict(record.get("posts") or {}),
+            "pages": record.get("pages", 0),
+            "failures": record.get("failures_total", len(record.get("failures") or [])),
+            "limit": record.get("limit")}
 
 
 @dataclass
@@ -125,9 +130,12 @@ class Worker:
         self.finished = {DONE: 0, FAILED: 0}
         self._last_summary = time.monotonic()
         beat = restore_interval(config.job_lease_seconds)
-        # Two threads: a slow database must never delay the leases in Redis.
+        # Two threads: a slow database must never delay the leases in Redis. The jobs'
+        # progress is renewed as often as a crawl's progress lines (PROGRESS_INTERVAL_SECONDS),
+        # and at least as often as the leases, since it is also the job's heartbeat.
         self.lease_beat = Heartbeat(beat, self.renew_leases)
-        self.progress_beat = Heartbeat(beat, self.report_progress)
+        self.progress_beat = Heartbeat(min(beat, config.progress_interval_seconds),
+                                       self.report_progress)
 
     def start(self) -> None:
         self.host.start()
@@ -163,9 +171,10 @@ class Worker:
             lease.release()
 
     def _run_leased(self, task, site: str, year: int, token: str, lease: BlogLease) -> str:
+        crawl = Crawl({"url": site, "year": str(year)})
         try:
             attempt, why = self.store.start(site, year, token, self.name,
-                                            self.config.job_max_attempts)
+                                            self.config.job_max_attempts, crawl.crawl_id)
         except PyMongoError as exc:
             logger.warning("MongoDB did not answer (%s): %s %d tried again later",
                            type(exc).__name__, site, year)
@@ -173,9 +182,9 @@ class Worker:
         if attempt is None:
             logger.info("%s %d not crawled: %s", site, year, why)
             return why
-        crawl = Crawl({"url": site, "year": str(year)})
         self.running[attempt.id] = Running(attempt, lease, crawl)
-        logger.info("crawling %s %d (attempt %d)", site, year, attempt.number)
+        logger.info("crawling %s %d (attempt %d, crawl %s)", site, year, attempt.number,
+                    crawl.crawl_id)
         started = time.monotonic()
         error = None
         try:
@@ -191,32 +200,39 @@ class Worker:
 
     def _record(self, attempt: Attempt, crawl: Crawl, error: str | None, elapsed: float) -> str:
         label = f"{attempt.site} {attempt.year}"
-        progress = progress_of(crawl)
+        progress = crawl.progress
         if crawl.stop_reason == LEASE_LOST:
             # Another worker may be crawling the blog now: leave the job to it.
             logger.error("%s: %s; left to the worker that holds it", label, LEASE_LOST)
             return "lease lost"
         if crawl.stop_reason == SHUTDOWN:
-            self._write(lambda: self.store.interrupted(
-                attempt, crawl_id=crawl.crawl_id, progress=progress, reason=SHUTDOWN))
+            self._write(lambda: self.store.interrupted(attempt, progress=progress,
+                                                       reason=SHUTDOWN))
             logger.info("%s: stopped by the shutdown after %.0f s; back on the queue", label,
                         elapsed)
             raise Reject(SHUTDOWN, requeue=True)
         if error:
-            self._write(lambda: self.store.finish(attempt, FAILED, crawl_id=crawl.crawl_id,
-                                                  progress=progress, error=error))
+            self._write(lambda: self.store.finish(attempt, FAILED, progress=progress,
+                                                  error=error))
             self.finished[FAILED] += 1
             logger.error("%s failed: %s", label, error)
             return "failed"
-        record = self._write(lambda: self.store.crawl_record(crawl.crawl_id))
-        outcome = outcome_of(record, crawl.stats)
-        self._write(lambda: self.store.finish(attempt, DONE, crawl_id=crawl.crawl_id,
-                                              progress=progress, outcome=outcome))
+        # The record as the crawl wrote it at its end (kept by its recorder, so a database
+        # that failed the last write does not lose the verdict); else as the database has it.
+        recorder = crawl.recorder
+        record = recorder.record if recorder is not None else None
+        if record is None:
+            record = self._write(lambda: self.store.crawl_record(crawl.crawl_id))
+        outcome = outcome_of(record)
+        self._write(lambda: self.store.finish(attempt, DONE, progress=progress,
+                                              outcome=outcome))
         self.finished[DONE] += 1
         log = logger.info if outcome["complete"] else logger.warning
-        log("%s done in %.0f s: %s (%s posts, %s pages)", label, elapsed,
-            "complete" if outcome["complete"] else f"INCOMPLETE ({outcome['finish_reason']})",
-            (progress or {}).get("posts_measured", "?"), outcome["pages"])
+        posts = outcome["posts"]
+        log("%s done in %.0f s: exit %d, %s (%d of %d posts done, %d pages)", label, elapsed,
+            outcome["exit"], "complete" if outcome["complete"] else
+            f"INCOMPLETE ({outcome['status']}, {outcome['finish_reason']})", posts_done(posts),
+            posts.get("listed", 0), outcome["pages"])
         return "done"
 
     def _write(self, operation):
@@ -259,16 +275,16 @@ class Worker:
         runs = list(self.running.values())
         for run in runs:
             try:
-                self.store.heartbeat(run.attempt, run.crawl.crawl_id, progress_of(run.crawl))
+                self.store.heartbeat(run.attempt, run.crawl.progress)
             except PyMongoError as exc:
                 logger.warning("could not record the progress of %s: %s", run.attempt.site,
                                type(exc).__name__)
         if runs and time.monotonic() - self._last_summary >= SUMMARY_SECONDS:
             self._last_summary = time.monotonic()
-            snapshots = [progress_of(run.crawl) or {} for run in runs]
+            counts = [(run.crawl.progress or {}).get("posts") or {} for run in runs]
             logger.info("%d crawl(s) running: %d of %d posts done; %d jobs done, %d failed "
-                        "since start", len(runs), sum(s.get("posts_done", 0) for s in snapshots),
-                        sum(s.get("posts_found", 0) for s in snapshots), self.finished[DONE],
+                        "since start", len(runs), sum(posts_done(c) for c in counts),
+                        sum(c.get("listed", 0) for c in counts), self.finished[DONE],
                         self.finished[FAILED])
 
 

@@ -86,7 +86,8 @@ class Config(BaseModel):
     # -- what to crawl ---------------------------------------------------------------------
     blog_url: str = setting("http://malm.teqy.net", "crawler", "the blog to crawl",
                             "https://blog.example")
-    blog_year: int = setting(2015, "crawler", "the year of posts to measure", "2015",
+    blog_year: int = setting(2015, "crawler, batch, clock", "the year of posts to measure",
+                             "2015",
                              ge=MIN_YEAR, le=MAX_YEAR)
     tracked_terms: tuple[str, ...] = setting(
         ("android", "google", "apple", "data"), "crawler",
@@ -148,7 +149,8 @@ class Config(BaseModel):
     redis_url: str | None = setting(
         None, "batch, worker, clock",
         "the Redis server holding the queue of blog-years (the platform's Redis add-on sets it); "
-        "unset, only one blog is crawled, with no queue", "redis://127.0.0.1:6379/0",
+        "set, the clock enqueues the whole `blogs` list each turn; unset, only one blog is "
+        "crawled, with no queue", "redis://127.0.0.1:6379/0",
         shown_default="none")
     mongodb_jobs_collection: str = setting(
         "jobs", "all", "one document per blog-year of the many-blogs mode: its state and outcome",
@@ -173,7 +175,9 @@ class Config(BaseModel):
         "`PROGRESS_INTERVAL_SECONDS`, `auto` the bar on a terminal and the log line otherwise, "
         "`off`", "auto")
     progress_interval_seconds: float = setting(
-        5.0, "crawler, batch, worker", "seconds between progress log lines", "5", gt=0)
+        5.0, "crawler, batch, worker",
+        "seconds between progress log lines, and between a worker's updates of its jobs' "
+        "progress", "5", gt=0)
 
     # -- the dashboard ---------------------------------------------------------------------
     port: int | None = setting(

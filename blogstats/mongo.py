@@ -6,11 +6,22 @@ password holds, percent-encoded or not (`+`, `/`, `=`, `?`, `#`, `@` and `:` inc
 URI is ambiguous it hides more, never less. `scrub` removes a URI's secrets from any text (an
 exception message, a log line). `make_client` builds a MongoClient with the project's time-outs,
 or raises `ConfigError` with a sentence that never repeats the password.
+
+`SharedClient` is how the processes' components hold a client: every holder of the same URI
+(and time-out) in one process shares one MongoClient, its connection pool and its monitor
+threads. A worker running many crawls at once, each with its pipeline's and its record's
+storage, and its own jobs store, holds one client, not two per crawl. The client is counted:
+it is closed when its last holder lets go, never while another uses it. It is fork-safe: a
+child process never touches its parent's clients (PyMongo's clients must not cross a fork); it
+gets new ones on first use.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, unquote_plus
 
 from pymongo import MongoClient
@@ -128,3 +139,82 @@ def make_client(uri: str, *, timeout_seconds: float, appname: str, **options) ->
             hint = ("; percent-encode special characters of the user name and password "
                     "(python -c \"import urllib.parse; print(urllib.parse.quote_plus('PASSWORD'))\")")
         raise ConfigError(f"MONGODB_URI {mask_uri(uri)} cannot be used: {reason}{hint}") from None
+
+
+# -- one client per URI and process ----------------------------------------------------------
+@dataclass
+class _Entry:
+    client: MongoClient
+    holders: int
+
+
+_shared: dict[tuple, _Entry] = {}
+# Connections a shared client opens at most, besides its two monitoring ones: a worker's many
+# crawls (a writer thread each), its jobs and its records queue for them, so a worker holds
+# at most this many + 2 connections whatever the number of its crawls (a cluster's connection
+# limit is then workers x 10). The operations are short bulk writes and lookups: a handful at
+# once keeps one server busy.
+SHARED_POOL_SIZE = 8
+_shared_lock = threading.Lock()
+
+
+def _forget_parent_clients() -> None:
+    """In a forked child: the parent's clients are the parent's (their sockets and threads do
+    not survive a fork); forget them without closing them, and start with a fresh lock (the
+    parent may have held it while forking)."""
+    global _shared_lock
+    _shared.clear()
+    _shared_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_parent_clients)
+
+
+def shared_clients() -> int:
+    """How many shared clients this process holds (what the tests and the benchmark count)."""
+    with _shared_lock:
+        return sum(1 for key in _shared if key[0] == os.getpid())
+
+
+class SharedClient:
+    """One holder's use of the process's shared MongoClient for a URI. `client` takes it on
+    first use (created then, by `make_client`; ConfigError for a URI that cannot be used);
+    `close()` lets go of it, closing it only when no other holder uses it. After a fork,
+    `client` gives the child a client of its own."""
+
+    def __init__(self, uri: str, *, timeout_seconds: float, appname: str):
+        self.uri, self.timeout_seconds, self.appname = uri, timeout_seconds, appname
+        self._key: tuple | None = None
+        self._client: MongoClient | None = None
+
+    @property
+    def client(self) -> MongoClient:
+        pid = os.getpid()
+        if self._client is None or self._key[0] != pid:
+            # The time-out is part of the key: a holder's error messages say "within N s" and
+            # must be true. A process reads one MONGODB_TIMEOUT_SECONDS: one client per URI.
+            key = (pid, self.uri, self.timeout_seconds)
+            with _shared_lock:
+                entry = _shared.get(key)
+                if entry is None:
+                    # The first holder's appname names the client in the server's logs.
+                    entry = _shared[key] = _Entry(make_client(
+                        self.uri, timeout_seconds=self.timeout_seconds, appname=self.appname,
+                        maxPoolSize=SHARED_POOL_SIZE), 0)
+                entry.holders += 1
+            self._key, self._client = key, entry.client
+        return self._client
+
+    def close(self) -> None:
+        key, self._key, self._client = self._key, None, None
+        if key is None or key[0] != os.getpid():
+            return  # never held, or held by the parent before a fork: not ours to close
+        with _shared_lock:
+            entry = _shared.get(key)
+            if entry is None:
+                return
+            entry.holders -= 1
+            if entry.holders > 0:
+                return
+            del _shared[key]
+        entry.client.close()

@@ -71,6 +71,8 @@ class LoggingHandler(BlogHandler):
     def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
         start = time.monotonic()
         try:
+            if self.server.pause:  # a blog that takes its time: requests at once overlap
+                time.sleep(self.server.pause)
             super().do_GET()
         finally:
             self.server.log_request_span(self.path, start, time.monotonic())
@@ -80,9 +82,10 @@ class LoggingBlogServer(BlogServer):
     """The fixture's server (several blogs in sub-directories, fixture_site.many.Blogs) keeping
     its own log: (path, start, end) of every GET it answered."""
 
-    def __init__(self, address, blog_factory):
+    def __init__(self, address, blog_factory, pause: float = 0.0):
         super().__init__(address, blog_factory)
         self.RequestHandlerClass = LoggingHandler
+        self.pause = pause
         self.spans: list[tuple[str, float, float]] = []
         self._span_lock = threading.Lock()
 
@@ -103,11 +106,12 @@ class LoggingBlogServer(BlogServer):
         return most
 
 
-def serve_logged_blogs(count: int, seed: int) -> LoggingBlogServer:
-    """`count` distinct fixture blogs in sub-directories of one logging server."""
+def serve_logged_blogs(count: int, seed: int, pause: float = 0.0) -> LoggingBlogServer:
+    """`count` distinct fixture blogs in sub-directories of one logging server (each answer
+    `pause` seconds late)."""
     server = LoggingBlogServer(("127.0.0.1", 0),
                                lambda root: Blogs(root, count, year=2015, seed=seed,
-                                                  realistic=False))
+                                                  realistic=False), pause)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -172,7 +176,7 @@ def app_env(redis_url: str, mongo_uri: str, database: str, **extra: str) -> dict
     env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
                PYTHONUNBUFFERED="1", REDIS_URL=redis_url, MONGODB_URI=mongo_uri,
                MONGODB_DATABASE=database, AUTOTHROTTLE_ENABLED="false", DOWNLOAD_DELAY="0.02",
-               PROGRESS="log")
+               PROGRESS="log", PROGRESS_INTERVAL_SECONDS="1")
     env.update(extra)
     return env
 

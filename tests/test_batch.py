@@ -128,9 +128,10 @@ def test_a_done_job_is_crawled_again_only_with_recrawl(redis_server, mongo_db):
     store = JobStore(uri, db)
     try:
         job = store.status()[0]
-        attempt, why = store.start(job["site"], job["year"], job["token"], "test:1", max_lost=3)
+        attempt, why = store.start(job["site"], job["year"], job["token"], "test:1", max_lost=3,
+                                   crawl_id="c1")
         assert why == "started"
-        store.finish(attempt, DONE, crawl_id="c1", progress=None,
+        store.finish(attempt, DONE, progress=None,
                      outcome={"complete": True, "finish_reason": "finished", "pages": 3})
         old_token = job["token"]
         assert "already done (--recrawl to crawl them again)" in batch(
@@ -140,7 +141,7 @@ def test_a_done_job_is_crawled_again_only_with_recrawl(redis_server, mongo_db):
         job = store.status()[0]
         assert job["state"] == "queued" and job["token"] != old_token
         # The first message is stale now: a worker given it does not crawl.
-        assert store.start(job["site"], job["year"], old_token, "test:1", 3)[0] is None
+        assert store.start(job["site"], job["year"], old_token, "test:1", 3, "c2")[0] is None
     finally:
         store.close()
     assert queued_messages(redis_server.url) == 2
@@ -158,3 +159,38 @@ def test_the_worker_refuses_to_start_without_redis_or_database(mongo_db):
                           text=True, timeout=60)
     assert down.returncode == 2
     assert f"cannot reach Redis at {closed}" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_a_send_refused_half_way_is_counted_and_sent_by_the_next_enqueue(redis_server, mongo_db):
+    """Redis stops answering in the middle of an enqueue: the blog-year being sent and those
+    after it are refused (counted, the first one's job says why), none is lost: the next
+    enqueue, Redis back, sends exactly those."""
+    from blogcrawler.batch import Blog, enqueue
+    from blogcrawler.clock import describe_enqueue
+    from blogcrawler.jobqueue import make_app
+    from blogstats.config import load
+
+    uri, db = mongo_db
+    live = load(app_env(redis_server.url, uri, db))
+    dead = load(app_env(f"redis://127.0.0.1:{free_port()}/0", uri, db,
+                        MONGODB_TIMEOUT_SECONDS="1"))
+    blogs = [Blog(f"https://blog-{n}.example/", None) for n in range(3)]
+    store = JobStore(uri, db)
+    try:
+        assert enqueue(store, make_app(live), blogs[:1], [2015], True, False).sent == 1
+        report = enqueue(store, make_app(dead), blogs, [2015], True, False)
+        assert (report.sent, report.kept["queued"], report.refused) == (0, 1, 2)
+        assert "cannot send the job to Redis" in report.error
+        assert describe_enqueue(report) == ("3 blog-years: 0 enqueued, 1 already queued or "
+                                            "running, 2 refused")
+        jobs = jobs_of(uri, db)
+        assert jobs["https://blog-1.example/|2015"]["state"] == "failed"
+        assert "could not be sent" in jobs["https://blog-1.example/|2015"]["error"]
+        assert queued_messages(redis_server.url) == 1
+
+        again = enqueue(store, make_app(live), blogs, [2015], True, False)
+        assert (again.sent, again.kept["queued"], again.refused) == (2, 1, 0)
+        assert queued_messages(redis_server.url) == 3
+        assert {j["state"] for j in jobs_of(uri, db).values()} == {"queued"}
+    finally:
+        store.close()

@@ -16,6 +16,7 @@ import time
 import pymongo
 import pytest
 
+from blogcrawler.progress import posts_done
 from fixture_site import serve_blogs
 from tests.batch_support import (
     RedisServer,
@@ -80,6 +81,57 @@ def assert_every_post_stored_once_exactly(uri, db, blogs):
         assert got == truth, truth["url"]
 
 
+def crawl_records(uri, db) -> dict[str, dict]:
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    try:
+        return {doc["_id"]: doc for doc in client[db].crawls.find()}
+    finally:
+        client.close()
+
+
+def assert_outcomes_are_their_records(uri, db, jobs, blogs):
+    """Each job's outcome is its crawl's record as written (one count, exit 0 = complete), and
+    that record accounts exactly for the blog's posts of the year: every one stored (new, or
+    unchanged when an earlier, killed attempt had stored it), none failed or left unreached."""
+    records = crawl_records(uri, db)
+    truth = {blog.root: blog.truth() for blog in blogs}
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    try:
+        for job in jobs.values():
+            record = records[job["crawl_id"]]
+            outcome = job["outcome"]
+            assert (record["site"], record["year"]) == (job["site"], job["year"])
+            assert record["status"] == "finished" and record["complete"] is True, record
+            assert outcome["posts"] == record["posts"] and outcome["exit"] == 0
+            assert outcome["finish_reason"] == record["finish_reason"] == "finished"
+            assert job["progress"]["posts"] == record["posts"]
+            posts = record["posts"]
+            expected = truth[job["site"]]
+            assert posts["stored_new"] + posts["updated"] + posts["unchanged"] == len(expected)
+            assert posts["failed"] == posts["not_reached"] == 0
+            assert posts["listed"] == len(expected) + posts["dropped"]
+            # What the record says this crawl wrote is what carries its crawl id.
+            written = client[db].posts.count_documents({"crawl_id": record["_id"]})
+            assert written == posts["stored_new"] + posts["updated"], record["_id"]
+    finally:
+        client.close()
+
+
+def assert_lost_crawls_interrupted(uri, db, job):
+    """The crawl of each attempt whose worker died is marked interrupted (no heartbeat)."""
+    records = crawl_records(uri, db)
+    lost = [h["crawl_id"] for h in job["history"] if h["ended"] == "worker lost"]
+    assert lost and all(lost), job
+    for crawl_id in lost:
+        if crawl_id not in records:  # killed before its spider opened: no record to mark
+            continue
+        record = records[crawl_id]
+        assert record["status"] == "interrupted", record
+        assert record["finish_reason"] == "no_heartbeat" and record["complete"] is False
+        posts = record["posts"]
+        assert sum(v for k, v in posts.items() if k != "listed") == posts["listed"]
+
+
 def all_ended(uri, db, count):
     def check():
         jobs = jobs_of(uri, db)
@@ -88,10 +140,10 @@ def all_ended(uri, db, count):
 
 
 def running_with_progress(uri, db, least=1, posts=3):
-    """The running jobs that have measured a few posts (so a kill lands mid-crawl)."""
+    """The running jobs that are done with a few posts (so a kill lands mid-crawl)."""
     def check():
         jobs = [j for j in jobs_of(uri, db).values() if j["state"] == "running"
-                and (j.get("progress") or {}).get("posts_measured", 0) >= posts]
+                and posts_done((j.get("progress") or {}).get("posts") or {}) >= posts]
         return jobs if len(jobs) >= least else None
     return check
 
@@ -132,10 +184,16 @@ def test_twenty_blogs_two_workers_one_killed_mid_job_and_restarted(
     assert all(j["outcome"]["complete"] for j in jobs.values())
     assert_every_post_stored_once_exactly(uri, db, blogs)
     assert lost, "the killed worker was running no job"
+    assert_outcomes_are_their_records(uri, db, jobs, blogs)
     for job_id in lost:
         job = jobs[job_id]
         assert job["attempts"] >= 2 and job["lost"] >= 1, job
         assert "worker lost" in [h["ended"] for h in job["history"]]
+        assert_lost_crawls_interrupted(uri, db, job)
+    # Each attempt ran its own crawl.
+    for job in jobs.values():
+        ids = [h["crawl_id"] for h in job["history"]]
+        assert len(ids) == len(set(ids)) == job["attempts"], job
     # Blogs the killed worker never touched were crawled once.
     assert any(j["attempts"] == 1 for j in jobs.values())
     status = batch(env, "--status")
@@ -162,10 +220,12 @@ def test_every_worker_killed_at_once_reruns_the_jobs_within_two_minutes(
     jobs = jobs_of(uri, db)
     assert {j["state"] for j in jobs.values()} == {"done"}
     assert_every_post_stored_once_exactly(uri, db, blogs)
+    assert_outcomes_are_their_records(uri, db, jobs, blogs)
     assert len(lost) >= 4
     for job_id in lost:
         job = jobs[job_id]
         assert job["attempts"] == 2 and job["lost"] == 1, job
+        assert_lost_crawls_interrupted(uri, db, job)
         dead = next(h for h in job["history"] if h["ended"] == "worker lost")
         rerun = job["history"][-1]
         assert rerun["ended"] == "finished" and rerun["attempt"] == 2
@@ -182,7 +242,7 @@ def test_one_blog_never_has_two_requests_in_flight_at_concurrency_one(
         uri, db = mongo_db
         roots = [blog.root for blog in server.blog.blogs]
         env = app_env(redis_server.url, uri, db, WORKER_CONCURRENCY="4", BLOG_CONCURRENCY="1",
-                      DISCOVERY="archive", DOWNLOAD_DELAY="0.01")
+                      DISCOVERY="archive", DOWNLOAD_DELAY="0")
         result = batch(env, "--year", "2013", "--year", "2014", "--year", "2015", "--year",
                        "2016", *roots, roots[0].rstrip("/"))
         assert result.returncode == 0, result.stderr
@@ -231,6 +291,13 @@ def test_a_worker_stopped_by_sigterm_puts_its_jobs_back_on_the_queue(
         assert {j["state"] for j in jobs.values()} == {"done"}
         assert all(j["attempts"] == 2 and j["lost"] == 0 for j in jobs.values())
         assert_every_post_stored_once_exactly(uri, db, servers)
+        assert_outcomes_are_their_records(uri, db, jobs, servers)
+        # The stopped attempts' crawls closed their records themselves: stopped by a shutdown.
+        records = crawl_records(uri, db)
+        for job in jobs.values():
+            stopped = records[job["history"][0]["crawl_id"]]
+            assert stopped["status"] == "interrupted", stopped
+            assert stopped["finish_reason"] == "shutdown" and stopped["complete"] is False
     finally:
         servers.shutdown()
 

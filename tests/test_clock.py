@@ -18,7 +18,8 @@ import pymongo
 import pytest
 
 from blogcrawler.clock import ConfigError, describe_exit, next_start, parse_config
-from fixture_site import serve_blog
+from fixture_site import serve_blog, serve_blogs
+from tests.batch_support import RedisServer, WorkerProcess, app_env, batch, needs_redis
 from tests.conftest import ROOT, free_port
 
 # Long enough for several crawls on a loaded 2-core machine; the tests wait for events, never
@@ -34,6 +35,12 @@ def test_config_defaults_to_a_daily_crawl_starting_now():
     config = parse_config({})
     assert config.interval_seconds == 24 * 3600
     assert config.on_start is True
+
+
+def test_redis_url_makes_each_turn_an_enqueue_of_the_blogs_list():
+    assert parse_config({}).many_blogs is False
+    assert parse_config({"REDIS_URL": "redis://127.0.0.1:6379/0"}).many_blogs is True
+    assert parse_config({"REDIS_URL": " "}).many_blogs is False  # empty is unset
 
 
 def test_config_accepts_fractions_of_an_hour_and_a_delayed_start():
@@ -133,7 +140,9 @@ def start_clock(tmp_path):
 
 
 def crawl_env(blog_url: str, mongo_uri: str, database: str, **extra: str) -> dict[str, str]:
+    # REDIS_URL unset (even if the shell has one): one blog, crawled by the clock itself.
     return {"BLOG_URL": blog_url, "MONGODB_URI": mongo_uri, "MONGODB_DATABASE": database,
+            "REDIS_URL": "",
             "AUTOTHROTTLE_ENABLED": "false", "DOWNLOAD_DELAY": "0", "LOG_LEVEL": "WARNING",
             "CRAWL_INTERVAL_HOURS": SHORT_INTERVAL_HOURS,
             # The fixture blog's archive only: with the blog down, discovery "auto" would fall
@@ -223,3 +232,73 @@ def test_crawl_on_start_false_waits_one_interval(start_clock, mongo_db, blog_ser
     assert clock.stop(signal.SIGINT) == 0
     assert "clock stopped after 0 crawl(s)" in clock.text()
     assert count_posts(uri, database) == 0
+
+
+# -- many blogs: REDIS_URL set, each turn enqueues the `blogs` list ---------------------------
+
+ENQUEUED = (r"enqueue (\d+) finished in [\d.]+ s: exit 0, every blog-year of the list is on "
+            r"the queue: 3 blog-years: {sent} enqueued, {busy} already queued or running, "
+            r"0 refused for 2015")
+
+
+@needs_redis
+@pytest.mark.slow
+def test_with_redis_each_turn_enqueues_the_whole_list_and_the_workers_crawl_it(
+        start_clock, mongo_db, tmp_path):
+    uri, database = mongo_db
+    farm = serve_blogs(3, seed=600)
+    redis_server = RedisServer().start()
+    worker = None
+    try:
+        env = app_env(redis_server.url, uri, database, DOWNLOAD_DELAY="0",
+                      CRAWL_INTERVAL_HOURS=SHORT_INTERVAL_HOURS, BLOG_YEAR="2015",
+                      BLOG_URL="http://127.0.0.1:9/not-this-one/")
+        added = batch(env, "--year", "2015", *(blog.root for blog in farm))
+        assert added.returncode == 0 and "3 enqueued" in added.stdout, added.stderr
+        clock = start_clock(**env)
+        # No worker yet: the list's jobs are queued, the turn leaves them alone.
+        clock.wait_for_log(ENQUEUED.format(sent=0, busy=3))
+        assert not re.search(r"crawl \d+ starting", clock.text())  # it crawls nothing itself
+        assert psutil.Process(clock.proc.pid).children() == []
+
+        worker = WorkerProcess(env, tmp_path / "worker.log").start()
+        # Once they are done, the next turn enqueues them all again (the nightly recrawl).
+        first = clock.wait_for_log(ENQUEUED.format(sent=3, busy=0))[0]
+        assert int(first.group(1)) >= 2
+        client = pymongo.MongoClient(uri, tz_aware=True)
+        try:
+            deadline = time.monotonic() + PATIENCE
+            while not _crawled_twice(client[database]):
+                assert time.monotonic() < deadline, worker.log()[-3000:]
+                time.sleep(0.5)
+            assert client[database].posts.count_documents({}) == 3 * 52
+        finally:
+            client.close()
+        worker.kill()
+
+        # Redis gone: the turn says so in one sentence, enqueues nothing, and the clock goes on.
+        redis_server.stop()
+        clock.wait_for_log(r"enqueue \d+ finished in [\d.]+ s: exit 2, nothing enqueued: "
+                           r"cannot reach Redis at redis://127\.0\.0\.1:\d+/0", count=2)
+        assert clock.stop() == 0
+        assert re.search(r"clock stopped after \d+ enqueue\(s\)", clock.text())
+        assert "clock started: the blogs list enqueued every 3.6 s, the first now" in clock.text()
+        turns = re.findall(r"enqueue \d+ finished", clock.text())
+        assert len(turns) == len(set(turns))  # one line a turn
+    finally:
+        if worker is not None:
+            worker.kill()
+        redis_server.stop()
+        farm.shutdown()
+
+
+def _crawled_twice(db) -> bool:
+    """Each blog's job done again after the clock enqueued it a second time: two complete
+    crawl records per blog, the second finding every post unchanged."""
+    records = list(db.crawls.find({"status": "finished"}).sort("started_at", 1))
+    by_site: dict[str, list] = {}
+    for record in records:
+        by_site.setdefault(record["site"], []).append(record)
+    return len(by_site) == 3 and all(
+        len(rs) >= 2 and rs[-1]["complete"] and rs[-1]["posts"]["unchanged"] == 52
+        for rs in by_site.values())

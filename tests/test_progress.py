@@ -15,9 +15,11 @@ import sys
 import termios
 import time
 
+import pymongo
+
 from tests.conftest import ROOT, run_crawl
 
-LINE = re.compile(r"progress: 127\.0\.0\.1:\d+ 2015: (\d+) of (\d+) posts \((\d+) measured")
+LINE = re.compile(r"progress: 127\.0\.0\.1:\d+ 2015: (\d+) of (\d+) posts \((\d+) stored")
 
 
 def test_a_crawl_without_a_terminal_prints_a_progress_line_every_few_seconds(
@@ -34,6 +36,15 @@ def test_a_crawl_without_a_terminal_prints_a_progress_line_every_few_seconds(
     assert all(a[0] <= b[0] and a[2] <= b[2] for a, b in zip(lines, lines[1:], strict=False))
     assert lines[-1] == (52, 52, 52)
     assert result.stderr.rstrip().endswith("finished)")
+    # One count: the lines say what the crawl record says.
+    client = pymongo.MongoClient(uri)
+    try:
+        (record,) = client[db].crawls.find()
+    finally:
+        client.close()
+    posts = record["posts"]
+    stored = posts["stored_new"] + posts["updated"] + posts["unchanged"]
+    assert lines[-1] == (posts["listed"] - posts["not_reached"], posts["listed"], stored)
 
 
 def test_progress_off_prints_nothing(mongo_db, blog_server):
@@ -75,3 +86,30 @@ def test_a_crawl_on_a_terminal_draws_a_bar(mongo_db, blog_server):
     assert "52/52" in text and "100%" in text, text[-3000:]
     assert "\r" in text  # redrawn in place, not one line per update
     assert "progress:" not in text  # the bar instead of the lines
+
+
+def test_a_crawl_with_failed_posts_ends_on_the_records_counts(mongo_db):
+    """The faulty blog: posts that never answer, retries, three URLs of one post. The last
+    line says what the record says: all 52 done (4 failed), 48 stored, counted once each."""
+    from fixture_site.faults import NEVER_ANSWER, serve_faulty_blog
+
+    server = serve_faulty_blog()
+    try:
+        uri, db = mongo_db
+        result = run_crawl(server.url, uri, db, "-s", "DOWNLOAD_TIMEOUT=2",
+                           "-s", "DOWNLOAD_MAXSIZE=1048576", "-s", "RETRY_TIMES=3",
+                           env={"PROGRESS": "log", "PROGRESS_INTERVAL_SECONDS": "0.5"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 3, result.stderr[-2000:]
+    client = pymongo.MongoClient(uri)
+    try:
+        (record,) = client[db].crawls.find()
+    finally:
+        client.close()
+    posts = record["posts"]
+    last = [line for line in result.stderr.splitlines() if " progress: " in line][-1]
+    assert f": 52 of 52 posts (48 stored, 0 dropped, {len(NEVER_ANSWER)} failed, " in last, last
+    assert (posts["listed"], posts["failed"], posts["stored_new"]) == (52, len(NEVER_ANSWER), 48)
+    assert last.endswith("; finished)")
