@@ -9,7 +9,7 @@ import codecs
 import pytest
 
 from blogcrawler.extract import extract_post
-from blogcrawler.extraction import MarkupTooDeepError, page_encoding
+from blogcrawler.extraction import DEFAULT_RULES, MarkupTooDeepError, page_encoding
 from blogcrawler.measure import count_words
 
 URL = "https://blog.example/2016/06/23/a-post/"
@@ -38,6 +38,13 @@ def article(content: str, *, classes: str = "entry-content", header: str = "") -
     return (f"<article class='post type-post hentry'><header class='entry-header'>"
             f"<h1 class='entry-title'>A post</h1>{header}</header>"
             f"<div class='{classes}'>{content}</div></article>")
+
+
+def with_and_without(body: bytes, rule: str, url: str = URL) -> tuple[dict, dict]:
+    """extract_post's result with the default rules, and with `rule` switched off: a rule's test
+    asserts both, so that it shows the rule is what makes the difference."""
+    return (extract_post(body, url),
+            extract_post(body, url, rules=DEFAULT_RULES.without(rule)))
 
 
 def words_of(html: str) -> int:
@@ -188,3 +195,31 @@ def test_the_extractor_and_the_middleware_decode_a_page_the_same_way():
     assert decoded.encoding == "cp1252"
     assert "Café crème, naïve" in extract_post(body, URL, encoding=decoded.encoding)["text"]
     assert "Café crème, naïve" in extract_post(body, URL)["text"]
+
+
+# -- page builders and the block editor ---------------------------------------------------------
+
+def test_a_post_built_of_page_builder_panels_named_widget_is_taken_whole():
+    # SiteOrigin prints each panel of a post as "so-panel widget widget_...": the builder's
+    # word, not a sidebar's.
+    panel = ("<div class='so-panel widget widget_sow-editor panel-first-child'>"
+             "<div class='so-widget-sow-editor'><div class='siteorigin-widget-tinymce "
+             f"textwidget'>{PROSE * 2}</div></div></div>")
+    grid = f"<div class='panel-layout'><div class='panel-grid'>{panel * 3}</div></div>"
+    on, off = with_and_without(page(article(grid)), "builder_names")
+    assert on["words"] == words_of(PROSE * 6)
+    assert off["words"] < on["words"]
+
+
+@pytest.mark.parametrize("widget", [
+    "<div class='elementor-element elementor-widget elementor-widget-share-buttons'><div "
+    "class='elementor-widget-container'><a class='elementor-share-btn' href='#'>Share on "
+    "Facebook</a> <a class='elementor-share-btn' href='#'>Share on Twitter</a></div></div>",
+    "<div class='et_pb_module et_pb_social_media_follow'><a href='#'>Follow us on Instagram "
+    "and Facebook</a></div>",
+])
+def test_a_page_builders_share_widget_is_read_by_its_kind(widget):
+    content = f"<div class='elementor-widget-text-editor'>{BODY}</div>{widget}"
+    on, off = with_and_without(page(article(content)), "builder_names")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] > on["words"]

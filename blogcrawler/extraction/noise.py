@@ -93,6 +93,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     """
     total = text_length(root) or 1
     vocabulary = NOISE | WIDGET_NOISE if rules.widget_noise else NOISE
+    builders = rules.builder_names
     doomed, unwrapped = [], []
     for el in root.iter():
         if el is root:
@@ -111,11 +112,11 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
             doomed.append(el)
         elif _is_foreign_title(el, titles):
             doomed.append(el)
-        elif (el.get("class") or el.get("id")) and is_noise(el, vocabulary):
+        elif (el.get("class") or el.get("id")) and is_noise(el, vocabulary, builders):
             length = text_length(el)
             # A strong name on a block holding nearly all the text is a wrapper's after all
             # ("paywall-container" around a post shown in full).
-            if (length < 0.5 * total or (is_noise(el, STRONG_NOISE) and length < 0.8 * total)
+            if (length < 0.5 * total or (is_noise(el, STRONG_NOISE, builders) and length < 0.8 * total)
                     or link_share(el, length) > 0.5):
                 doomed.append(el)
     gone = set(doomed)

@@ -19,6 +19,8 @@ class Rules:
     skip_teaser_matches: bool = True  # a content-named block inside a comment, widget, teaser
     #                                   or related-posts block is not the post's body
     widen: bool = True  # a post printed as several sibling sections is taken whole
+    builder_names: bool = True  # page builders' names ("elementor-widget-share-buttons",
+    #                             "so-panel widget") are read by the block's kind, not skipped
     br_text: bool = True  # text split by <br> only (no <p>) is scored like paragraphs
     # Cleaning the body
     form_wrapper: bool = True  # a <form> holding most of the body is a plugin's wrapper

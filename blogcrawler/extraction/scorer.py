@@ -89,6 +89,7 @@ class Scores:
             if grand is not None:
                 self.block[grand] = self.block.get(grand, 0) + value / 2
         self._subtree = self._everything = None
+        self.rules = rules
 
     def _sum_subtrees(self) -> None:
         self._subtree, self._everything = {}, {}
@@ -98,7 +99,8 @@ class Scores:
             for a in (p, *p.iterancestors()):
                 if clean:
                     if a not in noisy:
-                        noisy[a] = a is not p and is_noise(a) and a.tag not in ("body", "html")
+                        noisy[a] = (a is not p and a.tag not in ("body", "html")
+                                    and is_noise(a, builders=self.rules.builder_names))
                     clean = not noisy[a]
                 if clean:
                     self._subtree[a] = self._subtree.get(a, 0) + value
@@ -123,8 +125,10 @@ def best_block(index, rules: Rules = DEFAULT_RULES):
     grandparent. (None, 0.0) when the page has no paragraph."""
     scores = index.memo(("scores", rules.br_text), lambda: Scores(index, rules))
     # The best block that is not inside a cookie banner, a modal, a widget or a footer.
+    builders = rules.builder_names
     for block in sorted(scores.block, key=scores.block.get, reverse=True)[:5]:
-        if not any(is_noise(a, STRONG_NOISE) or a.tag == "footer" or is_noise(a, FOOTER)
+        if not any(is_noise(a, STRONG_NOISE, builders) or a.tag == "footer"
+                   or is_noise(a, FOOTER, builders)
                    for a in (block, *block.iterancestors()) if a.tag not in ("body", "html")):
             return block, scores.block[block]
     return None, 0.0
