@@ -202,10 +202,10 @@ def test_the_extractor_and_the_middleware_decode_a_page_the_same_way():
 def test_a_post_built_of_page_builder_panels_named_widget_is_taken_whole():
     # SiteOrigin prints each panel of a post as "so-panel widget widget_...": the builder's
     # word, not a sidebar's.
-    panel = ("<div class='so-panel widget widget_sow-editor panel-first-child'>"
-             "<div class='so-widget-sow-editor'><div class='siteorigin-widget-tinymce "
-             f"textwidget'>{PROSE * 2}</div></div></div>")
-    grid = f"<div class='panel-layout'><div class='panel-grid'>{panel * 3}</div></div>"
+    panels = "".join(f"<div class='so-panel widget widget_sow-editor panel-610-0-0-{n}'>"
+                     "<div class='so-widget-sow-editor'><div class='siteorigin-widget-tinymce "
+                     f"textwidget'>{PROSE * 2}</div></div></div>" for n in range(3))
+    grid = f"<div class='panel-layout'><div class='panel-grid'>{panels}</div></div>"
     on, off = with_and_without(page(article(grid)), "builder_names")
     assert on["words"] == words_of(PROSE * 6)
     assert off["words"] < on["words"]
@@ -223,3 +223,25 @@ def test_a_page_builders_share_widget_is_read_by_its_kind(widget):
     on, off = with_and_without(page(article(content)), "builder_names")
     assert on["words"] == words_of(BODY)
     assert off["words"] > on["words"]
+
+
+def test_a_weak_named_block_holding_paragraphs_of_prose_is_the_post():
+    # A "read more" expander around the rest of the post; an author box with a bio of three
+    # paragraphs is a plugin's widget all the same.
+    rest = f"<div class='readmore-wrapper'><div class='hidden-text'>{PROSE * 4}</div></div>"
+    bio = f"<div class='saboxplugin-wrap'><div class='saboxplugin-desc'>{PROSE * 3}</div></div>"
+    on, off = with_and_without(page(article(BODY + rest + bio)), "prose_blocks")
+    assert on["words"] == words_of(BODY + rest)
+    assert off["words"] == words_of(BODY)
+
+
+def test_cards_named_alike_holding_much_of_the_text_are_the_posts_sections():
+    # A list post prints each item in a card of a plugin's block ("rating-card"); one rating
+    # widget at the end is still a widget.
+    card = ("<div class='wp-block-reviews-rating-card'><h2>An app</h2><h3>Best for teams that "
+            "write a lot to each other</h3><ul><li>Free plan: yes, with unlimited messages"
+            "</li><li>Pricing: from three dollars per seat per month</li></ul></div>")
+    widget = "<div class='post-ratings'>Rate this: 4.5 out of 5 from 12 votes</div>"
+    on, off = with_and_without(page(article(PROSE + card * 4 + widget)), "post_sections")
+    assert on["words"] == words_of(PROSE + card * 4)
+    assert off["words"] == words_of(PROSE)

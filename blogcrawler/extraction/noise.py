@@ -95,6 +95,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     vocabulary = NOISE | WIDGET_NOISE if rules.widget_noise else NOISE
     builders = rules.builder_names
     doomed, unwrapped = [], []
+    named = []  # (element, text length, strong name) of the noise-named blocks
     for el in root.iter():
         if el is root:
             continue
@@ -114,11 +115,18 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
             doomed.append(el)
         elif (el.get("class") or el.get("id")) and is_noise(el, vocabulary, builders):
             length = text_length(el)
+            strong = is_noise(el, STRONG_NOISE, builders)
             # A strong name on a block holding nearly all the text is a wrapper's after all
-            # ("paywall-container" around a post shown in full).
-            if (length < 0.5 * total or (is_noise(el, STRONG_NOISE, builders) and length < 0.8 * total)
-                    or link_share(el, length) > 0.5):
-                doomed.append(el)
+            # ("paywall-container" around a post shown in full), a weak one on half of it.
+            if length >= (0.8 if strong else 0.5) * total and link_share(el, length) <= 0.5:
+                continue
+            if (not strong and rules.prose_blocks and not is_noise(el, WIDGET_NOISE, builders)
+                    and _holds_prose(el)):
+                continue
+            named.append((el, length, strong))
+    if rules.post_sections:
+        named = _without_post_sections(named, total)
+    doomed.extend(el for el, _, _ in named)
     gone = set(doomed)
     for el in doomed:
         if any(a in gone for a in el.iterancestors()):
@@ -132,6 +140,42 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         if el.getparent() is not None and not any(a in gone for a in el.iterancestors()):
             unwrap(el)
     remove_link_lines(root, rules)
+
+
+# Rules.prose_blocks: paragraphs of prose, as a post has and a widget has not.
+PROSE_PARAGRAPHS = 3
+PROSE_CHARACTERS = 100
+# Rules.post_sections: the share of the content's text that blocks named alike must hold.
+POST_SECTIONS_SHARE = 0.3
+
+
+def _holds_prose(el) -> bool:
+    """Whether a block holds PROSE_PARAGRAPHS paragraphs of prose, little of it linked: the post
+    continued under a weak name ("readmore-wrapper" around the rest of the post, a "widget" of
+    a page builder), not an ad or a byline. (A plugin's widget named as such, an author box
+    with a bio of three paragraphs, is never asked.)"""
+    found = 0
+    for p in el.iter("p"):
+        text = text_content(p)
+        if len(text) >= PROSE_CHARACTERS and link_share(p, len(text)) < 0.2:
+            found += 1
+            if found >= PROSE_PARAGRAPHS:
+                return True
+    return False
+
+
+def _without_post_sections(named: list, total: int) -> list:
+    """Rules.post_sections: weak-named blocks named alike (the same class list) that together
+    hold POST_SECTIONS_SHARE of the text are the post's own sections, as a list post prints each item in a card
+    ("rating-card", "product-box"), not widgets; they stay."""
+    by_name: dict = {}
+    for el, length, strong in named:
+        if not strong:
+            count, size = by_name.get(el.get("class"), (0, 0))
+            by_name[el.get("class")] = (count + 1, size + length)
+    sections = {name for name, (count, size) in by_name.items()
+                if name and count >= 2 and size >= POST_SECTIONS_SHARE * total}
+    return [item for item in named if item[2] or item[0].get("class") not in sections]
 
 
 def _is_header(el) -> bool:

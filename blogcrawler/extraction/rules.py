@@ -24,6 +24,9 @@ class Rules:
     br_text: bool = True  # text split by <br> only (no <p>) is scored like paragraphs
     # Cleaning the body
     form_wrapper: bool = True  # a <form> holding most of the body is a plugin's wrapper
+    prose_blocks: bool = True  # a weak-named block holding paragraphs of prose is the post
+    post_sections: bool = True  # weak-named blocks named alike holding half the text together
+    #                             are the post's sections (a list post's cards)
     widget_noise: bool = True  # ratings, donation/pop-up boxes, credits and author boxes go
     link_lines: bool = True  # "Read more:"/"Related"/"See also" link lists and post navigation
     subscribe_lines: bool = True  # a one-link "subscribe to our newsletter" line
