@@ -119,6 +119,12 @@ def test_soft_hyphens_are_not_part_of_words():
     "with two cats.</p></div>",
     "<p class='photo-credit'>Photo credit: Jane Doe for the blog, all rights reserved, used with "
     "permission.</p>",
+    "<div class='mini-bio'><h4>About Jane Doe</h4><p>Jane writes about books and the web, and "
+    "lives in Berlin.</p></div>",
+    "<div class='mailchimpPOST'><p>Sign up for free email updates and be entered to win our "
+    "monthly giveaway.</p></div>",
+    "<div class='nav-previous'><a href='/a/'>An older post about something else</a></div>"
+    "<div class='nav-next'><a href='/b/'>A newer post</a></div>",
 ])
 def test_plugin_widgets_at_the_end_of_the_post_are_not_the_post(widget):
     assert extract_post(page(article(BODY + widget)), URL)["words"] == words_of(BODY)

@@ -52,7 +52,9 @@ WIDGET_NOISE = frozenset("""
     rating ratings post-ratings star-rating kksr yasr rmp
     pum popmake overlay lightbox
     credit credits photo-credit image-credit
-    saboxplugin sabox starbox molongui about-the-author the-author author-card author-bio
+    saboxplugin sabox starbox molongui about-the-author the-author author-card author-bio bio
+    mailchimp convertkit mailerlite klaviyo optinmonster
+    nav-previous nav-next nav-prev
     read-next readnext up-next more-stories you-may-like also-like wpp outbrain taboola zem
     lwptoc of-contents after-content postmetadata
     button buttons btn
