@@ -251,3 +251,21 @@ def test_cards_named_alike_holding_much_of_the_text_are_the_posts_sections():
     on, off = with_and_without(page(article(PROSE + card * 4 + widget)), "post_sections")
     assert on["words"] == words_of(PROSE + card * 4)
     assert off["words"] == words_of(PROSE)
+
+
+@pytest.mark.parametrize("line", [
+    "<p>Tags: books, the web, Berlin</p>",
+    "<p><em>Quelle: Deutscher Jagdverband (DJV), 2. Februar 2022, Berlin</em></p>",
+    "<p>Photo credit: Jane Doe via Flickr</p>",
+])
+def test_a_labelled_line_at_the_end_of_the_post_is_not_the_post(line):
+    on, off = with_and_without(page(article(BODY + line)), "labelled_lines")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(BODY + line)
+
+
+def test_a_labelled_line_inside_the_post_is_the_post():
+    # A label in the middle of the post is the author's own ("Source: ..." under a quote).
+    middle = "<p>Source: a study of three hundred blogs, published last spring.</p>"
+    content = PROSE * 4 + middle + PROSE * 4
+    assert extract_post(page(article(content)), URL)["words"] == words_of(content)

@@ -30,6 +30,8 @@ class Rules:
     widget_noise: bool = True  # ratings, donation/pop-up boxes, credits and author boxes go
     link_lines: bool = True  # "Read more:"/"Related"/"See also" link lists and post navigation
     subscribe_lines: bool = True  # a one-link "subscribe to our newsletter" line
+    labelled_lines: bool = True  # "Tags: ...", "Photo credit: ...", "Quelle: ..." lines at the
+    #                              body's first or last lines
     disclosures: bool = True  # an italic affiliate-commission paragraph
     # What belongs to the post besides its body
     lead: bool = True  # the lead/excerpt printed between the title and the body
