@@ -269,3 +269,24 @@ def test_a_labelled_line_inside_the_post_is_the_post():
     middle = "<p>Source: a study of three hundred blogs, published last spring.</p>"
     content = PROSE * 4 + middle + PROSE * 4
     assert extract_post(page(article(content)), URL)["words"] == words_of(content)
+
+
+@pytest.mark.parametrize("ending", [
+    "<h3>Keine Lust alleine zu radeln?</h3><p></p>",  # over a booking widget not kept
+    "<p><a href='https://photos.example/album'>Bilder des Treffens</a></p>",
+    "<h4>Read these next</h4><p><a href='/a/'>One post</a></p><p><a href='/b/'>Another</a></p>",
+])
+def test_a_heading_or_bare_links_ending_the_body_are_not_the_post(ending):
+    on, off = with_and_without(page(article(BODY + ending)), "trailing_lines")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(BODY + ending)
+
+
+@pytest.mark.parametrize("ending", [
+    "<h3>A last section</h3><p>Its text, which the heading introduces, ends the post.</p>",
+    "<p>More in <a href='/b/'>the second part</a>, next week.</p>",
+    "<h2>A post may end in a heading written as a whole sentence of some length, as this one "
+    "is</h2>",
+])
+def test_the_posts_own_last_lines_stay(ending):
+    assert extract_post(page(article(BODY + ending)), URL)["words"] == words_of(BODY + ending)

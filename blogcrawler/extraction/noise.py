@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from blogcrawler.extraction.edges import remove_edge_lines
 from blogcrawler.extraction.index import (
     drop_tree,
     names_of,
@@ -14,7 +15,6 @@ from blogcrawler.extraction.index import (
     text_length,
     unwrap,
 )
-from blogcrawler.extraction.labelled_lines import remove_labelled_lines
 from blogcrawler.extraction.link_lines import link_share, remove_link_lines
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 from blogcrawler.extraction.vocabulary import (
@@ -141,7 +141,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         if el.getparent() is not None and not any(a in gone for a in el.iterancestors()):
             unwrap(el)
     remove_link_lines(root, rules)
-    remove_labelled_lines(root, rules)
+    remove_edge_lines(root, rules)
 
 
 # Rules.prose_blocks: paragraphs of prose, as a post has and a widget has not.

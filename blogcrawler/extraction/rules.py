@@ -32,6 +32,8 @@ class Rules:
     subscribe_lines: bool = True  # a one-link "subscribe to our newsletter" line
     labelled_lines: bool = True  # "Tags: ...", "Photo credit: ...", "Quelle: ..." lines at the
     #                              body's first or last lines
+    trailing_lines: bool = True  # a heading or bare links ending the body introduce no text of
+    #                              the post
     disclosures: bool = True  # an italic affiliate-commission paragraph
     # What belongs to the post besides its body
     lead: bool = True  # the lead/excerpt printed between the title and the body
