@@ -221,8 +221,8 @@ def test_a_post_built_of_page_builder_panels_named_widget_is_taken_whole():
     "<div class='elementor-element elementor-widget elementor-widget-share-buttons'><div "
     "class='elementor-widget-container'><a class='elementor-share-btn' href='#'>Share on "
     "Facebook</a> <a class='elementor-share-btn' href='#'>Share on Twitter</a></div></div>",
-    "<div class='et_pb_module et_pb_social_media_follow'><a href='#'>Follow us on Instagram "
-    "and Facebook</a></div>",
+    "<div class='et_pb_module et_pb_social_media_follow'>Follow us on <a href='#'>Instagram</a> "
+    "and <a href='#'>Facebook</a></div>",
 ])
 def test_a_page_builders_share_widget_is_read_by_its_kind(widget):
     content = f"<div class='elementor-widget-text-editor'>{BODY}</div>{widget}"
