@@ -219,8 +219,8 @@ def test_a_post_built_of_page_builder_panels_named_widget_is_taken_whole():
 
 @pytest.mark.parametrize("widget", [
     "<div class='elementor-element elementor-widget elementor-widget-share-buttons'><div "
-    "class='elementor-widget-container'><a class='elementor-share-btn' href='#'>Share on "
-    "Facebook</a> <a class='elementor-share-btn' href='#'>Share on Twitter</a></div></div>",
+    "class='elementor-widget-container'>Share this post on <a class='elementor-share-btn' "
+    "href='#'>Facebook</a> <a class='elementor-share-btn' href='#'>Twitter</a></div></div>",
     "<div class='et_pb_module et_pb_social_media_follow'>Follow us on <a href='#'>Instagram</a> "
     "and <a href='#'>Facebook</a></div>",
 ])
