@@ -96,15 +96,20 @@ PROSE = "<p>The post itself says something worth reading about its subject, at s
     "newsletter</a></h2>",
     "<p><em>Prices may change. We may receive a commission on orders placed through this "
     "article.</em></p>",
+    "<h5>READ: <a href='/a/'>13 Beginner Camping Meal Ideas</a></h5>",
+    "<p><strong>Diese Artikel könnten euch auch interessieren:</strong><br><a href='/a/'>Ein "
+    "Beitrag</a></p>",
 ])
 def test_link_lines_and_disclosures_inside_the_post_are_not_main_content(links):
-    assert _post(PROSE + links) == _post(PROSE)
+    assert _post(PROSE + links + PROSE) == _post(PROSE + PROSE)
 
 
 def test_a_label_before_prose_or_in_prose_stays():
     body = PROSE + "<h2>Related work</h2><p>Earlier studies found the same, see <a href='/x/'>" \
-        "this one</a>.</p><p>We read more: <a href='/b/'>books</a> and papers.</p>"
+        "this one</a>.</p><p>We read more: <a href='/b/'>books</a> and papers.</p>" \
+        "<p>Read <a href='https://iab.example/'>more about ad blocking here</a>.</p>" + PROSE
     assert "Earlier studies" in _post(body) and "We read more: books" in _post(body)
+    assert "Read more about ad blocking here." in _post(body)
 
 
 @pytest.mark.parametrize("lead", [

@@ -15,11 +15,13 @@ from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 # the corpus. Matched against the whole text of the label (a heading, a bold line, the start of
 # a paragraph), not against prose.
 _READ_MORE_LABEL = re.compile(
-    r"^\W*(?:read (?:more|also|next)|also read|more reading|further reading|related"
+    r"^\W*(?:read(?: (?:more|also|next)|\s*:)|also read|more reading|further reading|related"
     r"(?: (?:posts?|articles?|stories|reading|content|links))?|see also|more on this(?: topic)?"
     r"|you (?:may|might) also (?:like|enjoy)|recommended reading"
     r"|weiterlesen|mehr lesen|lesen sie auch|lies auch|siehe auch|mehr zum thema"
-    r"|(?:verwandte|ähnliche|weitere) (?:artikel|beiträge)|das könnte (?:dich|sie) auch interessieren"
+    r"|(?:verwandte|ähnliche|weitere) (?:artikel|beiträge)|auch interessant"
+    r"|(?:das|dies(?:e[rs]?)?(?: (?:artikel|beiträge?))?) könnten? (?:dich|euch|sie) auch"
+    r" interessieren"
     r"|(?:à )?lire aussi|voir aussi|leggi anche|vedi anche|lee también|ver también)\W*$",
     re.IGNORECASE)
 BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "h2", "h3", "h4", "h5", "h6", "section"})
