@@ -26,13 +26,14 @@ _LABEL = re.compile(
     r"|schlagw(?:ö|oe)rter|kategorien?|quellen?|bild(?:er|quellen?|nachweis)?|fotos?"
     r"|titelbild|beitragsbild|aktualisiert(?: am)?|veröffentlicht(?: am)?"
     r"|étiquettes|catégories?|crédits?(?: photo)?|mots-clés)\s*:", re.IGNORECASE)
-# Blocks a line is printed in.
-_LINE_TAGS = ("p", "div", "span", "li", "h1", "h2", "h3", "h4", "h5", "h6", "footer",
-              "section", "small", "em", "figcaption", "td", "th", "dt", "dd", "pre", "blockquote",
-              "caption", "header", "strong", "b", "a")
+# Blocks a line is printed in, and inline elements that are a line of their own where they sit
+# beside blocks ("<div><p>...</p><small>Tags: ...</small></div>").
+_LINE_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "footer", "section",
+                "figcaption", "td", "th", "dt", "dd", "pre", "blockquote", "caption", "header")
+_INLINE_LINES = ("span", "small", "em", "strong", "b", "i", "a")
+_BLOCKISH = frozenset((*_LINE_BLOCKS, "ul", "ol", "dl", "table", "tbody", "tr", "figure",
+                       "article", "main", "aside", "nav", "form"))
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_BLOCK_CHILD = frozenset({"p", "div", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "table",
-                          "blockquote", "figure", "section", "footer", "pre"})
 _WORD = re.compile(r"\w")
 # How many lines at each end of the body are looked at, and how long a line may be.
 EDGE_LINES = 3
@@ -40,38 +41,66 @@ MAX_WORDS = 40
 MAX_TITLE_WORDS = 12
 
 
-def _lines(root) -> list:
-    """The body's lines in document order: blocks holding text and no nested block."""
+def _candidates(root) -> list:
+    """The elements that are lines if they hold text, in document order: blocks with no block
+    inside, and inline elements beside blocks."""
+    holds_block: dict = {}
+
+    def has_block(el) -> bool:
+        if el not in holds_block:
+            holds_block[el] = any(child.tag in _BLOCKISH for child in el)
+        return holds_block[el]
+
     found = []
-    for el in root.iter(*_LINE_TAGS):
-        if el is root or any(child.tag in _BLOCK_CHILD for child in el.iterchildren()):
+    for el in root.iter(*_LINE_BLOCKS, *_INLINE_LINES):
+        if el is root or has_block(el):
             continue
-        if any(a in found for a in el.iterancestors() if a is not root):
-            continue  # a span inside a line already found
-        if _WORD.search(text_content(el)):
-            found.append(el)
+        if el.tag in _INLINE_LINES and not has_block(el.getparent()):
+            continue  # inside a line
+        found.append(el)
     return found
+
+
+def _has_text(el) -> bool:
+    return bool(_WORD.search(text_content(el)))
 
 
 def remove_edge_lines(root, rules: Rules = DEFAULT_RULES) -> None:
     """Remove, in place, the labelled lines among the first and last EDGE_LINES lines, then the
-    trailing headings and bare links."""
+    trailing headings and bare links. (Only the lines at the ends are read: a body has
+    hundreds.)"""
     if not (rules.labelled_lines or rules.trailing_lines):
         return
-    lines = _lines(root)
+    candidates = _candidates(root)
+    first = [el for el in _take(candidates, EDGE_LINES)]
+    last = [el for el in _take(reversed(candidates), EDGE_LINES) if el not in first]
     if rules.labelled_lines:
-        edges = lines[:EDGE_LINES] + lines[max(EDGE_LINES, len(lines) - EDGE_LINES):]
-        for el in edges:
+        for el in (*first, *last):
             text = " ".join(text_content(el).split())
             if len(text.split()) <= MAX_WORDS and _LABEL.match(text):
                 drop_tree(el)
-                lines.remove(el)
-    if rules.trailing_lines:
-        for el in reversed(lines[1:]):
+    if rules.trailing_lines and first:
+        opening = first[0]
+        for el in reversed(candidates):
+            if el is opening:
+                break
+            if el.getparent() is None or not _has_text(el):
+                continue  # dropped above, or empty
             if not _followed_by_text(root, el) and (_title_like(el) or _bare_links(el)):
                 drop_tree(el)
             else:
                 break
+
+
+def _take(elements, count: int) -> list:
+    """The first `count` of `elements` that hold text."""
+    found = []
+    for el in elements:
+        if _has_text(el):
+            found.append(el)
+            if len(found) == count:
+                break
+    return found
 
 
 def _title_like(el) -> bool:
