@@ -14,6 +14,7 @@ no class names them.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from blogcrawler.extraction.index import drop_tree, text_content
 from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
@@ -41,24 +42,33 @@ MAX_WORDS = 40
 MAX_TITLE_WORDS = 12
 
 
-def _candidates(root) -> list:
-    """The elements that are lines if they hold text, in document order: blocks with no block
-    inside, and inline elements beside blocks."""
-    holds_block: dict = {}
+class _Lines:
+    """The body's lines, read from either end on demand: blocks with no block inside, and inline
+    elements beside blocks, that hold text. (Only the lines at the ends are read: a body has
+    hundreds.)"""
 
-    def has_block(el) -> bool:
-        if el not in holds_block:
-            holds_block[el] = any(child.tag in _BLOCKISH for child in el)
-        return holds_block[el]
+    def __init__(self, root):
+        self.root = root
+        self.elements = list(root.iter(*_LINE_BLOCKS, *_INLINE_LINES))
+        self._holds_block: dict = {}
 
-    found = []
-    for el in root.iter(*_LINE_BLOCKS, *_INLINE_LINES):
-        if el is root or has_block(el):
-            continue
-        if el.tag in _INLINE_LINES and not has_block(el.getparent()):
-            continue  # inside a line
-        found.append(el)
-    return found
+    def _has_block(self, el) -> bool:
+        if el not in self._holds_block:
+            self._holds_block[el] = any(child.tag in _BLOCKISH for child in el)
+        return self._holds_block[el]
+
+    def _is_line(self, el) -> bool:
+        if el is self.root or el.getparent() is None or self._has_block(el):
+            return False
+        if el.tag in _INLINE_LINES and not self._has_block(el.getparent()):
+            return False  # inside a line
+        return _has_text(el)
+
+    def forward(self):
+        return (el for el in self.elements if self._is_line(el))
+
+    def backward(self):
+        return (el for el in reversed(self.elements) if self._is_line(el))
 
 
 def _has_text(el) -> bool:
@@ -67,40 +77,26 @@ def _has_text(el) -> bool:
 
 def remove_edge_lines(root, rules: Rules = DEFAULT_RULES) -> None:
     """Remove, in place, the labelled lines among the first and last EDGE_LINES lines, then the
-    trailing headings and bare links. (Only the lines at the ends are read: a body has
-    hundreds.)"""
+    trailing headings and bare links."""
     if not (rules.labelled_lines or rules.trailing_lines):
         return
-    candidates = _candidates(root)
-    first = [el for el in _take(candidates, EDGE_LINES)]
-    last = [el for el in _take(reversed(candidates), EDGE_LINES) if el not in first]
+    lines = _Lines(root)
+    first = list(islice(lines.forward(), EDGE_LINES))
     if rules.labelled_lines:
+        last = [el for el in islice(lines.backward(), EDGE_LINES) if el not in first]
         for el in (*first, *last):
             text = " ".join(text_content(el).split())
             if len(text.split()) <= MAX_WORDS and _LABEL.match(text):
                 drop_tree(el)
     if rules.trailing_lines and first:
-        opening = first[0]
-        for el in reversed(candidates):
+        opening = next(lines.forward(), None)
+        for el in lines.backward():
             if el is opening:
                 break
-            if el.getparent() is None or not _has_text(el):
-                continue  # dropped above, or empty
             if not _followed_by_text(root, el) and (_title_like(el) or _bare_links(el)):
                 drop_tree(el)
             else:
                 break
-
-
-def _take(elements, count: int) -> list:
-    """The first `count` of `elements` that hold text."""
-    found = []
-    for el in elements:
-        if _has_text(el):
-            found.append(el)
-            if len(found) == count:
-                break
-    return found
 
 
 def _title_like(el) -> bool:
