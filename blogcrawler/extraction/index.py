@@ -36,7 +36,7 @@ class PageIndex:
         by_tag, by_class, position = self.by_tag, self.by_class, self.position
         classed, by_id, by_itemprop, by_rel = self.classed, self.by_id, self.by_itemprop, self.by_rel
         # A plain walk: lxml's iter() is several times cheaper than an XPath selecting the same
-        # elements; each element's attributes are read in one call.
+        # elements, and four get() calls cheaper than reading every attribute of every element.
         for number, el in enumerate(doc.iter()):
             tag = el.tag
             if tag in by_tag:
@@ -44,28 +44,27 @@ class PageIndex:
                 position[el] = number
             elif tag.__class__ is not str:  # a comment or processing instruction
                 continue
-            attributes = el.items()
-            if not attributes:
-                continue
-            for name, value in attributes:
-                if name == "class":
-                    if not value:
-                        continue
-                    classed.append(el)
-                    position[el] = number
-                    for word in value.split():
-                        found = by_class.get(word)
-                        if found is None:
-                            by_class[word] = [el]
-                        else:
-                            found.append(el)
-                elif name == "id":
-                    by_id.setdefault(value, []).append(el)
-                elif name == "itemprop":
-                    by_itemprop.setdefault(value, []).append(el)
-                elif name == "rel":
-                    for word in value.lower().split():
-                        by_rel.setdefault(word, []).append(el)
+            get = el.get
+            value = get("class")
+            if value:
+                classed.append(el)
+                position[el] = number
+                for word in value.split():
+                    found = by_class.get(word)
+                    if found is None:
+                        by_class[word] = [el]
+                    else:
+                        found.append(el)
+            value = get("id")
+            if value is not None:
+                by_id.setdefault(value, []).append(el)
+            value = get("itemprop")
+            if value is not None:
+                by_itemprop.setdefault(value, []).append(el)
+            value = get("rel")
+            if value is not None:
+                for word in value.lower().split():
+                    by_rel.setdefault(word, []).append(el)
         self._cache: dict = {}
 
     def tag(self, name: str) -> list:
