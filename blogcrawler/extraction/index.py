@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from lxml import etree
 
+
 def text_content(el) -> str:
     """All the text inside `el` (XPath's string(), but serialised by libxml2 without an XPath
     evaluation: a third of its cost, and asked for thousands of times per page)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from blogcrawler.extraction.edges import remove_edge_lines
 from blogcrawler.extraction.index import (
     drop_tree,
@@ -97,24 +99,27 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     builders = rules.builder_names
     doomed, unwrapped = [], []
     named = []  # (element, text length, strong name) of the noise-named blocks
-    for el in root.iter():
-        if el is root:
+    header_tags = ("header", "footer", "h1") if whole_article else ()
+    # A walk that skips what is removed whatever its name (nothing inside it needs judging);
+    # blocks removed for their name are judged whole at the end, so their insides are walked.
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        tag = el.tag
+        if el is root or tag.__class__ is not str:
             continue
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None:
-            continue
-        if not el.attrib and tag not in ALWAYS_NOISE_TAGS and not (
-                whole_article and tag in ("header", "footer", "h1")):
-            continue  # no name, no style: nothing below can match
+        get = el.get
+        classes, id_, style = get("class"), get("id"), get("style")
+        if not (classes or id_ or style or tag in ALWAYS_NOISE_TAGS or tag in header_tags
+                or get("hidden") is not None):
+            continue  # no name, no style: nothing here can match
         if tag == "form" and rules.form_wrapper and text_length(el) >= 0.5 * total:
             unwrapped.append(el)  # a plugin's form around the post, not a reply form
-        elif tag in ALWAYS_NOISE_TAGS or is_comments(el) or is_hidden(el):
+        elif (tag in ALWAYS_NOISE_TAGS or is_comments(el) or is_hidden(el)
+              or tag in header_tags or (whole_article and _is_thumbnail(el))
+              or _is_foreign_title(el, titles)):
             doomed.append(el)
-        elif whole_article and (tag in ("header", "footer", "h1") or _is_thumbnail(el)):
-            doomed.append(el)
-        elif _is_foreign_title(el, titles):
-            doomed.append(el)
-        elif (el.get("class") or el.get("id")) and is_noise(el, vocabulary, builders):
+            walker.skip_subtree()
+        elif (classes or id_) and is_noise(el, vocabulary, builders):
             length = text_length(el)
             strong = is_noise(el, STRONG_NOISE, builders)
             # A strong name on a block holding nearly all the text is a wrapper's after all
