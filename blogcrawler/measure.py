@@ -36,6 +36,12 @@ def _tag(el) -> str | None:
     return tag.lower() if isinstance(tag, str) else None
 
 
+# The tag sets in both cases: lxml's HTML parser gives lower-case names, an XML parser what the
+# markup wrote (so no lower() per element on the hot path).
+_SKIP_ANY = SKIP_TAGS | {tag.upper() for tag in SKIP_TAGS}
+_BLOCK_ANY = BLOCK_TAGS | {tag.upper() for tag in BLOCK_TAGS}
+
+
 def text_of(root) -> str:
     """The reader-visible text of `root`: block elements and <br>/<hr> separate words,
     script/style/noscript/template and comments are ignored; soft hyphens are dropped;
@@ -49,18 +55,18 @@ def text_of(root) -> str:
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         if event == "start":
-            tag = _tag(el)
-            if tag in SKIP_TAGS:
+            tag = el.tag
+            if tag in _SKIP_ANY:
                 walker.skip_subtree()
                 continue
-            if tag in BLOCK_TAGS:
+            if tag in _BLOCK_ANY:
                 append(" ")
             if el.text:
                 append(el.text)
         else:
-            if event == "end" and _tag(el) in BLOCK_TAGS:
+            if event == "end" and el.tag in _BLOCK_ANY:
                 append(" ")
-            if el is not root and el.tail:
+            if el.tail and el is not root:
                 append(el.tail)
         if len(parts) >= 4096:
             # Joined as it goes: a list of every text node of a 14 MB post would cost 200 MB.
@@ -103,39 +109,46 @@ def count_words(text: str) -> int:
 
 def _count_collapsed(collapsed: str) -> int:
     tokens = collapsed.count(" ") + 1 if collapsed else 0
-    return tokens - sum(1 for _ in _NON_WORD_TOKEN.finditer(collapsed))
+    return tokens - len(_NON_WORD_TOKEN.findall(collapsed))
 
 
 @lru_cache(maxsize=64)
-def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
-    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
-    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
+def _terms_pattern(folded_terms: tuple[str, ...]) -> re.Pattern:
+    """Whole-word occurrences of any of the (case-folded) terms, matched in case-folded text."""
+    alternatives = "|".join(re.escape(t) for t in sorted(set(folded_terms), key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)")
 
 
 @lru_cache(maxsize=64)
-def _overlapping(terms: tuple[str, ...]) -> bool:
-    return any(a.casefold() != b.casefold() and _terms_pattern((a,)).search(b)
-               for a in terms for b in terms)
+def _overlapping(folded_terms: tuple[str, ...]) -> bool:
+    return any(a != b and _terms_pattern((a,)).search(b)
+               for a in folded_terms for b in folded_terms)
 
 
 def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
-    """Case-insensitive whole-word occurrences of each tracked term (one pass over the text)."""
+    """Case-insensitive whole-word occurrences of each tracked term: the text and the terms are
+    case-folded once, and the text searched in one pass."""
     terms = tuple(terms)
     counts = dict.fromkeys(terms, 0)
     folded = text.casefold()
-    # Most posts hold few of the terms: a substring test is far cheaper than the pattern.
-    present = tuple(term for term in terms if term.casefold() in folded)
-    if not present:
+    by_folded: dict[str, list[str]] = {}
+    for term in terms:
+        # Most posts hold few of the terms: a substring test is far cheaper than the pattern.
+        if term.casefold() in folded:
+            by_folded.setdefault(term.casefold(), []).append(term)
+    if not by_folded:
         return counts
+    present = tuple(by_folded)
     if _overlapping(present):
         # "data" inside a tracked "big data": one pass would count the longer term only.
-        return counts | {term: len(_terms_pattern((term,)).findall(text)) for term in present}
-    by_folded = {}
-    for term in present:
-        by_folded.setdefault(term.casefold(), []).append(term)
-    for found in _terms_pattern(present).findall(text):
-        for term in by_folded.get(found.casefold(), ()):
-            counts[term] += 1
+        found = {term: len(_terms_pattern((term,)).findall(folded)) for term in present}
+    else:
+        found = {}
+        for match in _terms_pattern(present).findall(folded):
+            found[match] = found.get(match, 0) + 1
+    for folded_term, originals in by_folded.items():
+        for term in originals:
+            counts[term] = found.get(folded_term, 0)
     return counts
 
 
@@ -221,16 +234,18 @@ def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
     hrefs = []
     paragraphs = 0
     for el in root.iter():
-        tag = _tag(el)
-        if tag is None:
+        tag = el.tag
+        if tag.__class__ is not str:
             continue
         counts[tag] = counts.get(tag, 0) + 1
-        if tag == "a":
+        if tag == "a" or tag == "A":
             href = el.get("href")
             if href is not None:
                 hrefs.append(href)
-        elif tag == "p" and _has_word(el):
+        elif (tag == "p" or tag == "P") and _has_word(el):
             paragraphs += 1
+    for tag in [tag for tag in counts if not tag.islower()]:
+        counts[tag.lower()] = counts.get(tag.lower(), 0) + counts.pop(tag)
     internal, external = split_links(hrefs, page_url)
     by_level = {h: counts.get(h, 0) for h in HEADING_TAGS}
     content_bytes = inner_html_bytes(root)
