@@ -54,6 +54,16 @@ def test_word_definition():
     assert count_words(text) == 6
 
 
+def test_tracked_terms_are_whole_words_in_any_case():
+    from blogcrawler.measure import count_terms
+
+    text = "Data, DATA and data; a database; Big Data; GOOGLE's Apple-pie"
+    assert count_terms(text, ("data", "google", "apple", "android")) == {
+        "data": 4, "google": 1, "apple": 1, "android": 0}
+    # A tracked term inside another tracked term counts for both.
+    assert count_terms(text, ("big data", "data")) == {"big data": 1, "data": 4}
+
+
 def test_command_line_prints_one_json_object_per_file(tmp_path):
     urls = sorted(TRUTH)[:2]
     files = []
