@@ -275,6 +275,8 @@ def test_a_labelled_line_inside_the_post_is_the_post():
     "<h3>Keine Lust alleine zu radeln?</h3><p></p>",  # over a booking widget not kept
     "<p><a href='https://photos.example/album'>Bilder des Treffens</a></p>",
     "<h4>Read these next</h4><p><a href='/a/'>One post</a></p><p><a href='/b/'>Another</a></p>",
+    "<p class='has-background' style='background-color:#efc139'><strong>Gefällt dir unser "
+    "Magazin? Unterstütze uns mit einem Abo, damit es frei bleibt.</strong></p>",
 ])
 def test_a_heading_or_bare_links_ending_the_body_are_not_the_post(ending):
     on, off = with_and_without(page(article(BODY + ending)), "trailing_lines")
@@ -285,6 +287,7 @@ def test_a_heading_or_bare_links_ending_the_body_are_not_the_post(ending):
 @pytest.mark.parametrize("ending", [
     "<h3>A last section</h3><p>Its text, which the heading introduces, ends the post.</p>",
     "<p>More in <a href='/b/'>the second part</a>, next week.</p>",
+    "<p class='has-background'>A highlighted summary inside the post.</p>" + PROSE,
     "<h2>A post may end in a heading written as a whole sentence of some length, as this one "
     "is</h2>",
 ])

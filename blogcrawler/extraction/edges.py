@@ -4,11 +4,11 @@ no class names them.
 - Labelled lines: what a theme, a plugin or the author writes above or below the post under a
   label ("Tags: ...", "Filed under: ...", "Photo credit: ...", "Quelle: ...", "Last updated
   on ..."): the post's metadata and credits (Rules.labelled_lines).
-- Trailing headings and bare links: a post ends with its text. A heading with nothing after it
-  titled a block that is not there (a widget's title, "Keine Lust alleine zu radeln?" over a
-  booking form), and lines that are nothing but links at the very end point away from the post
-  ("Bilder des Treffens", a related-posts list without its plugin's markup)
-  (Rules.trailing_lines).
+- Trailing headings, bare links and highlighted boxes: a post ends with its text. A heading with
+  nothing after it titled a block that is not there (a widget's title, "Keine Lust alleine zu
+  radeln?" over a booking form), lines that are nothing but links at the very end point away
+  from the post ("Bilder des Treffens", a related-posts list without its plugin's markup), and
+  a box the block editor highlights at the very end is a call to action (Rules.trailing_lines).
 """
 
 from __future__ import annotations
@@ -93,10 +93,23 @@ def remove_edge_lines(root, rules: Rules = DEFAULT_RULES) -> None:
         for el in lines.backward():
             if el is opening:
                 break
-            if not _followed_by_text(root, el) and (_title_like(el) or _bare_links(el)):
+            if not _followed_by_text(root, el) and (_title_like(el) or _bare_links(el)
+                                                     or _highlighted(root, el)):
                 drop_tree(el)
             else:
                 break
+
+
+def _highlighted(root, el) -> bool:
+    """Whether the line is in a box the block editor highlights (`has-background`): ending the
+    post, such a box asks the reader for something ("Gefällt dir unser Magazin? Unterstütze
+    uns", "Your donations play a part")."""
+    for a in (el, *el.iterancestors()):
+        if a is root:
+            return False
+        if "has-background" in (a.get("class") or "").split():
+            return True
+    return False
 
 
 def _title_like(el) -> bool:
