@@ -154,7 +154,10 @@ def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
 
 def content_hash(text: str) -> str:
     """Hash of the normalised main-content text (whitespace collapsed)."""
-    normalised = collapse_whitespace(text)
+    return _hash_collapsed(collapse_whitespace(text))
+
+
+def _hash_collapsed(normalised: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
@@ -168,29 +171,45 @@ def same_site(host: str, site_host: str) -> bool:
     return norm(host) == norm(site_host)
 
 
+# The host part of an absolute http(s) URL, as urlsplit delimits it.
+_HTTP_NETLOC = re.compile(r"\s*https?://([^/?#]*)", re.IGNORECASE)
+
+
 def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
     """(internal, external): internal links resolve to the page's own host (relative and
     fragment links included); everything else (other hosts, mailto:, javascript:...) is external."""
     page_host = urlsplit(page_url).hostname or ""
     internal = external = 0
+    by_netloc: dict[str, bool] = {}  # a post links to few hosts, many times each
     for href in hrefs:
         href = href.strip()
         if href[:1] in ("#", "?", "") or (href[:1] == "/" and href[1:2] not in ("/", "\\")):
             internal += 1  # a path, query or fragment on the same host: no parsing needed
             continue
-        try:
-            # An absolute http(s) URL needs no joining with the page's (urljoin is the slow part).
-            absolute = href[:8].lower().startswith(("http://", "https://"))
-            parts = urlsplit(href if absolute else urljoin(page_url, href))
-            host = parts.hostname or ""
-        except ValueError:  # malformed, e.g. an invalid IPv6 literal
-            external += 1
-            continue
-        if parts.scheme in ("http", "https", "") and same_site(host, page_host):
+        absolute = _HTTP_NETLOC.match(href)
+        if absolute:
+            # An absolute http(s) URL: only its host decides, once per host.
+            netloc = absolute.group(1)
+            if netloc not in by_netloc:
+                by_netloc[netloc] = _internal(f"http://{netloc}/", page_host)
+            inside = by_netloc[netloc]
+        else:
+            inside = _internal(href, page_host, page_url)
+        if inside:
             internal += 1
         else:
             external += 1
     return internal, external
+
+
+def _internal(href: str, page_host: str, page_url: str | None = None) -> bool:
+    """Whether `href` (joined with `page_url` when given) is an http(s) URL on the page's host."""
+    try:
+        parts = urlsplit(urljoin(page_url, href) if page_url else href)
+        host = parts.hostname or ""
+    except ValueError:  # malformed, e.g. an invalid IPv6 literal
+        return False
+    return parts.scheme in ("http", "https", "") and same_site(host, page_host)
 
 
 def _has_word(el) -> bool:
@@ -265,5 +284,5 @@ def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
         "tables": counts.get("table", 0),
         "content_bytes": content_bytes,
         "terms": count_terms(text, terms),
-        "content_hash": content_hash(text),
+        "content_hash": _hash_collapsed(text),
     }

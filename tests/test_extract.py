@@ -54,6 +54,16 @@ def test_word_definition():
     assert count_words(text) == 6
 
 
+def test_links_are_internal_on_the_posts_own_host():
+    from blogcrawler.measure import split_links
+
+    hrefs = ["#top", "?p=3", "/2015/10/", "other-post/", "https://blog.example/a/",
+             "HTTPS://WWW.Blog.Example:443/b/", "http://user@blog.example/c", " https://blog.example",
+             "//blog.example/d/", "https://elsewhere.example/", "https://blog.example.evil/",
+             "mailto:me@blog.example", "javascript:void(0)", "http://[::1/", "ftp://blog.example/"]
+    assert split_links(hrefs, "https://blog.example/2015/10/15/a-post/") == (9, 6)
+
+
 def test_tracked_terms_are_whole_words_in_any_case():
     from blogcrawler.measure import count_terms
 
