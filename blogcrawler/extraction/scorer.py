@@ -45,9 +45,15 @@ def _br_text(block) -> tuple[str, int]:
 
 
 def _text_blocks(index, rules: Rules):
-    """(element, text, linked characters) of each paragraph-like block."""
+    """(element, text, linked characters) of each paragraph-like block outside comments."""
+    # The paragraphs of the comment sections, gathered once (a walk up from every paragraph
+    # of the page costs more).
+    in_comment_blocks = {p for block in comment_blocks(index) for p in block.iter("p", "pre", "td")}
     for p in (*index.tag("p"), *index.tag("pre"), *index.tag("td")):
-        text = " ".join(text_content(p).split())
+        raw = text_content(p)
+        if len(raw) < 25 or p in in_comment_blocks:
+            continue  # (collapsing whitespace never lengthens a text)
+        text = " ".join(raw.split())
         if len(text) >= 25:
             yield p, text, None
     if rules.br_text:
@@ -61,7 +67,7 @@ def _text_blocks(index, rules: Rules):
             if sum(1 for child in block if child.tag == "br") < 2:
                 continue  # one line break in a caption or a credit is not a text laid out in lines
             text, linked = _br_text(block)
-            if len(text) >= 25:
+            if len(text) >= 25 and not in_comments(index, block):
                 yield block, text, linked
 
 
@@ -74,8 +80,6 @@ class Scores:
         self.block: dict = {}
         self.paragraphs: list = []  # (element, value)
         for p, text, linked in _text_blocks(index, rules):
-            if in_comments(index, p):
-                continue
             if linked is None:
                 linked = sum(len(text_content(a)) for a in p.iter("a"))
             value = max(0.0, len(text) - 2 * linked) + 10 * text.count(",")
