@@ -49,15 +49,23 @@ def is_hidden(el) -> bool:
     return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
 
 
-def _is_thumbnail(el) -> bool:
-    return any(_THUMBNAIL.match(name) for name in (el.get("class") or "").split())
-
-
 def _is_foreign_title(el, titles: frozenset) -> bool:
-    names = (el.get("class") or "").split()
-    if not any(name in _TITLE_NAMES for name in names):
-        return False
+    """A title-named element (see _Names.title) that links away or repeats the post's title."""
     return any(a.get("href") for a in el.iter("a")) or normal_text(text_content(el)) in titles
+
+
+class _Names:
+    """What an element's class list and id say, for noise removal: a comment section, the
+    featured image (with `whole_article`), a title, a noise-named block."""
+
+    __slots__ = ("comments", "thumbnail", "title", "noise")
+
+    def __init__(self, el, vocabulary: frozenset, builders: bool, whole_article: bool):
+        names = (el.get("class") or "").split()
+        self.comments = is_comments(el)
+        self.thumbnail = whole_article and any(_THUMBNAIL.match(name) for name in names)
+        self.title = any(name in _TITLE_NAMES for name in names)
+        self.noise = bool(names or el.get("id")) and is_noise(el, vocabulary, builders)
 
 
 def page_titles(index) -> frozenset:
@@ -99,6 +107,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     builders = rules.builder_names
     doomed, unwrapped = [], []
     named = []  # (element, text length, strong name) of the noise-named blocks
+    verdicts: dict = {}
     header_tags = ("header", "footer", "h1") if whole_article else ()
     # A walk that skips what is removed whatever its name (nothing inside it needs judging);
     # blocks removed for their name are judged whole at the end, so their insides are walked.
@@ -108,18 +117,23 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         if el is root or tag.__class__ is not str:
             continue
         get = el.get
-        classes, id_, style = get("class"), get("id"), get("style")
-        if not (classes or id_ or style or tag in ALWAYS_NOISE_TAGS or tag in header_tags
-                or get("hidden") is not None):
+        classes, id_, style, hidden = get("class"), get("id"), get("style"), get("hidden")
+        if not (classes or id_ or style or hidden is not None or tag in ALWAYS_NOISE_TAGS
+                or tag in header_tags):
             continue  # no name, no style: nothing here can match
+        # What the names say, once per distinct class list and id on the page.
+        key = (classes, id_)
+        names = verdicts.get(key)
+        if names is None:
+            names = verdicts[key] = _Names(el, vocabulary, builders, whole_article)
         if tag == "form" and rules.form_wrapper and text_length(el) >= 0.5 * total:
             unwrapped.append(el)  # a plugin's form around the post, not a reply form
-        elif (tag in ALWAYS_NOISE_TAGS or is_comments(el) or is_hidden(el)
-              or tag in header_tags or (whole_article and _is_thumbnail(el))
-              or _is_foreign_title(el, titles)):
+        elif (tag in ALWAYS_NOISE_TAGS or names.comments or tag in header_tags
+              or names.thumbnail or ((style or hidden is not None) and is_hidden(el))
+              or (names.title and _is_foreign_title(el, titles))):
             doomed.append(el)
             walker.skip_subtree()
-        elif (classes or id_) and is_noise(el, vocabulary, builders):
+        elif names.noise:
             length = text_length(el)
             strong = is_noise(el, STRONG_NOISE, builders)
             # A strong name on a block holding nearly all the text is a wrapper's after all
