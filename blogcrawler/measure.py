@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -112,44 +111,25 @@ def _count_collapsed(collapsed: str) -> int:
     return tokens - len(_NON_WORD_TOKEN.findall(collapsed))
 
 
-@lru_cache(maxsize=64)
-def _terms_pattern(folded_terms: tuple[str, ...]) -> re.Pattern:
-    """Whole-word occurrences of any of the (case-folded) terms, matched in case-folded text."""
-    alternatives = "|".join(re.escape(t) for t in sorted(set(folded_terms), key=len, reverse=True))
-    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)")
-
-
-@lru_cache(maxsize=64)
-def _overlapping(folded_terms: tuple[str, ...]) -> bool:
-    return any(a != b and _terms_pattern((a,)).search(b)
-               for a in folded_terms for b in folded_terms)
-
-
 def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
-    """Case-insensitive whole-word occurrences of each tracked term: the text and the terms are
-    case-folded once, and the text searched in one pass."""
-    terms = tuple(terms)
-    counts = dict.fromkeys(terms, 0)
+    """Case-insensitive whole-word occurrences of each tracked term ("data" inside a tracked
+    "big data" counts for both). The text is case-folded once and each term found with
+    str.find: a post holds a term a few times, and a scan of the text per term by str.find is
+    far cheaper than a regular expression's."""
     folded = text.casefold()
-    by_folded: dict[str, list[str]] = {}
-    for term in terms:
-        # Most posts hold few of the terms: a substring test is far cheaper than the pattern.
-        if term.casefold() in folded:
-            by_folded.setdefault(term.casefold(), []).append(term)
-    if not by_folded:
-        return counts
-    present = tuple(by_folded)
-    if _overlapping(present):
-        # "data" inside a tracked "big data": one pass would count the longer term only.
-        found = {term: len(_terms_pattern((term,)).findall(folded)) for term in present}
-    else:
-        found = {}
-        for match in _terms_pattern(present).findall(folded):
-            found[match] = found.get(match, 0) + 1
-    for folded_term, originals in by_folded.items():
-        for term in originals:
-            counts[term] = found.get(folded_term, 0)
-    return counts
+    return {term: _whole_words(folded, term.casefold()) for term in terms}
+
+
+def _whole_words(text: str, term: str) -> int:
+    """Occurrences of `term` in `text` not inside a longer word (re's \\w boundaries)."""
+    count, start, end = 0, text.find(term), len(term)
+    while start != -1 and term:
+        before = text[start - 1] if start else " "
+        after = text[start + end] if start + end < len(text) else " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            count += 1
+        start = text.find(term, start + 1)
+    return count
 
 
 def content_hash(text: str) -> str:
