@@ -220,8 +220,7 @@ def inner_html_bytes(root) -> int:
         return len(text.strip().encode("utf-8"))
     size = len(text.lstrip().encode("utf-8"))
     for child in children[:-1]:
-        size += len(etree.tostring(child, encoding="unicode", method="html",
-                                   with_tail=True).encode("utf-8"))
+        size += len(etree.tostring(child, encoding="utf-8", method="html", with_tail=True))
     last = etree.tostring(children[-1], encoding="unicode", method="html", with_tail=True)
     return size + len(last.rstrip().encode("utf-8"))
 
