@@ -32,6 +32,7 @@ _LABEL = re.compile(
 _LINE_BLOCKS = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "footer", "section",
                 "figcaption", "td", "th", "dt", "dd", "pre", "blockquote", "caption", "header")
 _INLINE_LINES = ("span", "small", "em", "strong", "b", "i", "a")
+_LINE_TAGS = frozenset((*_LINE_BLOCKS, *_INLINE_LINES))
 _BLOCKISH = frozenset((*_LINE_BLOCKS, "ul", "ol", "dl", "table", "tbody", "tr", "figure",
                        "article", "main", "aside", "nav", "form"))
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -49,7 +50,6 @@ class _Lines:
 
     def __init__(self, root):
         self.root = root
-        self.elements = list(root.iter(*_LINE_BLOCKS, *_INLINE_LINES))
         self._holds_block: dict = {}
 
     def _has_block(self, el) -> bool:
@@ -65,10 +65,32 @@ class _Lines:
         return _has_text(el)
 
     def forward(self):
-        return (el for el in self.elements if self._is_line(el))
+        # A plain iter() tested per element: asking lxml to match some twenty tags costs more
+        # than the few elements read before the first lines.
+        return (el for el in self.root.iter() if el.tag in _LINE_TAGS and self._is_line(el))
 
     def backward(self):
-        return (el for el in reversed(self.elements) if self._is_line(el))
+        return (el for el in _reverse_document_order(self.root)
+                if el.tag in _LINE_TAGS and self._is_line(el))
+
+
+def _reverse_document_order(root):
+    """The elements of `root`, the last first (document order reversed, lazily: only the lines
+    at the end are read). What comes before an element is its previous sibling's last
+    descendant, else its parent."""
+    node = _last_descendant(root)
+    while node is not root:
+        # The next one is found before `node` is handed out: the reader may remove it.
+        previous = node.getprevious()
+        following = _last_descendant(previous) if previous is not None else node.getparent()
+        yield node
+        node = following
+
+
+def _last_descendant(el):
+    while len(el):
+        el = el[-1]
+    return el
 
 
 def _has_text(el) -> bool:
@@ -85,7 +107,10 @@ def remove_edge_lines(root, rules: Rules = DEFAULT_RULES) -> None:
     if rules.labelled_lines:
         last = [el for el in islice(lines.backward(), EDGE_LINES) if el not in first]
         for el in (*first, *last):
-            text = " ".join(text_content(el).split())
+            text = text_content(el)
+            if len(text) > 20 * MAX_WORDS:
+                continue  # far longer than a labelled line
+            text = " ".join(text.split())
             if len(text.split()) <= MAX_WORDS and _LABEL.match(text):
                 drop_tree(el)
     if rules.trailing_lines and first:
