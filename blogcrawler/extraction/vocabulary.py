@@ -110,43 +110,48 @@ LEAD_NAMES = frozenset({"entry-summary", "post-summary", "article-summary", "sub
                         "post-intro", "article-intro", "entry-intro"})
 
 
-def _parts_match(parts: tuple[str, ...], vocabulary: frozenset) -> bool:
+def _words(parts: tuple[str, ...]) -> tuple[str, ...]:
     # "jp-relatedposts", "share-buttons", "td-post-sharing": any word counts, and two-word
     # names ("post-nav", "author-bio") are looked up whole as well.
-    return (any(part in vocabulary for part in parts)
-            or any(f"{a}-{b}" in vocabulary for a, b in zip(parts, parts[1:], strict=False)))
+    return (*parts, *(f"{a}-{b}" for a, b in zip(parts, parts[1:], strict=False)))
 
 
 @lru_cache(maxsize=16384)
-def _name_matches(name: str, vocabulary: frozenset, builders: bool,
-                  in_builder_block: bool) -> bool:
+def _name_words(name: str, builders: bool, in_builder_block: bool) -> frozenset | None:
+    """The words of one class or id that a vocabulary is looked up with (once per name, for
+    every vocabulary), or None for a comment section's name, which every vocabulary counts."""
     if NOT_NOISE.search(name):
-        return False
+        return frozenset()
     if builders:
         kind = _builder_kind(name, in_builder_block)
         if kind is not None:
-            return _parts_match(kind, vocabulary)
+            return frozenset(_words(kind))
     elif _BUILDER_NAME.search(name):
-        return False
+        return frozenset()
     lowered = name.lower()
-    if lowered in vocabulary or lowered in COMMENT_NAMES:
-        return True
-    return _parts_match(name_parts(name), vocabulary)
+    if lowered in COMMENT_NAMES:
+        return None
+    return frozenset((lowered, *_words(name_parts(name))))
 
 
 def is_noise(el, vocabulary: frozenset = NOISE, builders: bool = True) -> bool:
     """Whether a class or id of `el` names a block that is not the post body (`builders`:
     Rules.builder_names)."""
     classes, id_ = el.get("class"), el.get("id")
-    return bool(classes or id_) and _names_match(classes, id_, vocabulary, builders)
+    if not (classes or id_):
+        return False
+    for words in _names_words(classes, id_, builders):
+        if words is None or not words.isdisjoint(vocabulary):
+            return True
+    return False
 
 
 @lru_cache(maxsize=16384)
-def _names_match(classes: str | None, id_: str | None, vocabulary: frozenset,
-                 builders: bool = True) -> bool:
+def _names_words(classes: str | None, id_: str | None, builders: bool) -> tuple:
+    """The looked-up words of each class and the id of an element."""
     names = (classes or "").split() + ([id_] if id_ else [])
     in_builder_block = builders and any(BUILDER_PREFIX.match(name) for name in names)
-    return any(_name_matches(name, vocabulary, builders, in_builder_block) for name in names)
+    return tuple(_name_words(name, builders, in_builder_block) for name in names)
 
 
 def is_comments(el) -> bool:
