@@ -205,6 +205,14 @@ def test_the_extractor_and_the_middleware_decode_a_page_the_same_way():
 
 # -- page builders and the block editor ---------------------------------------------------------
 
+def test_a_short_posts_meta_line_goes_though_it_is_longer_than_the_post():
+    short = "<p>Also note the tiny, tiny helicopter.</p>"
+    meta = ("<p class='postmetadata alt'><small>This entry was posted on Saturday, August 25th, "
+            "2012 at 12:23 am and is filed under Neat Stuff. You can follow any responses to "
+            "this entry through the RSS 2.0 feed.</small></p>")
+    assert extract_post(page(article(short + meta)), URL)["words"] == words_of(short)
+
+
 def test_a_post_built_of_page_builder_panels_named_widget_is_taken_whole():
     # SiteOrigin prints each panel of a post as "so-panel widget widget_...": the builder's
     # word, not a sidebar's.

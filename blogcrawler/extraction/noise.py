@@ -136,12 +136,15 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         elif names.noise:
             length = text_length(el)
             strong = is_noise(el, STRONG_NOISE, builders)
+            plugin = rules.widget_noise and is_noise(el, WIDGET_NOISE, builders)
             # A strong name on a block holding nearly all the text is a wrapper's after all
-            # ("paywall-container" around a post shown in full), a weak one on half of it.
-            if length >= (0.8 if strong else 0.5) * total and link_share(el, length) <= 0.5:
+            # ("paywall-container" around a post shown in full), a weak one on half of it. A
+            # plugin's widget name is as strong: a short post can be shorter than its
+            # "This entry was posted on ... and is filed under ..." line.
+            if (length >= (0.8 if strong or plugin else 0.5) * total
+                    and link_share(el, length) <= 0.5 and _wraps_blocks(el)):
                 continue
-            if (not strong and rules.prose_blocks and not is_noise(el, WIDGET_NOISE, builders)
-                    and _holds_prose(el)):
+            if not (strong or plugin) and rules.prose_blocks and _holds_prose(el):
                 continue
             named.append((el, length, strong))
     if rules.post_sections:
@@ -161,6 +164,15 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
             unwrap(el)
     remove_link_lines(root, rules)
     remove_edge_lines(root, rules)
+
+
+# What a wrapper of the post holds: a line of text (a <p>, a <span>) wraps nothing.
+_WRAPPED = frozenset({"p", "div", "section", "article", "ul", "ol", "table", "figure", "h2",
+                      "h3", "h4", "blockquote", "main"})
+
+
+def _wraps_blocks(el) -> bool:
+    return any(child.tag in _WRAPPED for child in el)
 
 
 # Rules.prose_blocks: paragraphs of prose, as a post has and a widget has not.
