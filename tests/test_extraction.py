@@ -98,6 +98,16 @@ def test_text_laid_out_with_br_and_no_paragraphs_is_the_body():
     assert got["words"] == words_of(lines)
 
 
+def test_bare_text_and_br_in_a_list_are_not_lines_of_a_post():
+    # A widget's <ul> holding a plugin's PHP warnings between <br>s, beside a short post.
+    warning = ("<br><b>Warning</b>: Use of undefined constant comments - assumed 'comments' in "
+               "/htdocs/wp-content/plugins/get-recent-comments/get-recent-comments.php on line 928")
+    widget = f"<div id='sidebar'><ul>{warning * 12}</ul></div>"
+    post = f"<div class='post'><h1>A post</h1><div class='postentry'>{PROSE * 2}</div></div>"
+    got = extract_post(page(post, after=widget), URL)
+    assert got["words"] == words_of(PROSE * 2)
+
+
 def test_a_lead_printed_in_the_entry_header_inside_the_content_is_part_of_the_post():
     lead = "<p class='entry-excerpt'>A lead that sums the whole post up in one long sentence.</p>"
     content = f"<header class='entry-header'><h2>A post</h2>{lead}</header>{BODY}"

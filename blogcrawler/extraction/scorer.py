@@ -61,7 +61,7 @@ def _text_blocks(index, rules: Rules):
         seen = set()
         for br in index.tag("br"):
             block = br.getparent()
-            if block is None or block in seen or block.tag in ("p", "pre", "td", "li"):
+            if block is None or block in seen or block.tag in _NOT_LINES_BLOCKS:
                 continue
             seen.add(block)
             if sum(1 for child in block if child.tag == "br") < 2:
@@ -69,6 +69,13 @@ def _text_blocks(index, rules: Rules):
             text, linked = _br_text(block)
             if len(text) >= 25 and not in_comments(index, block):
                 yield block, text, linked
+
+
+# Blocks whose <br>s do not lay text out in lines of a post: paragraph-like blocks are scored
+# as such, and a list or table holding bare text and <br>s is broken markup (a plugin's PHP
+# warnings printed into a widget's <ul>).
+_NOT_LINES_BLOCKS = frozenset({"p", "pre", "td", "li", "ul", "ol", "dl", "table", "tbody", "tr",
+                               "select", "form", "a"})
 
 
 class Scores:
