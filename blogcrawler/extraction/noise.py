@@ -116,11 +116,17 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         tag = el.tag
         if el is root or tag.__class__ is not str:
             continue
-        get = el.get
-        classes, id_, style, hidden = get("class"), get("id"), get("style"), get("hidden")
+        # Which attributes it has, in one call (a get() per attribute costs as much each).
+        keys = el.keys()
+        if not keys and tag not in ALWAYS_NOISE_TAGS and tag not in header_tags:
+            continue  # no name, no style: nothing here can match
+        classes = el.get("class") if "class" in keys else None
+        id_ = el.get("id") if "id" in keys else None
+        style = el.get("style") if "style" in keys else None
+        hidden = "" if "hidden" in keys else None
         if not (classes or id_ or style or hidden is not None or tag in ALWAYS_NOISE_TAGS
                 or tag in header_tags):
-            continue  # no name, no style: nothing here can match
+            continue
         # What the names say, once per distinct class list and id on the page.
         key = (classes, id_)
         names = verdicts.get(key)
