@@ -92,7 +92,12 @@ def _meta_map(index: PageIndex) -> dict[str, str]:
     return found
 
 
-def _jsonld_objects(index: PageIndex):
+def _jsonld_objects(index: PageIndex) -> list[dict]:
+    """The objects of the page's JSON-LD, parsed once per page."""
+    return index.memo("jsonld", lambda: list(_parse_jsonld(index)))
+
+
+def _parse_jsonld(index: PageIndex):
     for script in index.tag("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
@@ -153,9 +158,12 @@ def _date_in_posted_sentence(index: PageIndex) -> date | None:
 def _date_in_meta_elements(index: PageIndex) -> date | None:
     lang = index.doc.get("lang") or ""
     body = index.tag("body")
-    shown = [el for el in (*index.tag("time"), *index.tag("abbr"), *index.classed)
-             if el.tag in ("time", "abbr") or _SHOWN_DATE_CLASS.search(el.get("class"))]
-    shown = sorted(set(shown), key=lambda el: index.position.get(el, -1))
+    # The class names are matched once each (a page repeats its few hundred names thousands of
+    # times), and their elements gathered.
+    names = [name for name in index.by_class if _SHOWN_DATE_CLASS.search(name)]
+    shown = {*index.tag("time"), *index.tag("abbr"),
+             *(el for name in names for el in index.by_class[name])}
+    shown = sorted(shown, key=lambda el: index.position.get(el, -1))
     for el in shown:
         if not body or not any(a is body[0] for a in el.iterancestors()):
             continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -36,6 +35,12 @@ def _tag(el) -> str | None:
     return tag.lower() if isinstance(tag, str) else None
 
 
+# The tag sets in both cases: lxml's HTML parser gives lower-case names, an XML parser what the
+# markup wrote (so no lower() per element on the hot path).
+_SKIP_ANY = SKIP_TAGS | {tag.upper() for tag in SKIP_TAGS}
+_BLOCK_ANY = BLOCK_TAGS | {tag.upper() for tag in BLOCK_TAGS}
+
+
 def text_of(root) -> str:
     """The reader-visible text of `root`: block elements and <br>/<hr> separate words,
     script/style/noscript/template and comments are ignored; soft hyphens are dropped;
@@ -49,18 +54,18 @@ def text_of(root) -> str:
     walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, el in walker:
         if event == "start":
-            tag = _tag(el)
-            if tag in SKIP_TAGS:
+            tag = el.tag
+            if tag in _SKIP_ANY:
                 walker.skip_subtree()
                 continue
-            if tag in BLOCK_TAGS:
+            if tag in _BLOCK_ANY:
                 append(" ")
             if el.text:
                 append(el.text)
         else:
-            if event == "end" and _tag(el) in BLOCK_TAGS:
+            if event == "end" and el.tag in _BLOCK_ANY:
                 append(" ")
-            if el is not root and el.tail:
+            if el.tail and el is not root:
                 append(el.tail)
         if len(parts) >= 4096:
             # Joined as it goes: a list of every text node of a 14 MB post would cost 200 MB.
@@ -71,17 +76,15 @@ def text_of(root) -> str:
     return collapse_whitespace("".join(chunks).replace("\u00ad", ""))
 
 
-# Whitespace that collapse_whitespace would change: not a single space, two spaces, or a space
-# at either end.
-_UNCOLLAPSED = re.compile(r"[^\S ]|  |^ | $")
 _SLICE = 1 << 20
 
 
 def collapse_whitespace(text: str) -> str:
-    """Every whitespace run as one space, stripped. A slice at a time: one re.sub over a 14 MB
-    text keeps a piece per match (two million) and costs 180 MB at its peak."""
-    if not _UNCOLLAPSED.search(text):
-        return text
+    """Every whitespace run as one space, stripped (str.split's whitespace is re's \\s). A
+    large text a slice at a time: a list of the words of a 14 MB text costs 130 MB, one
+    re.sub over it 180 MB."""
+    if len(text) <= _SLICE:
+        return " ".join(text.split())
     pieces: list[str] = []
     for start in range(0, len(text), _SLICE):
         piece = _WHITESPACE.sub(" ", text[start:start + _SLICE])
@@ -91,52 +94,51 @@ def collapse_whitespace(text: str) -> str:
     return "".join(pieces).strip()
 
 
-# A token of no \w character ("–", "|", "***"): whitespace-delimited, so not a word.
-_NON_WORD_TOKEN = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
+# A token of no \w character ("–", "|", "***") in a collapsed text with a space put before it:
+# whitespace-delimited, so not a word. (The leading literal space lets the regex engine skip
+# ahead to the next space instead of trying every position.)
+_NON_WORD_TOKEN = re.compile(r" [^\w ]+(?= |$)")
 
 
 def count_words(text: str) -> int:
     """Whitespace-delimited tokens holding at least one Unicode \\w character: every token, less
     those of punctuation alone. Tokens are counted from the spaces of the collapsed text, not
     split into a list (a 14 MB post has two million words: a list of them costs 130 MB)."""
-    collapsed = collapse_whitespace(text)
+    return _count_collapsed(collapse_whitespace(text))
+
+
+def _count_collapsed(collapsed: str) -> int:
     tokens = collapsed.count(" ") + 1 if collapsed else 0
-    return tokens - sum(1 for _ in _NON_WORD_TOKEN.finditer(collapsed))
-
-
-@lru_cache(maxsize=64)
-def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern:
-    alternatives = "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
-    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
-
-
-@lru_cache(maxsize=64)
-def _overlapping(terms: tuple[str, ...]) -> bool:
-    return any(a.casefold() != b.casefold() and _terms_pattern((a,)).search(b)
-               for a in terms for b in terms)
+    return tokens - len(_NON_WORD_TOKEN.findall(" " + collapsed))
 
 
 def count_terms(text: str, terms: Iterable[str]) -> dict[str, int]:
-    """Case-insensitive whole-word occurrences of each tracked term (one pass over the text)."""
-    terms = tuple(terms)
-    counts = dict.fromkeys(terms, 0)
-    if not terms:
-        return counts
-    if _overlapping(terms):
-        # "data" inside a tracked "big data": one pass would count the longer term only.
-        return {term: len(_terms_pattern((term,)).findall(text)) for term in terms}
-    by_folded = {}
-    for term in terms:
-        by_folded.setdefault(term.casefold(), []).append(term)
-    for found in _terms_pattern(terms).findall(text):
-        for term in by_folded.get(found.casefold(), ()):
-            counts[term] += 1
-    return counts
+    """Case-insensitive whole-word occurrences of each tracked term ("data" inside a tracked
+    "big data" counts for both). The text is case-folded once and each term found with
+    str.find: a post holds a term a few times, and a scan of the text per term by str.find is
+    far cheaper than a regular expression's."""
+    folded = text.casefold()
+    return {term: _whole_words(folded, term.casefold()) for term in terms}
+
+
+def _whole_words(text: str, term: str) -> int:
+    """Occurrences of `term` in `text` not inside a longer word (re's \\w boundaries)."""
+    count, start, end = 0, text.find(term), len(term)
+    while start != -1 and term:
+        before = text[start - 1] if start else " "
+        after = text[start + end] if start + end < len(text) else " "
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            count += 1
+        start = text.find(term, start + 1)
+    return count
 
 
 def content_hash(text: str) -> str:
     """Hash of the normalised main-content text (whitespace collapsed)."""
-    normalised = collapse_whitespace(text)
+    return _hash_collapsed(collapse_whitespace(text))
+
+
+def _hash_collapsed(normalised: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
@@ -150,29 +152,45 @@ def same_site(host: str, site_host: str) -> bool:
     return norm(host) == norm(site_host)
 
 
+# The host part of an absolute http(s) URL, as urlsplit delimits it.
+_HTTP_NETLOC = re.compile(r"\s*https?://([^/?#]*)", re.IGNORECASE)
+
+
 def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
     """(internal, external): internal links resolve to the page's own host (relative and
     fragment links included); everything else (other hosts, mailto:, javascript:...) is external."""
     page_host = urlsplit(page_url).hostname or ""
     internal = external = 0
+    by_netloc: dict[str, bool] = {}  # a post links to few hosts, many times each
     for href in hrefs:
         href = href.strip()
         if href[:1] in ("#", "?", "") or (href[:1] == "/" and href[1:2] not in ("/", "\\")):
             internal += 1  # a path, query or fragment on the same host: no parsing needed
             continue
-        try:
-            # An absolute http(s) URL needs no joining with the page's (urljoin is the slow part).
-            absolute = href[:8].lower().startswith(("http://", "https://"))
-            parts = urlsplit(href if absolute else urljoin(page_url, href))
-            host = parts.hostname or ""
-        except ValueError:  # malformed, e.g. an invalid IPv6 literal
-            external += 1
-            continue
-        if parts.scheme in ("http", "https", "") and same_site(host, page_host):
+        absolute = _HTTP_NETLOC.match(href)
+        if absolute:
+            # An absolute http(s) URL: only its host decides, once per host.
+            netloc = absolute.group(1)
+            if netloc not in by_netloc:
+                by_netloc[netloc] = _internal(f"http://{netloc}/", page_host)
+            inside = by_netloc[netloc]
+        else:
+            inside = _internal(href, page_host, page_url)
+        if inside:
             internal += 1
         else:
             external += 1
     return internal, external
+
+
+def _internal(href: str, page_host: str, page_url: str | None = None) -> bool:
+    """Whether `href` (joined with `page_url` when given) is an http(s) URL on the page's host."""
+    try:
+        parts = urlsplit(urljoin(page_url, href) if page_url else href)
+        host = parts.hostname or ""
+    except ValueError:  # malformed, e.g. an invalid IPv6 literal
+        return False
+    return parts.scheme in ("http", "https", "") and same_site(host, page_host)
 
 
 def _has_word(el) -> bool:
@@ -202,8 +220,7 @@ def inner_html_bytes(root) -> int:
         return len(text.strip().encode("utf-8"))
     size = len(text.lstrip().encode("utf-8"))
     for child in children[:-1]:
-        size += len(etree.tostring(child, encoding="unicode", method="html",
-                                   with_tail=True).encode("utf-8"))
+        size += len(etree.tostring(child, encoding="utf-8", method="html", with_tail=True))
     last = etree.tostring(children[-1], encoding="unicode", method="html", with_tail=True)
     return size + len(last.rstrip().encode("utf-8"))
 
@@ -216,22 +233,24 @@ def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
     hrefs = []
     paragraphs = 0
     for el in root.iter():
-        tag = _tag(el)
-        if tag is None:
+        tag = el.tag
+        if tag.__class__ is not str:
             continue
         counts[tag] = counts.get(tag, 0) + 1
-        if tag == "a":
+        if tag == "a" or tag == "A":
             href = el.get("href")
             if href is not None:
                 hrefs.append(href)
-        elif tag == "p" and _has_word(el):
+        elif (tag == "p" or tag == "P") and _has_word(el):
             paragraphs += 1
+    for tag in [tag for tag in counts if not tag.islower()]:
+        counts[tag.lower()] = counts.get(tag.lower(), 0) + counts.pop(tag)
     internal, external = split_links(hrefs, page_url)
     by_level = {h: counts.get(h, 0) for h in HEADING_TAGS}
     content_bytes = inner_html_bytes(root)
     return {
         "text": text,
-        "words": count_words(text),
+        "words": _count_collapsed(text),  # text_of's text is collapsed
         "paragraphs": paragraphs,
         "headings": sum(by_level.values()),
         "headings_by_level": by_level,
@@ -245,5 +264,5 @@ def measure_content(root, page_url: str, terms: Iterable[str] = ()) -> dict:
         "tables": counts.get("table", 0),
         "content_bytes": content_bytes,
         "terms": count_terms(text, terms),
-        "content_hash": content_hash(text),
+        "content_hash": _hash_collapsed(text),
     }

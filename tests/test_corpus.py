@@ -30,8 +30,8 @@ from devtools.evaluate.run import disputed_date, evaluate, summarise
 # What the extractor reaches today on each corpus (disputed references left out): a change that
 # scores lower than this on any check made it worse. Raise these as it improves.
 FLOORS = {
-    "wordpress-real": {"words": 0.93, "snippets": 0.88, "date": 0.99, "images": 1.0, "links": 1.0},
-    "wordpress-more": {"words": 0.76, "words15": 0.91, "date": 0.95},
+    "wordpress-real": {"words": 0.93, "snippets": 0.91, "date": 0.99, "images": 1.0, "links": 1.0},
+    "wordpress-more": {"words": 0.81, "words15": 0.92, "date": 0.95},
 }
 
 
@@ -163,3 +163,20 @@ def test_no_check_gets_worse(corpus_run, corpus, check):
         f"{corpus} {check}: {cell['undisputed_passed']}/{cell['undisputed_pages']} pages pass, "
         f"below the floor {FLOORS[corpus][check]:.0%}; `python -m devtools.evaluate --verbose` "
         "lists them")
+
+
+def test_misses_are_told_by_the_kind_of_block_they_sit_in(tmp_path):
+    from devtools.evaluate.misses import classify
+
+    prose = "<p>" + " ".join(f"word{n}" for n in range(60)) + " the end.</p>"
+    folder = tmp_path / "page"
+    folder.mkdir()
+    (folder / "source.html").write_text(
+        "<html><body><article><h1 class='entry-title'>A post</h1><div class='entry-content'>"
+        f"{prose}<div class='callout'><p>Buy our book today and get a second one free of "
+        "charge, delivered to your door within two days.</p></div></div></article></body></html>")
+    (folder / "expected.txt").write_text(" ".join(f"word{n}" for n in range(60)) + " the end.")
+    page = _page(tier="A-text", source=folder / "source.html", reference={"words": 62})
+    misses = classify(page)
+    assert misses is not None and not misses.checks["words"]
+    assert misses.causes["words"][0].kind == "left in: cta (div.callout)"

@@ -54,6 +54,26 @@ def test_word_definition():
     assert count_words(text) == 6
 
 
+def test_links_are_internal_on_the_posts_own_host():
+    from blogcrawler.measure import split_links
+
+    hrefs = ["#top", "?p=3", "/2015/10/", "other-post/", "https://blog.example/a/",
+             "HTTPS://WWW.Blog.Example:443/b/", "http://user@blog.example/c", " https://blog.example",
+             "//blog.example/d/", "https://elsewhere.example/", "https://blog.example.evil/",
+             "mailto:me@blog.example", "javascript:void(0)", "http://[::1/", "ftp://blog.example/"]
+    assert split_links(hrefs, "https://blog.example/2015/10/15/a-post/") == (9, 6)
+
+
+def test_tracked_terms_are_whole_words_in_any_case():
+    from blogcrawler.measure import count_terms
+
+    text = "Data, DATA and data; a database; Big Data; GOOGLE's Apple-pie"
+    assert count_terms(text, ("data", "google", "apple", "android")) == {
+        "data": 4, "google": 1, "apple": 1, "android": 0}
+    # A tracked term inside another tracked term counts for both.
+    assert count_terms(text, ("big data", "data")) == {"big data": 1, "data": 4}
+
+
 def test_command_line_prints_one_json_object_per_file(tmp_path):
     urls = sorted(TRUTH)[:2]
     files = []
@@ -96,15 +116,20 @@ PROSE = "<p>The post itself says something worth reading about its subject, at s
     "newsletter</a></h2>",
     "<p><em>Prices may change. We may receive a commission on orders placed through this "
     "article.</em></p>",
+    "<h5>READ: <a href='/a/'>13 Beginner Camping Meal Ideas</a></h5>",
+    "<p><strong>Diese Artikel könnten euch auch interessieren:</strong><br><a href='/a/'>Ein "
+    "Beitrag</a></p>",
 ])
 def test_link_lines_and_disclosures_inside_the_post_are_not_main_content(links):
-    assert _post(PROSE + links) == _post(PROSE)
+    assert _post(PROSE + links + PROSE) == _post(PROSE + PROSE)
 
 
 def test_a_label_before_prose_or_in_prose_stays():
     body = PROSE + "<h2>Related work</h2><p>Earlier studies found the same, see <a href='/x/'>" \
-        "this one</a>.</p><p>We read more: <a href='/b/'>books</a> and papers.</p>"
+        "this one</a>.</p><p>We read more: <a href='/b/'>books</a> and papers.</p>" \
+        "<p>Read <a href='https://iab.example/'>more about ad blocking here</a>.</p>" + PROSE
     assert "Earlier studies" in _post(body) and "We read more: books" in _post(body)
+    assert "Read more about ad blocking here." in _post(body)
 
 
 @pytest.mark.parametrize("lead", [

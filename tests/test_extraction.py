@@ -9,7 +9,7 @@ import codecs
 import pytest
 
 from blogcrawler.extract import extract_post
-from blogcrawler.extraction import MarkupTooDeepError, page_encoding
+from blogcrawler.extraction import DEFAULT_RULES, MarkupTooDeepError, page_encoding
 from blogcrawler.measure import count_words
 
 URL = "https://blog.example/2016/06/23/a-post/"
@@ -38,6 +38,13 @@ def article(content: str, *, classes: str = "entry-content", header: str = "") -
     return (f"<article class='post type-post hentry'><header class='entry-header'>"
             f"<h1 class='entry-title'>A post</h1>{header}</header>"
             f"<div class='{classes}'>{content}</div></article>")
+
+
+def with_and_without(body: bytes, rule: str, url: str = URL) -> tuple[dict, dict]:
+    """extract_post's result with the default rules, and with `rule` switched off: a rule's test
+    asserts both, so that it shows the rule is what makes the difference."""
+    return (extract_post(body, url),
+            extract_post(body, url, rules=DEFAULT_RULES.without(rule)))
 
 
 def words_of(html: str) -> int:
@@ -91,6 +98,16 @@ def test_text_laid_out_with_br_and_no_paragraphs_is_the_body():
     assert got["words"] == words_of(lines)
 
 
+def test_bare_text_and_br_in_a_list_are_not_lines_of_a_post():
+    # A widget's <ul> holding a plugin's PHP warnings between <br>s, beside a short post.
+    warning = ("<br><b>Warning</b>: Use of undefined constant comments - assumed 'comments' in "
+               "/htdocs/wp-content/plugins/get-recent-comments/get-recent-comments.php on line 928")
+    widget = f"<div id='sidebar'><ul>{warning * 12}</ul></div>"
+    post = f"<div class='post'><h1>A post</h1><div class='postentry'>{PROSE * 2}</div></div>"
+    got = extract_post(page(post, after=widget), URL)
+    assert got["words"] == words_of(PROSE * 2)
+
+
 def test_a_lead_printed_in_the_entry_header_inside_the_content_is_part_of_the_post():
     lead = "<p class='entry-excerpt'>A lead that sums the whole post up in one long sentence.</p>"
     content = f"<header class='entry-header'><h2>A post</h2>{lead}</header>{BODY}"
@@ -112,6 +129,12 @@ def test_soft_hyphens_are_not_part_of_words():
     "with two cats.</p></div>",
     "<p class='photo-credit'>Photo credit: Jane Doe for the blog, all rights reserved, used with "
     "permission.</p>",
+    "<div class='mini-bio'><h4>About Jane Doe</h4><p>Jane writes about books and the web, and "
+    "lives in Berlin.</p></div>",
+    "<div class='mailchimpPOST'><p>Sign up for free email updates and be entered to win our "
+    "monthly giveaway.</p></div>",
+    "<div class='nav-previous'><a href='/a/'>An older post about something else</a></div>"
+    "<div class='nav-next'><a href='/b/'>A newer post</a></div>",
 ])
 def test_plugin_widgets_at_the_end_of_the_post_are_not_the_post(widget):
     assert extract_post(page(article(BODY + widget)), URL)["words"] == words_of(BODY)
@@ -188,3 +211,103 @@ def test_the_extractor_and_the_middleware_decode_a_page_the_same_way():
     assert decoded.encoding == "cp1252"
     assert "Café crème, naïve" in extract_post(body, URL, encoding=decoded.encoding)["text"]
     assert "Café crème, naïve" in extract_post(body, URL)["text"]
+
+
+# -- page builders and the block editor ---------------------------------------------------------
+
+def test_a_short_posts_meta_line_goes_though_it_is_longer_than_the_post():
+    short = "<p>Also note the tiny, tiny helicopter.</p>"
+    meta = ("<p class='postmetadata alt'><small>This entry was posted on Saturday, August 25th, "
+            "2012 at 12:23 am and is filed under Neat Stuff. You can follow any responses to "
+            "this entry through the RSS 2.0 feed.</small></p>")
+    assert extract_post(page(article(short + meta)), URL)["words"] == words_of(short)
+
+
+def test_a_post_built_of_page_builder_panels_named_widget_is_taken_whole():
+    # SiteOrigin prints each panel of a post as "so-panel widget widget_...": the builder's
+    # word, not a sidebar's.
+    panels = "".join(f"<div class='so-panel widget widget_sow-editor panel-610-0-0-{n}'>"
+                     "<div class='so-widget-sow-editor'><div class='siteorigin-widget-tinymce "
+                     f"textwidget'>{PROSE * 2}</div></div></div>" for n in range(3))
+    grid = f"<div class='panel-layout'><div class='panel-grid'>{panels}</div></div>"
+    on, off = with_and_without(page(article(grid)), "builder_names")
+    assert on["words"] == words_of(PROSE * 6)
+    assert off["words"] < on["words"]
+
+
+@pytest.mark.parametrize("widget", [
+    "<div class='elementor-element elementor-widget elementor-widget-share-buttons'><div "
+    "class='elementor-widget-container'>Share this post on <a class='elementor-share-btn' "
+    "href='#'>Facebook</a> <a class='elementor-share-btn' href='#'>Twitter</a></div></div>",
+    "<div class='et_pb_module et_pb_social_media_follow'>Follow us on <a href='#'>Instagram</a> "
+    "and <a href='#'>Facebook</a></div>",
+])
+def test_a_page_builders_share_widget_is_read_by_its_kind(widget):
+    content = f"<div class='elementor-widget-text-editor'>{BODY}</div>{widget}"
+    on, off = with_and_without(page(article(content)), "builder_names")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] > on["words"]
+
+
+def test_a_weak_named_block_holding_paragraphs_of_prose_is_the_post():
+    # A "read more" expander around the rest of the post; an author box with a bio of three
+    # paragraphs is a plugin's widget all the same.
+    rest = f"<div class='readmore-wrapper'><div class='hidden-text'>{PROSE * 4}</div></div>"
+    bio = f"<div class='saboxplugin-wrap'><div class='saboxplugin-desc'>{PROSE * 3}</div></div>"
+    on, off = with_and_without(page(article(BODY + rest + bio)), "prose_blocks")
+    assert on["words"] == words_of(BODY + rest)
+    assert off["words"] == words_of(BODY)
+
+
+def test_cards_named_alike_holding_much_of_the_text_are_the_posts_sections():
+    # A list post prints each item in a card of a plugin's block ("rating-card"); one rating
+    # widget at the end is still a widget.
+    card = ("<div class='wp-block-reviews-rating-card'><h2>An app</h2><h3>Best for teams that "
+            "write a lot to each other</h3><ul><li>Free plan: yes, with unlimited messages"
+            "</li><li>Pricing: from three dollars per seat per month</li></ul></div>")
+    widget = "<div class='post-ratings'>Rate this: 4.5 out of 5 from 12 votes</div>"
+    on, off = with_and_without(page(article(PROSE + card * 4 + widget)), "post_sections")
+    assert on["words"] == words_of(PROSE + card * 4)
+    assert off["words"] == words_of(PROSE)
+
+
+@pytest.mark.parametrize("line", [
+    "<p>Tags: books, the web, Berlin</p>",
+    "<p><em>Quelle: Deutscher Jagdverband (DJV), 2. Februar 2022, Berlin</em></p>",
+    "<p>Photo credit: Jane Doe via Flickr</p>",
+])
+def test_a_labelled_line_at_the_end_of_the_post_is_not_the_post(line):
+    on, off = with_and_without(page(article(BODY + line)), "labelled_lines")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(BODY + line)
+
+
+def test_a_labelled_line_inside_the_post_is_the_post():
+    # A label in the middle of the post is the author's own ("Source: ..." under a quote).
+    middle = "<p>Source: a study of three hundred blogs, published last spring.</p>"
+    content = PROSE * 4 + middle + PROSE * 4
+    assert extract_post(page(article(content)), URL)["words"] == words_of(content)
+
+
+@pytest.mark.parametrize("ending", [
+    "<h3>Keine Lust alleine zu radeln?</h3><p></p>",  # over a booking widget not kept
+    "<p><a href='https://photos.example/album'>Bilder des Treffens</a></p>",
+    "<h4>Read these next</h4><p><a href='/a/'>One post</a></p><p><a href='/b/'>Another</a></p>",
+    "<p class='has-background' style='background-color:#efc139'><strong>Gefällt dir unser "
+    "Magazin? Unterstütze uns mit einem Abo, damit es frei bleibt.</strong></p>",
+])
+def test_a_heading_or_bare_links_ending_the_body_are_not_the_post(ending):
+    on, off = with_and_without(page(article(BODY + ending)), "trailing_lines")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(BODY + ending)
+
+
+@pytest.mark.parametrize("ending", [
+    "<h3>A last section</h3><p>Its text, which the heading introduces, ends the post.</p>",
+    "<p>More in <a href='/b/'>the second part</a>, next week.</p>",
+    "<p class='has-background'>A highlighted summary inside the post.</p>" + PROSE,
+    "<h2>A post may end in a heading written as a whole sentence of some length, as this one "
+    "is</h2>",
+])
+def test_the_posts_own_last_lines_stay(ending):
+    assert extract_post(page(article(BODY + ending)), URL)["words"] == words_of(BODY + ending)

@@ -7,6 +7,8 @@
 - `main_content`: choosing the post body (naming conventions checked by the scorer);
 - `noise`: removing what themes and plugins put inside the body;
 - `link_lines`: removing "Read more:"/"Related" link lists, subscribe lines, disclosures;
+- `edges`: the body's first and last lines that are not its text: "Tags:"/"Photo credit:"
+  lines, and a heading, bare links or a highlighted box ending it;
 - `lead`: the lead printed between the title and the body;
 - `rules`: the switchable rules, for leave-one-site-out evaluation.
 

@@ -10,11 +10,12 @@ from copy import deepcopy
 
 from blogcrawler.extraction.index import contains, normal_text, text_content, text_start
 from blogcrawler.extraction.link_lines import link_share
+from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 from blogcrawler.extraction.scorer import in_comments
 from blogcrawler.extraction.vocabulary import STRONG_NOISE, is_lead_name, is_noise
 
 
-def find_lead(index, root):
+def find_lead(index, root, rules: Rules = DEFAULT_RULES):
     """The lead printed between the post's title (the last h1 before the content) and the
     content, or None."""
     start = index.first_position(root)
@@ -50,7 +51,7 @@ def find_lead(index, root):
         text = " ".join(text_content(el).split())
         if len(text.split()) < 8 or link_share(el, len(text)) > 0.3 or in_comments(index, el):
             continue
-        if any(is_noise(a, STRONG_NOISE) or a.tag in ("nav", "aside", "footer")
+        if any(is_noise(a, STRONG_NOISE, rules.builder_names) or a.tag in ("nav", "aside", "footer")
                for a in (el, *el.iterancestors()) if a.tag not in ("body", "html")):
             continue
         if text[:60].casefold() in normal_text(text_start(root, 5000)):
@@ -59,9 +60,9 @@ def find_lead(index, root):
     return None
 
 
-def add_lead(index, root) -> None:
+def add_lead(index, root, rules: Rules = DEFAULT_RULES) -> None:
     """Put a copy of the lead at the start of the content `root`, if the page has one."""
-    lead = find_lead(index, root)
+    lead = find_lead(index, root, rules)
     if lead is not None:
         copy = deepcopy(lead)
         copy.tail = None

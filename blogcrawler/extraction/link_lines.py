@@ -15,11 +15,13 @@ from blogcrawler.extraction.rules import DEFAULT_RULES, Rules
 # the corpus. Matched against the whole text of the label (a heading, a bold line, the start of
 # a paragraph), not against prose.
 _READ_MORE_LABEL = re.compile(
-    r"^\W*(?:read (?:more|also|next)|also read|more reading|further reading|related"
+    r"^\W*(?:read(?: (?:more|also|next)|\s*:)|also read|more reading|further reading|related"
     r"(?: (?:posts?|articles?|stories|reading|content|links))?|see also|more on this(?: topic)?"
     r"|you (?:may|might) also (?:like|enjoy)|recommended reading"
     r"|weiterlesen|mehr lesen|lesen sie auch|lies auch|siehe auch|mehr zum thema"
-    r"|(?:verwandte|ähnliche|weitere) (?:artikel|beiträge)|das könnte (?:dich|sie) auch interessieren"
+    r"|(?:verwandte|ähnliche|weitere) (?:artikel|beiträge)|auch interessant"
+    r"|(?:das|dies(?:e[rs]?)?(?: (?:artikel|beiträge?))?) könnten? (?:dich|euch|sie) auch"
+    r" interessieren"
     r"|(?:à )?lire aussi|voir aussi|leggi anche|vedi anche|lee también|ver también)\W*$",
     re.IGNORECASE)
 BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "h2", "h3", "h4", "h5", "h6", "section"})
@@ -107,12 +109,19 @@ def remove_link_lines(root, rules: Rules = DEFAULT_RULES) -> None:
     """Remove, in place, the link lines the rules name (see the module's docstring)."""
     doomed = []
     navigation = _navigation_blocks(root) if rules.link_lines else set()
+    disclosures = rules.disclosures
     for el in root.iter(*_LINE_BLOCKS):
-        if el is root or any(el is d or contains(d, el) for d in doomed[-3:]):
+        if el is root or (doomed and any(el is d or contains(d, el) for d in doomed[-3:])):
             continue
-        if el in navigation or (rules.disclosures and _is_disclosure(el)):
+        if el in navigation or (disclosures and el.tag == "p" and _is_disclosure(el)):
             doomed.append(el)
             continue
+        if el.text and len(el.text) > 100 and len(el.text.strip()) > 100:
+            continue  # opens with prose: no label (and no walk of its text)
+        following = el.getnext()
+        if next(el.iter("a"), None) is None and (
+                following is None or next(following.iter("a"), None) is None):
+            continue  # no link in it or after it: neither a link line nor a label of one
         label = " ".join(outside_links(el, 100).split())
         if len(label) > 100:
             continue

@@ -133,13 +133,13 @@ def find_main_content(index, rules: Rules = DEFAULT_RULES):
             else root
         remove_noise(wide, whole_article=wide is not root, titles=titles, rules=rules)
         if rules.lead:
-            add_lead(index, wide)
+            add_lead(index, wide, rules)
         return name, wide
     if best is not None:
         root = _widen(widen(index, best, rules))
         remove_noise(root, whole_article=root.tag == "article", titles=titles, rules=rules)
         if rules.lead:
-            add_lead(index, root)
+            add_lead(index, root, rules)
         return "density", root
     bodies = index.tag("body")
     root = bodies[0] if bodies else index.doc

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
+from blogcrawler.extraction.edges import remove_edge_lines
 from blogcrawler.extraction.index import (
     drop_tree,
     names_of,
@@ -46,15 +49,23 @@ def is_hidden(el) -> bool:
     return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
 
 
-def _is_thumbnail(el) -> bool:
-    return any(_THUMBNAIL.match(name) for name in (el.get("class") or "").split())
-
-
 def _is_foreign_title(el, titles: frozenset) -> bool:
-    names = (el.get("class") or "").split()
-    if not any(name in _TITLE_NAMES for name in names):
-        return False
+    """A title-named element (see _Names.title) that links away or repeats the post's title."""
     return any(a.get("href") for a in el.iter("a")) or normal_text(text_content(el)) in titles
+
+
+class _Names:
+    """What an element's class list and id say, for noise removal: a comment section, the
+    featured image (with `whole_article`), a title, a noise-named block."""
+
+    __slots__ = ("comments", "thumbnail", "title", "noise")
+
+    def __init__(self, el, vocabulary: frozenset, builders: bool, whole_article: bool):
+        names = (el.get("class") or "").split()
+        self.comments = is_comments(el)
+        self.thumbnail = whole_article and any(_THUMBNAIL.match(name) for name in names)
+        self.title = any(name in _TITLE_NAMES for name in names)
+        self.noise = bool(names or el.get("id")) and is_noise(el, vocabulary, builders)
 
 
 def page_titles(index) -> frozenset:
@@ -93,31 +104,58 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     """
     total = text_length(root) or 1
     vocabulary = NOISE | WIDGET_NOISE if rules.widget_noise else NOISE
+    builders = rules.builder_names
     doomed, unwrapped = [], []
-    for el in root.iter():
-        if el is root:
+    named = []  # (element, text length, strong name) of the noise-named blocks
+    verdicts: dict = {}
+    header_tags = ("header", "footer", "h1") if whole_article else ()
+    # A walk that skips what is removed whatever its name (nothing inside it needs judging);
+    # blocks removed for their name are judged whole at the end, so their insides are walked.
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        tag = el.tag
+        if el is root or tag.__class__ is not str:
             continue
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None:
+        # Which attributes it has, in one call (a get() per attribute costs as much each).
+        keys = el.keys()
+        if not keys and tag not in ALWAYS_NOISE_TAGS and tag not in header_tags:
+            continue  # no name, no style: nothing here can match
+        classes = el.get("class") if "class" in keys else None
+        id_ = el.get("id") if "id" in keys else None
+        style = el.get("style") if "style" in keys else None
+        hidden = "" if "hidden" in keys else None
+        if not (classes or id_ or style or hidden is not None or tag in ALWAYS_NOISE_TAGS
+                or tag in header_tags):
             continue
-        if not el.attrib and tag not in ALWAYS_NOISE_TAGS and not (
-                whole_article and tag in ("header", "footer", "h1")):
-            continue  # no name, no style: nothing below can match
+        # What the names say, once per distinct class list and id on the page.
+        key = (classes, id_)
+        names = verdicts.get(key)
+        if names is None:
+            names = verdicts[key] = _Names(el, vocabulary, builders, whole_article)
         if tag == "form" and rules.form_wrapper and text_length(el) >= 0.5 * total:
             unwrapped.append(el)  # a plugin's form around the post, not a reply form
-        elif tag in ALWAYS_NOISE_TAGS or is_comments(el) or is_hidden(el):
+        elif (tag in ALWAYS_NOISE_TAGS or names.comments or tag in header_tags
+              or names.thumbnail or ((style or hidden is not None) and is_hidden(el))
+              or (names.title and _is_foreign_title(el, titles))):
             doomed.append(el)
-        elif whole_article and (tag in ("header", "footer", "h1") or _is_thumbnail(el)):
-            doomed.append(el)
-        elif _is_foreign_title(el, titles):
-            doomed.append(el)
-        elif (el.get("class") or el.get("id")) and is_noise(el, vocabulary):
+            walker.skip_subtree()
+        elif names.noise:
             length = text_length(el)
+            strong = is_noise(el, STRONG_NOISE, builders)
+            plugin = rules.widget_noise and is_noise(el, WIDGET_NOISE, builders)
             # A strong name on a block holding nearly all the text is a wrapper's after all
-            # ("paywall-container" around a post shown in full).
-            if (length < 0.5 * total or (is_noise(el, STRONG_NOISE) and length < 0.8 * total)
-                    or link_share(el, length) > 0.5):
-                doomed.append(el)
+            # ("paywall-container" around a post shown in full), a weak one on half of it. A
+            # plugin's widget name is as strong: a short post can be shorter than its
+            # "This entry was posted on ... and is filed under ..." line.
+            if (length >= (0.8 if strong or plugin else 0.5) * total
+                    and link_share(el, length) <= 0.5 and _wraps_blocks(el)):
+                continue
+            if not (strong or plugin) and rules.prose_blocks and _holds_prose(el):
+                continue
+            named.append((el, length, strong))
+    if rules.post_sections:
+        named = _without_post_sections(named, total)
+    doomed.extend(el for el, _, _ in named)
     gone = set(doomed)
     for el in doomed:
         if any(a in gone for a in el.iterancestors()):
@@ -131,6 +169,52 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         if el.getparent() is not None and not any(a in gone for a in el.iterancestors()):
             unwrap(el)
     remove_link_lines(root, rules)
+    remove_edge_lines(root, rules)
+
+
+# What a wrapper of the post holds: a line of text (a <p>, a <span>) wraps nothing.
+_WRAPPED = frozenset({"p", "div", "section", "article", "ul", "ol", "table", "figure", "h2",
+                      "h3", "h4", "blockquote", "main"})
+
+
+def _wraps_blocks(el) -> bool:
+    return any(child.tag in _WRAPPED for child in el)
+
+
+# Rules.prose_blocks: paragraphs of prose, as a post has and a widget has not.
+PROSE_PARAGRAPHS = 3
+PROSE_CHARACTERS = 100
+# Rules.post_sections: the share of the content's text that blocks named alike must hold.
+POST_SECTIONS_SHARE = 0.3
+
+
+def _holds_prose(el) -> bool:
+    """Whether a block holds PROSE_PARAGRAPHS paragraphs of prose, little of it linked: the post
+    continued under a weak name ("readmore-wrapper" around the rest of the post, a "widget" of
+    a page builder), not an ad or a byline. (A plugin's widget named as such, an author box
+    with a bio of three paragraphs, is never asked.)"""
+    found = 0
+    for p in el.iter("p"):
+        text = text_content(p)
+        if len(text) >= PROSE_CHARACTERS and link_share(p, len(text)) < 0.2:
+            found += 1
+            if found >= PROSE_PARAGRAPHS:
+                return True
+    return False
+
+
+def _without_post_sections(named: list, total: int) -> list:
+    """Rules.post_sections: weak-named blocks named alike (the same class list) that together
+    hold POST_SECTIONS_SHARE of the text are the post's own sections, as a list post prints each item in a card
+    ("rating-card", "product-box"), not widgets; they stay."""
+    by_name: dict = {}
+    for el, length, strong in named:
+        if not strong:
+            count, size = by_name.get(el.get("class"), (0, 0))
+            by_name[el.get("class")] = (count + 1, size + length)
+    sections = {name for name, (count, size) in by_name.items()
+                if name and count >= 2 and size >= POST_SECTIONS_SHARE * total}
+    return [item for item in named if item[2] or item[0].get("class") not in sections]
 
 
 def _is_header(el) -> bool:

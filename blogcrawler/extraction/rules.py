@@ -19,12 +19,21 @@ class Rules:
     skip_teaser_matches: bool = True  # a content-named block inside a comment, widget, teaser
     #                                   or related-posts block is not the post's body
     widen: bool = True  # a post printed as several sibling sections is taken whole
+    builder_names: bool = True  # page builders' names ("elementor-widget-share-buttons",
+    #                             "so-panel widget") are read by the block's kind, not skipped
     br_text: bool = True  # text split by <br> only (no <p>) is scored like paragraphs
     # Cleaning the body
     form_wrapper: bool = True  # a <form> holding most of the body is a plugin's wrapper
+    prose_blocks: bool = True  # a weak-named block holding paragraphs of prose is the post
+    post_sections: bool = True  # weak-named blocks named alike holding half the text together
+    #                             are the post's sections (a list post's cards)
     widget_noise: bool = True  # ratings, donation/pop-up boxes, credits and author boxes go
     link_lines: bool = True  # "Read more:"/"Related"/"See also" link lists and post navigation
     subscribe_lines: bool = True  # a one-link "subscribe to our newsletter" line
+    labelled_lines: bool = True  # "Tags: ...", "Photo credit: ...", "Quelle: ..." lines at the
+    #                              body's first or last lines
+    trailing_lines: bool = True  # a heading or bare links ending the body introduce no text of
+    #                              the post
     disclosures: bool = True  # an italic affiliate-commission paragraph
     # What belongs to the post besides its body
     lead: bool = True  # the lead/excerpt printed between the title and the body

@@ -45,9 +45,15 @@ def _br_text(block) -> tuple[str, int]:
 
 
 def _text_blocks(index, rules: Rules):
-    """(element, text, linked characters) of each paragraph-like block."""
+    """(element, text, linked characters) of each paragraph-like block outside comments."""
+    # The paragraphs of the comment sections, gathered once (a walk up from every paragraph
+    # of the page costs more).
+    in_comment_blocks = {p for block in comment_blocks(index) for p in block.iter("p", "pre", "td")}
     for p in (*index.tag("p"), *index.tag("pre"), *index.tag("td")):
-        text = " ".join(text_content(p).split())
+        raw = text_content(p)
+        if len(raw) < 25 or p in in_comment_blocks:
+            continue  # (collapsing whitespace never lengthens a text)
+        text = " ".join(raw.split())
         if len(text) >= 25:
             yield p, text, None
     if rules.br_text:
@@ -55,14 +61,21 @@ def _text_blocks(index, rules: Rules):
         seen = set()
         for br in index.tag("br"):
             block = br.getparent()
-            if block is None or block in seen or block.tag in ("p", "pre", "td", "li"):
+            if block is None or block in seen or block.tag in _NOT_LINES_BLOCKS:
                 continue
             seen.add(block)
             if sum(1 for child in block if child.tag == "br") < 2:
                 continue  # one line break in a caption or a credit is not a text laid out in lines
             text, linked = _br_text(block)
-            if len(text) >= 25:
+            if len(text) >= 25 and not in_comments(index, block):
                 yield block, text, linked
+
+
+# Blocks whose <br>s do not lay text out in lines of a post: paragraph-like blocks are scored
+# as such, and a list or table holding bare text and <br>s is broken markup (a plugin's PHP
+# warnings printed into a widget's <ul>).
+_NOT_LINES_BLOCKS = frozenset({"p", "pre", "td", "li", "ul", "ol", "dl", "table", "tbody", "tr",
+                               "select", "form", "a"})
 
 
 class Scores:
@@ -74,8 +87,6 @@ class Scores:
         self.block: dict = {}
         self.paragraphs: list = []  # (element, value)
         for p, text, linked in _text_blocks(index, rules):
-            if in_comments(index, p):
-                continue
             if linked is None:
                 linked = sum(len(text_content(a)) for a in p.iter("a"))
             value = max(0.0, len(text) - 2 * linked) + 10 * text.count(",")
@@ -89,6 +100,7 @@ class Scores:
             if grand is not None:
                 self.block[grand] = self.block.get(grand, 0) + value / 2
         self._subtree = self._everything = None
+        self.rules = rules
 
     def _sum_subtrees(self) -> None:
         self._subtree, self._everything = {}, {}
@@ -98,7 +110,8 @@ class Scores:
             for a in (p, *p.iterancestors()):
                 if clean:
                     if a not in noisy:
-                        noisy[a] = a is not p and is_noise(a) and a.tag not in ("body", "html")
+                        noisy[a] = (a is not p and a.tag not in ("body", "html")
+                                    and is_noise(a, builders=self.rules.builder_names))
                     clean = not noisy[a]
                 if clean:
                     self._subtree[a] = self._subtree.get(a, 0) + value
@@ -123,8 +136,10 @@ def best_block(index, rules: Rules = DEFAULT_RULES):
     grandparent. (None, 0.0) when the page has no paragraph."""
     scores = index.memo(("scores", rules.br_text), lambda: Scores(index, rules))
     # The best block that is not inside a cookie banner, a modal, a widget or a footer.
+    builders = rules.builder_names
     for block in sorted(scores.block, key=scores.block.get, reverse=True)[:5]:
-        if not any(is_noise(a, STRONG_NOISE) or a.tag == "footer" or is_noise(a, FOOTER)
+        if not any(is_noise(a, STRONG_NOISE, builders) or a.tag == "footer"
+                   or is_noise(a, FOOTER, builders)
                    for a in (block, *block.iterancestors()) if a.tag not in ("body", "html")):
             return block, scores.block[block]
     return None, 0.0

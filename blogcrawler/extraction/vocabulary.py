@@ -52,21 +52,56 @@ WIDGET_NOISE = frozenset("""
     rating ratings post-ratings star-rating kksr yasr rmp
     pum popmake overlay lightbox
     credit credits photo-credit image-credit
-    saboxplugin sabox starbox molongui about-the-author the-author author-card author-bio
+    saboxplugin sabox starbox molongui about-the-author the-author author-card author-bio bio
+    mailchimp convertkit mailerlite klaviyo optinmonster
+    nav-previous nav-next nav-prev
     read-next readnext up-next more-stories you-may-like also-like wpp outbrain taboola zem
     lwptoc of-contents after-content postmetadata
     button buttons btn
 """.split())
 NOISE = STRONG_NOISE | WEAK_NOISE
 
-# Class names that look like noise but name ordinary layout in page builders, the post's own
-# state in WordPress's post_class/body_class ("tag-social", "comments-open"), or a block's style
-# or layout ("is-style-sidebar", "is-layout-flex").
-NOT_NOISE = re.compile(
-    r"elementor|wp-block-(?:group|columns|column)|et_pb|vc_|wpb_"
-    r"|^(?:tag|category|format|status|type|postid|post_tag|pings|has|is)-"
-    r"|^comments-(?:open|closed)$",
-    re.IGNORECASE)
+# Class names that look like noise but name the post's own state in WordPress's
+# post_class/body_class ("tag-social", "comments-open"), or a block's style or layout
+# ("is-style-sidebar", "is-layout-flex").
+NOT_NOISE = re.compile(r"^(?:tag|category|format|status|type|postid|post_tag|pings|has|is)-"
+                       r"|^comments-(?:open|closed)$", re.IGNORECASE)
+# Without Rules.builder_names, page builders' names are never noise.
+_BUILDER_NAME = re.compile(r"elementor|wp-block-(?:group|columns|column)|et_pb|vc_|wpb_",
+                           re.IGNORECASE)
+
+# Rules.builder_names: page builders and the block editor name every block by a prefix and the
+# block's kind: "elementor-widget-share-buttons", "et_pb_social_media_follow",
+# "fl-module-post-grid", "vc_btn3", "wp-block-latest-posts", "so-widget-sow-button"; SiteOrigin
+# prints each panel of a post as "so-panel widget widget_text". The prefix and the builder's own
+# words (widget, module, row, column...) say nothing about the block; its kind words are read
+# like any theme's names.
+BUILDER_PREFIX = re.compile(
+    r"^(?:elementor(?:-widget|-element|-location)?|et_pb|fl(?:-module|-builder)?|vc|wpb"
+    r"|so(?:-widget|-panel)?|siteorigin(?:-widget|-panels)?|wp-block|panel|brxe|oxy|uagb|kb|gb"
+    r"|stk|ugb|tb)(?=[-_]|$)", re.IGNORECASE)
+BUILDER_WORDS = frozenset("""
+    widget widgets module modules element elements wrap wrapper container inner section row
+    column col columns panel panels grid layout block blocks builder wp sow first last child
+""".split())
+_HAS_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=16384)
+def _builder_kind(name: str, in_builder_block: bool) -> tuple[str, ...] | None:
+    """The kind words of a page builder's name ("elementor-widget-share-buttons" -> share,
+    buttons), or None when `name` is no builder's. In a block a builder names, its plain
+    "widget" and "widget_text" are the builder's too."""
+    match = BUILDER_PREFIX.match(name)
+    if match:
+        rest = name[match.end():]
+    elif in_builder_block and name_parts(name)[:1] in (("widget",), ("widgets",)):
+        rest = name
+    else:
+        return None
+    return tuple(part for part in name_parts(rest)
+                 if part not in BUILDER_WORDS and not _HAS_DIGIT.search(part))
+
 
 # The lead (standfirst, excerpt, summary) a theme prints between the post's title and its body.
 LEAD_PARTS = frozenset({"lead", "excerpt", "teaser", "standfirst", "subtitle", "subheadline",
@@ -75,30 +110,48 @@ LEAD_NAMES = frozenset({"entry-summary", "post-summary", "article-summary", "sub
                         "post-intro", "article-intro", "entry-intro"})
 
 
-@lru_cache(maxsize=16384)
-def _name_matches(name: str, vocabulary: frozenset) -> bool:
-    if NOT_NOISE.search(name):
-        return False
-    lowered = name.lower()
-    if lowered in vocabulary or lowered in COMMENT_NAMES:
-        return True
-    parts = name_parts(name)
+def _words(parts: tuple[str, ...]) -> tuple[str, ...]:
     # "jp-relatedposts", "share-buttons", "td-post-sharing": any word counts, and two-word
     # names ("post-nav", "author-bio") are looked up whole as well.
-    return (any(part in vocabulary for part in parts)
-            or any(f"{a}-{b}" in vocabulary for a, b in zip(parts, parts[1:], strict=False)))
-
-
-def is_noise(el, vocabulary: frozenset = NOISE) -> bool:
-    """Whether a class or id of `el` names a block that is not the post body."""
-    classes, id_ = el.get("class"), el.get("id")
-    return bool(classes or id_) and _names_match(classes, id_, vocabulary)
+    return (*parts, *(f"{a}-{b}" for a, b in zip(parts, parts[1:], strict=False)))
 
 
 @lru_cache(maxsize=16384)
-def _names_match(classes: str | None, id_: str | None, vocabulary: frozenset) -> bool:
+def _name_words(name: str, builders: bool, in_builder_block: bool) -> frozenset | None:
+    """The words of one class or id that a vocabulary is looked up with (once per name, for
+    every vocabulary), or None for a comment section's name, which every vocabulary counts."""
+    if NOT_NOISE.search(name):
+        return frozenset()
+    if builders:
+        kind = _builder_kind(name, in_builder_block)
+        if kind is not None:
+            return frozenset(_words(kind))
+    elif _BUILDER_NAME.search(name):
+        return frozenset()
+    lowered = name.lower()
+    if lowered in COMMENT_NAMES:
+        return None
+    return frozenset((lowered, *_words(name_parts(name))))
+
+
+def is_noise(el, vocabulary: frozenset = NOISE, builders: bool = True) -> bool:
+    """Whether a class or id of `el` names a block that is not the post body (`builders`:
+    Rules.builder_names)."""
+    classes, id_ = el.get("class"), el.get("id")
+    if not (classes or id_):
+        return False
+    for words in _names_words(classes, id_, builders):
+        if words is None or not words.isdisjoint(vocabulary):
+            return True
+    return False
+
+
+@lru_cache(maxsize=16384)
+def _names_words(classes: str | None, id_: str | None, builders: bool) -> tuple:
+    """The looked-up words of each class and the id of an element."""
     names = (classes or "").split() + ([id_] if id_ else [])
-    return any(_name_matches(name, vocabulary) for name in names)
+    in_builder_block = builders and any(BUILDER_PREFIX.match(name) for name in names)
+    return tuple(_name_words(name, builders, in_builder_block) for name in names)
 
 
 def is_comments(el) -> bool:
@@ -129,5 +182,6 @@ TEASER_WORDS = frozenset({"comment", "comments", "teaser", "teasers", "widget", 
 
 def names_teaser(el) -> bool:
     """Whether a class or id of `el` has a word of TEASER_WORDS."""
-    return any(part in TEASER_WORDS for name in names_of(el) if not NOT_NOISE.search(name)
+    return any(part in TEASER_WORDS for name in names_of(el)
+               if not NOT_NOISE.search(name) and not _BUILDER_NAME.search(name)
                for part in name_parts(name))

@@ -25,6 +25,12 @@ DISPUTED_REFERENCES: dict[str, dict[str, str]] = {
     "aeb-givewell.org-ac3c0355": {"words": (
         "the hand-written body drops the post's last paragraph (\"You can view our June 2018 "
         "open thread here.\", a <p> of div.entry-content): 68 words where the post has 77.")},
+    "aeb-remember8090.it-b6fb53e9": {"words": (
+        "the hand-written body keeps a \"Leggi anche\" (read also) link to another post, "
+        "printed inside the post as <h1 class=entry-title><a>I Cavalieri dello Zodiaco "
+        "diventeranno un film...</a></h1> (15 words), a related-post link DESIGN leaves out, "
+        "and it leaves out the same kind of link at the end, \"(Leggi anche su: ...)\", as we "
+        "do: without the first, the reference has 165 words, ours 164.")},
     "trf-echte-demokratie-jetzt.de.blog": {"snippets": (
         "the `with` snippet \"Dieses Werk bzw. Inhalt\" is the licence notice of a sidebar "
         "widget (div#secondary.widget-area), not in the post.")},

@@ -3,7 +3,7 @@ checks read: `words`, `images`, `links`, `text`, `date` (the calendar day) and `
 
 - `ours`: this tree's `extract_post`, with a set of `Rules` (leave-one-site-out switches them);
 - `main`: the baseline, `extract_post` of a git revision (default `main`), run in a worker
-  process on a `git archive` of that revision;
+  process on a `git archive` of that revision, each page right after ours (same load);
 - `trafilatura`: trafilatura 2.x with its htmldate date, alone, counted with our word rule.
 """
 
@@ -62,27 +62,57 @@ def timed(function, body: bytes, url: str, repeat: int) -> tuple[dict, float]:
     return result, best
 
 
-def baseline_results(pages: list[Page], revision: str = "main",
-                     repeat: int = 1) -> list[tuple[dict, float]]:
-    """(result, ms) per page from `revision`'s own extract_post, in a worker process."""
-    with tempfile.TemporaryDirectory(prefix="blogstats-baseline-") as checkout:
+class Baseline:
+    """`revision`'s own extract_post in a worker process (a `git archive` of that revision),
+    asked one page at a time: the caller times its own extractor on the same page just before,
+    so both are measured under the same load (the machine is shared)."""
+
+    def __init__(self, revision: str = "main", repeat: int = 1):
+        self.revision, self.repeat = revision, repeat
+        self._checkout = tempfile.TemporaryDirectory(prefix="blogstats-baseline-")
+        checkout = self._checkout.name
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision,
                                   "blogcrawler", "blogstats"],
                                  capture_output=True, check=False)
         if archive.returncode != 0:
+            self._checkout.cleanup()
             raise RuntimeError(f"cannot read revision {revision!r} of {ROOT}: "
                                f"{archive.stderr.decode(errors='replace').strip()}")
         tar_path = Path(checkout) / "revision.tar"
         tar_path.write_bytes(archive.stdout)
         with tarfile.open(tar_path) as tar:
             tar.extractall(checkout, filter="data")
-        lines = "".join(json.dumps({"source": str(p.source), "url": p.url}) + "\n"
-                        for p in pages)
         env = {**os.environ, "PYTHONPATH": checkout}
-        done = subprocess.run([sys.executable, str(Path(__file__).with_name("worker.py")),
-                               "--repeat", str(repeat)], input=lines, text=True,
-                              capture_output=True, env=env, cwd=checkout, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"the {revision} worker failed: {done.stderr.strip()[-2000:]}")
-    results = [json.loads(line) for line in done.stdout.splitlines()]
-    return [({k: r[k] for k in FIELDS}, r["ms"]) for r in results]
+        self._worker = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("worker.py")), "--repeat", str(repeat)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env, cwd=checkout)
+
+    def measure(self, page: Page) -> tuple[dict, float]:
+        """(result, best CPU ms of `repeat` calls) of the revision's extract_post on `page`."""
+        self._worker.stdin.write(json.dumps({"source": str(page.source), "url": page.url}) + "\n")
+        self._worker.stdin.flush()
+        line = self._worker.stdout.readline()
+        if not line:
+            error = self._worker.stderr.read().strip()[-2000:]
+            raise RuntimeError(f"the {self.revision} worker failed on {page.name}: {error}")
+        result = json.loads(line)
+        return {key: result[key] for key in FIELDS}, result["ms"]
+
+    def close(self) -> None:
+        if self._worker.poll() is None:
+            self._worker.stdin.close()
+            try:
+                self._worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._worker.kill()
+                self._worker.wait()
+        for stream in (self._worker.stdout, self._worker.stderr):
+            stream.close()
+        self._checkout.cleanup()
+
+    def __enter__(self) -> Baseline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

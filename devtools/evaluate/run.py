@@ -17,6 +17,7 @@ Exit status: 0 when our extractor meets every target, 1 otherwise, 2 when no cor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
@@ -37,7 +38,7 @@ from devtools.evaluate.corpus import (
     unreachable_snippets,
     words_within,
 )
-from devtools.evaluate.options import baseline_results, ours, timed, trafilatura_result
+from devtools.evaluate.options import Baseline, ours, timed, trafilatura_result
 
 # Issue 15's targets per corpus (shares of pages; disputed references left out).
 TARGETS = {
@@ -186,6 +187,15 @@ def format_targets(corpus: str, summary: dict) -> tuple[str, bool]:
     return "\n".join(lines), met_all
 
 
+def format_speed(ours_ms: list[float], main_ms: list[float]) -> str:
+    """Our CPU time against the baseline's, measured page by page in the same run."""
+    ratios = [o / m for o, m in zip(ours_ms, main_ms, strict=True) if m > 0]
+    return (f"  speed against the baseline (same run, page by page): median "
+            f"{statistics.median(ours_ms):.2f} ms vs {statistics.median(main_ms):.2f} ms, "
+            f"ratio of medians {statistics.median(ours_ms) / statistics.median(main_ms):.2f}, "
+            f"median of page ratios {statistics.median(ratios):.2f}")
+
+
 def _details(page: Page, result: dict) -> str:
     checks = score_page(page, result)
     ref = page.reference or {}
@@ -217,16 +227,21 @@ def evaluate(pages: list[Page], options: list[str], repeat: int, with_loso: bool
     """Every option's results per page, our rules' leave-one-site-out results and effects."""
     bodies = [page.source.read_bytes() for page in pages]
     out: dict = {"results": {}, "timings": {}}
-    progress("ours")
-    timed_ours = [timed(lambda b, u: ours(b, u), body, page.url, repeat)
-                  for page, body in zip(pages, bodies, strict=True)]
+    progress("ours" + (f" and the baseline {baseline}, page by page" if "main" in options
+                       else ""))
+    timed_ours, base = [], []
+    with contextlib.ExitStack() as stack:
+        worker = (stack.enter_context(Baseline(baseline, repeat)) if "main" in options
+                  else None)
+        for page, body in zip(pages, bodies, strict=True):
+            timed_ours.append(timed(lambda b, u: ours(b, u), body, page.url, repeat))
+            if worker is not None:
+                base.append(worker.measure(page))
     out["results"]["ours"] = [r for r, _ in timed_ours]
     out["timings"]["ours"] = [ms for _, ms in timed_ours]
     for page, body, result in zip(pages, bodies, out["results"]["ours"], strict=True):
         mark_mechanical_disputes(page, body, result)
-    if "main" in options:
-        progress(f"baseline {baseline}")
-        base = baseline_results(pages, baseline, repeat)
+    if base:
         out["results"]["main"] = [r for r, _ in base]
         out["timings"]["main"] = [ms for _, ms in base]
     if "trafilatura" in options:
@@ -300,7 +315,11 @@ def report(corpora: dict[str, list[Page]], pages: list[Page], out: dict) -> tupl
         lines.append(format_table(corpus, len(corpus_pages),
                                   len({p.site for p in corpus_pages}), rows))
         text, met = format_targets(corpus, rows[[r[0] for r in rows].index("ours, plain")][1])
-        lines += ["", text, ""]
+        lines += ["", text]
+        if "main" in out["timings"]:
+            lines.append(format_speed(*(
+                [out["timings"][option][i] for i in positions] for option in ("ours", "main"))))
+        lines.append("")
         met_all &= met
     if "effects" in out:
         lines.append("rules (checks gained by each rule as set by default, over both corpora; "
