@@ -22,6 +22,7 @@ from pymongo.errors import PyMongoError
 from scrapy.utils.project import get_project_settings
 
 from blogcrawler.storage import Storage, StorageUnavailableError, mask_uri
+from blogstats.summaries import release_step
 
 EXIT_UNAVAILABLE = 2
 
@@ -35,6 +36,7 @@ def main() -> int:
         storage.check()
         storage.ensure_indexes()
         migrated = storage.migrate_calendar_year()
+        release_step(storage)  # the dashboard's summaries of posts stored before, and its indexes
     except StorageUnavailableError as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
