@@ -74,12 +74,15 @@ def open_view(repo: Repository, view: ViewState, status: object) -> tuple[Year |
 
 
 def host_of(site: object) -> str:
+    """A blog's name from its root URL: its host, and its folder when it has one (several
+    blogs of one host: example.com/blog-a, example.com/blog-b)."""
     if not isinstance(site, str):
         return ""
     try:
-        return urlsplit(site).netloc or site
+        parts = urlsplit(site)
     except ValueError:
         return site
+    return (parts.netloc + parts.path.rstrip("/")) or site
 
 
 def download_name(site: object, year: object) -> str:

@@ -63,18 +63,28 @@ def week_of_year(mondays: pd.DatetimeIndex, year: int) -> np.ndarray:
 
 
 def series(year: Year, metric: str, agg: str, name: str) -> Series:
-    """One site-year's weekly line of `metric` ("posts" or a metric) (pure given `year`)."""
+    """One site-year's weekly line of `metric` ("posts" or a metric) (pure given `year`):
+    every week from its first to its last, a week without posts as 0 posts (and a sum of 0)
+    or as a gap (a mean or median of nothing)."""
     table = year.weeks("date")
-    posts = table["posts"].to_numpy(dtype=float) if len(table) else np.array([])
+    if not len(table):
+        return Series(name, np.array([]), np.array([]), np.array([]), [])
+    mondays = pd.DatetimeIndex(table["x"])
+    posts = table["posts"].to_numpy(dtype=float)
     if metric == "posts":
         values = posts
     elif metric in table.columns:
         values = weeks.per_week(table, metric, agg)
     else:
         values = np.full(len(table), np.nan)
-    mondays = pd.DatetimeIndex(table["x"]) if len(table) else pd.DatetimeIndex([])
-    return Series(name=name, x=week_of_year(mondays, year.year), y=np.asarray(values, float),
-                  posts=posts, starts=[f"{m:%Y-%m-%d}" for m in mondays])
+    every = pd.date_range(mondays.min(), mondays.max(), freq="7D")
+    position = pd.Index(mondays).get_indexer(every)
+    found = position >= 0
+    empty = 0.0 if metric == "posts" or agg == "sum" else np.nan
+    y = np.where(found, np.asarray(values, float)[position], empty)
+    return Series(name=name, x=week_of_year(every, year.year), y=y,
+                  posts=np.where(found, posts[position], 0.0),
+                  starts=[f"{m:%Y-%m-%d}" for m in every])
 
 
 def value_title(metric: str, agg: str) -> str:
@@ -104,12 +114,15 @@ def overlay_figure(lines: Sequence[Series], metric: str, agg: str, height: int =
     """Every series on one chart."""
     if not lines:
         return figures.message_figure("Choose the blogs to compare.")
-    layout = figures.layout(height=height, hovermode="closest", xaxis=_x_axis(),
-                            margin=dict(figures.BASE_LAYOUT["margin"], b=48),
+    # the legend under the plot: above it, plotly's toolbar covers it on a phone
+    rows = -(-len(lines) // 2)
+    layout = figures.layout(height=height + 22 * rows, hovermode="closest", xaxis=_x_axis(),
+                            margin=dict(figures.BASE_LAYOUT["margin"], b=72 + 22 * rows),
                             yaxis=dict(figures.AXIS, rangemode="tozero",
                                        title={"text": value_title(metric, agg),
                                               "font": {"size": 12}}),
-                            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
+                            legend={"orientation": "h", "yref": "container", "y": 0,
+                                    "yanchor": "bottom", "x": 0})
     return {"data": [_trace(s, i, metric, agg) for i, s in enumerate(lines)], "layout": layout}
 
 
@@ -127,8 +140,7 @@ def multiple_figures(lines: Sequence[Series], metric: str, agg: str) -> list[dic
     for i, s in enumerate(lines):
         layout = figures.layout(
             height=MULTIPLE_PX, showlegend=False, hovermode="closest",
-            margin={"l": 48, "r": 8, "t": 32, "b": 32},
-            title={"text": escape(s.name, ""), "font": {"size": 13}, "x": 0.02, "y": 0.97},
+            margin={"l": 48, "r": 8, "t": 8, "b": 32},
             xaxis=dict(_x_axis(), title=None), yaxis=dict(figures.AXIS, range=y_range))
         out.append({"data": [_trace(s, i, metric, agg)], "layout": layout})
     return out
@@ -176,6 +188,9 @@ def _options(mapping: dict[str, str]) -> list[dict]:
 def layout() -> html.Div:
     state = CompareState()
     return html.Div(className="compare-page", children=[
+        # the page's own view of the address: a callback writing to the shell's would run on
+        # every page, its inputs missing
+        dcc.Location(id="compare-url", refresh=False),
         html.Div(className="page-head", children=[
             html.Div([html.H2("Blogs compared", className="page-title"),
                       html.P("Blogs and years on one metric, week by week.",
@@ -212,10 +227,10 @@ def register(app: Dash, repo) -> None:
     controls = ("compare-blogs", "compare-metric", "compare-agg", "compare-layout")
 
     @app.callback(
-        Output("url", "search", allow_duplicate=True),
+        Output("compare-url", "search"),
         *[Output(c, "value") for c in controls], Output("compare-blogs", "options"),
-        Input("url", "search"), Input("db-status", "data"),
-        *[Input(c, "value") for c in controls], prevent_initial_call="initial_duplicate")
+        Input("compare-url", "search"), Input("db-status", "data"),
+        *[Input(c, "value") for c in controls])
     def sync(search, status, blogs, metric, agg, chart_layout):
         """The URL sets the controls on arrival; a control rewrites the URL."""
         if common.database_down(status):
@@ -262,8 +277,13 @@ def register(app: Dash, repo) -> None:
         except DatabaseUnavailableError as exc:
             return html.P(str(exc), className="panel-note")
         if state.layout == "multiples" and lines:
-            return [dcc.Graph(figure=fig, config=common.GRAPH_CONFIG, className="graph small",
-                              id=f"compare-small-{i}")
-                    for i, fig in enumerate(multiple_figures(lines, state.metric, state.agg))]
+            # the name above each chart in the page, not in the figure (where plotly's
+            # toolbar would cover it); no toolbar on a chart this small
+            return [html.Div(className="small", children=[
+                html.H3(line.name, className="small-title"),
+                dcc.Graph(figure=fig, id=f"compare-small-{i}", className="graph",
+                          config={"displayModeBar": False})])
+                for i, (line, fig) in enumerate(zip(lines, multiple_figures(
+                    lines, state.metric, state.agg), strict=True))]
         return dcc.Graph(id="compare-graph", config=common.GRAPH_CONFIG, className="graph",
                          figure=overlay_figure(lines, state.metric, state.agg))

@@ -150,9 +150,13 @@ def incomplete_band(lines: Lines, rolling: int) -> tuple[list, list]:
 
 
 def x_axis(x: str) -> dict:
-    # level labels, few enough for a phone: rotated ones ran into the legend below the plot
-    return dict(figures.AXIS, type="date" if x == "date" else "linear", tickangle=0, nticks=6,
+    # level labels, few enough for a phone: rotated ones ran into the legend below the plot,
+    # and "Jan 2015" five times over ran into each other on a phone: month over year
+    axis = dict(figures.AXIS, type="date" if x == "date" else "linear", tickangle=0, nticks=6,
                 title={"text": "Blog's week no." if x == "week" else None})
+    if x == "date":
+        axis["tickformat"] = "%b\n%Y"
+    return axis
 
 
 def frame_of(lines: Lines) -> pd.DataFrame:

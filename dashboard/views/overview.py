@@ -189,24 +189,31 @@ def table(shown: list[Row], state: OverviewState) -> html.Table:
     def number(value: float | None, fmt: str) -> str:
         return fmt.format(value) if value is not None else "–"
 
+    labels = dict(COLUMNS)
+
+    def cell(key: str, children, class_name: str, **extra) -> html.Td:
+        # data-label: the column's name beside the value when a phone shows rows as cards
+        return html.Td(children, className=f"cell-{key} {class_name}".strip(),
+                       **{"data-label": labels[key]}, **extra)
+
     body = []
     for r in shown:
         body.append(html.Tr(className="overview-row", children=[
-            html.Td(dcc.Link(r.name, href=common.blog_href(r.site, r.year),
-                             className="blog-link"), className="cell-blog",
-                    **{"data-site": r.site}),
-            html.Td(str(r.year), className="cell-year"),
-            html.Td(f"{r.posts:,}", className="cell-posts num"),
-            html.Td(number(r.words, "{:,.0f}"), className="cell-words num"),
-            html.Td(number(r.images, "{:,.1f}"), className="cell-images num"),
-            html.Td(trend_text(r), className="cell-trend num"),
-            html.Td(spark(r.weekly_posts), className="cell-weeks spark",
-                    title=f"posts per week: {', '.join(map(str, r.weekly_posts))}"),
-            html.Td(className=f"cell-crawl tone-{r.tone}", children=[
+            cell("blog", dcc.Link(r.name, href=common.blog_href(r.site, r.year),
+                                  className="blog-link"), "", **{"data-site": r.site}),
+            cell("year", str(r.year), ""),
+            cell("posts", f"{r.posts:,}", "num"),
+            cell("words", number(r.words, "{:,.0f}"), "num"),
+            cell("images", number(r.images, "{:,.1f}"), "num"),
+            cell("trend", trend_text(r), "num"),
+            cell("weeks", spark(r.weekly_posts), "spark",
+                 title=f"posts per week: {', '.join(map(str, r.weekly_posts))}"),
+            cell("crawl", html.Span([
                 html.Span(r.crawl, className="crawl-state"),
                 html.Span(" · " + r.crawl_detail if r.crawl_detail else "",
                           className="crawl-detail"),
                 html.Span(f" · {r.job}" if r.job else "", className="job-state")]),
+                 f"tone-{r.tone}"),
         ]))
     return html.Table(className="overview-table", children=[
         html.Thead(html.Tr([_header(key, label, state) for key, label in COLUMNS])),

@@ -74,8 +74,10 @@ def controls(state: ViewState) -> html.Section:
 
 
 def stores() -> list:
-    """The blog page's own stores."""
-    return [dcc.Store(id="data-version"), dcc.Store(id="post-opened"),
+    """The blog page's own stores, and its own view of the address (a callback writing to the
+    shell's would run on every page, its inputs missing)."""
+    return [dcc.Location(id="blog-url", refresh=False),
+            dcc.Store(id="data-version"), dcc.Store(id="post-opened"),
             dcc.Store(id="weekly-zoom")]  # the main graph's x zoom (see figures.keep_x_zoom)
 
 
@@ -116,10 +118,10 @@ def sync_view(repo: Repository, trigger: str | None, search: str | None,
 
 def register(app: Dash, repo: Repository) -> None:
     @app.callback(
-        Output("url", "search"), *[Output(name, "value") for name in CONTROLS],
+        Output("blog-url", "search"), *[Output(name, "value") for name in CONTROLS],
         Output("site", "options"), Output("year", "options"), Output("terms", "options"),
         Output("site-control", "hidden"), Output("year-control", "hidden"),
-        Input("url", "search"), Input("db-status", "data"),
+        Input("blog-url", "search"), Input("db-status", "data"),
         *[Input(name, "value") for name in CONTROLS], State("terms", "options"))
     def sync(search, status, *values):
         *current, term_options = values

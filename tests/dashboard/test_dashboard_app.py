@@ -104,9 +104,9 @@ def test_junk_for_every_callback(client, app, junk):
         assert resp.status_code in (200, 204), (output, resp.data[:300])
 
 
-def sync(client, app, search: str, triggered: str = "url.search", **controls):
-    output = next(o for o in app.callback_map if "url.search" in o and "metrics.value" in o)
-    values = {"url.search": search, "db-status.data": {"ok": True, "reason": ""}}
+def sync(client, app, search: str, triggered: str = "blog-url.search", **controls):
+    output = next(o for o in app.callback_map if "blog-url.search" in o)
+    values = {"blog-url.search": search, "db-status.data": {"ok": True, "reason": ""}}
     values.update({f"{k}.value": v for k, v in controls.items()})
     return json.loads(call_callback(client, app, output, values, [triggered]).data)["response"]
 
