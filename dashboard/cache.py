@@ -1,10 +1,11 @@
 """Query results shared by the workers of one machine, with a small copy in each worker.
 
-gunicorn runs several worker processes; with a cache in each, every worker read a year of posts
-from the database itself (7 s each at 50,000 posts) and held its own copy. Here a result is read
-once per machine and kept in a folder that every worker reads (flask-caching's FileSystemCache:
-atomic writes, a bounded number of entries), plus a few entries in the worker's own memory so a
-warm callback does not even unpickle.
+gunicorn runs several worker processes; with a cache in each, every worker would read the same
+result from the database itself and hold its own copy. Here a result is read once per machine
+(the first worker to ask takes a file lock, flock through `filelock`, which the kernel frees if
+that worker dies; the others wait, then find its value) and kept in a folder that every worker
+reads (flask-caching's FileSystemCache: atomic writes, a bounded number of entries), plus a few
+entries in the worker's own memory so a warm callback does not even unpickle.
 
 Freshness: an entry is fresh for `seconds`. After that, for `stale_factor` times as long, it is
 still returned at once while one background thread reloads it (stale-while-revalidate): no page

@@ -12,7 +12,7 @@ from dashboard.data import UNAVAILABLE, DatabaseUnavailableError, Repository
 from dashboard.urlstate import ViewState, state_from_controls, to_query
 from dashboard.year import Year, open_year
 
-__all__ = ["DatabaseUnavailableError", "blog_href", "database_down", "database_ok",
+__all__ = ["DatabaseUnavailableError", "blog_href", "blog_name", "database_down", "database_ok",
            "download_name", "graph_panel", "host_of", "open_view", "uirevision", "view_of"]
 
 GRAPH_CONFIG = {"displaylogo": False,
@@ -83,6 +83,18 @@ def host_of(site: object) -> str:
     except ValueError:
         return site
     return (parts.netloc + parts.path.rstrip("/")) or site
+
+
+def blog_name(site: str, names: dict[str, str]) -> str:
+    """What a blog is called: the name the `blogs` list gives it when a person gave one (the
+    batch names a blog by its host otherwise, which does not tell apart the blogs of one
+    host), else its host and folder."""
+    given = names.get(site)
+    try:
+        host = urlsplit(site).netloc
+    except ValueError:
+        host = ""
+    return given if given and given != host else host_of(site)
 
 
 def download_name(site: object, year: object) -> str:

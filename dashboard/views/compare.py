@@ -147,7 +147,7 @@ def multiple_figures(lines: Sequence[Series], metric: str, agg: str) -> list[dic
 
 
 def label_of(site: str, year: int, names: dict[str, str]) -> str:
-    return f"{names.get(site) or common.host_of(site)} · {year}"
+    return f"{common.blog_name(site, names)} · {year}"
 
 
 def choices(repo) -> list[dict]:

@@ -38,7 +38,7 @@ class Row:
     site: str
     year: int
     name: str
-    posts: int
+    posts: int | None         # None: no summary yet (its first crawl is running)
     words: float | None       # mean words per post
     images: float | None      # mean images per post
     per_week: float | None    # mean words per week
@@ -113,8 +113,9 @@ def _mean(summary: dict, metric: str) -> float | None:
 
 def rows(summaries: list[dict], crawls: list[dict], jobs: list[dict], names: dict[str, str],
          now: datetime, stale_seconds: float = 60.0, lease_seconds: float = 60.0) -> list[Row]:
-    """One row per site-year summary; its crawl is the newest of the one that wrote the
-    summary and the recent ones (a crawl running now)."""
+    """One row per site-year summary, and per site-year crawled or queued now that has none
+    yet (its first crawl); a row's crawl is the newest of the one that wrote the summary and
+    the recent ones (a crawl running now)."""
     recent: dict[tuple, dict] = {}
     for crawl in crawls:
         key = (crawl.get("site"), crawl.get("year"))
@@ -128,12 +129,24 @@ def rows(summaries: list[dict], crawls: list[dict], jobs: list[dict], names: dic
         words = s.get("words") or {}
         weekly = (s.get("weekly") or {}).get("posts") or []
         out.append(Row(
-            site=site, year=year, name=names.get(site) or common.host_of(site),
+            site=site, year=year, name=common.blog_name(site, names),
             posts=int(s.get("posts") or 0), words=_mean(s, "words"), images=_mean(s, "images"),
             per_week=words.get("per_week"), trend=words.get("trend"),
             weekly_posts=tuple(int(v) for v in weekly if isinstance(v, int | float)),
             crawl=state, tone=tone, crawl_detail=detail, crawled_at=when,
             job=job_state(by_job.get((site, year)), now, lease_seconds)))
+    summarised = {(s["site"], s["year"]) for s in summaries}
+    pending = {k for k in (*recent, *by_job) if k not in summarised
+               and isinstance(k[0], str) and isinstance(k[1], int)}
+    for site, year in sorted(pending):
+        job = by_job.get((site, year))
+        state, tone, detail, when = crawl_cell(recent.get((site, year)), now, stale_seconds)
+        if recent.get((site, year)) is None and job is not None:
+            state, tone, detail = "Not crawled yet", "warn", ""
+        out.append(Row(site=site, year=year, name=common.blog_name(site, names), posts=None,
+                       words=None, images=None, per_week=None, trend=None, weekly_posts=(),
+                       crawl=state, tone=tone, crawl_detail=detail, crawled_at=when,
+                       job=job_state(job, now, lease_seconds)))
     return out
 
 
@@ -142,7 +155,7 @@ def sort_rows(found: list[Row], state: OverviewState) -> list[Row]:
     keys = {
         "blog": lambda r: (r.name.lower(), -r.year),
         "year": lambda r: (r.year, r.name.lower()),
-        "posts": lambda r: r.posts,
+        "posts": lambda r: r.posts if r.posts is not None else -1,
         "words": lambda r: r.words if r.words is not None else -1.0,
         "images": lambda r: r.images if r.images is not None else -1.0,
         "trend": lambda r: r.trend if r.trend is not None else float("-inf"),
@@ -202,7 +215,7 @@ def table(shown: list[Row], state: OverviewState) -> html.Table:
             cell("blog", dcc.Link(r.name, href=common.blog_href(r.site, r.year),
                                   className="blog-link"), "", **{"data-site": r.site}),
             cell("year", str(r.year), ""),
-            cell("posts", f"{r.posts:,}", "num"),
+            cell("posts", number(r.posts, "{:,}"), "num"),
             cell("words", number(r.words, "{:,.0f}"), "num"),
             cell("images", number(r.images, "{:,.1f}"), "num"),
             cell("trend", trend_text(r), "num"),

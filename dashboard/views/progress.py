@@ -134,7 +134,7 @@ def panel(b: Batch | None, now_running: list[Running], names: dict[str, str],
             _bar(b.finished, b.total, "jobs done")]))
     rows = []
     for r in now_running:
-        name = names.get(r.site) or common.host_of(r.site)
+        name = common.blog_name(r.site, names)
         rows.append(html.Li(className="progress-row", children=[
             html.Span(describe_running(r, name, now), className="running-text"),
             _bar(r.done, r.found, f"posts of {name}")]))
