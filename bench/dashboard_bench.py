@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import pymongo  # noqa: E402
 
+from blogstats import summaries  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 from dashboard.config import Config  # noqa: E402
 from dashboard.views import weekly  # noqa: E402
@@ -125,7 +126,9 @@ def secantus():
             proc.wait()
 
 
-def fill(uri: str, database: str, n_posts: int) -> None:
+def fill(uri: str, database: str, n_posts: int, summarise: bool = True) -> None:
+    """n synthetic posts of one site-year, a crawl record, and (`summarise`) the summaries the
+    end of that crawl would have written (blogstats.summaries), which the dashboard reads."""
     client = pymongo.MongoClient(uri)
     client[database].posts.drop()
     client[database].posts.create_index("url", unique=True)
@@ -136,7 +139,9 @@ def fill(uri: str, database: str, n_posts: int) -> None:
     client[database].crawls.insert_one({
         "_id": f"bench-{n_posts}", "site": SITE, "year": YEAR, "status": "finished",
         "complete": True, "started_at": datetime(2026, 1, 1), "finished_at": datetime(2026, 1, 1),
-        "finish_reason": "finished", "items": {"stored_new": n_posts}})
+        "finish_reason": "finished", "posts": {"listed": n_posts, "stored_new": n_posts}})
+    if summarise:
+        summaries.write(client[database], "posts", SITE, YEAR)
     client.close()
 
 

@@ -5,8 +5,10 @@ serves it (gunicorn, 2 workers), against the code of another git ref measured in
     python -m bench.dashboard_scale --sizes 1000,10000 --baseline none --repeats 15
 
 For each size a fresh SecantusDB collection is filled with synthetic posts shaped like the
-crawler's (bench/dashboard_bench.py), then for this checkout and for the baseline (its
-`dashboard/` and `blogstats/` taken with `git archive`, started with its own Procfile web line):
+crawler's (bench/dashboard_bench.py) and summarised as the end of a crawl (or `release`) does
+(blogstats.summaries; the time it takes is shown: it is paid once per crawl, not per page),
+then for this checkout and for the baseline (its `dashboard/` and `blogstats/` taken with
+`git archive`, started with its own Procfile web line):
 - first callback: the main graph's callback on a just-started server with an empty cache (the
   database read included); then the first answer of each other callback a page load sends;
 - warm: the median of the main callback repeated (what every later page load waits for);
@@ -40,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.dashboard_bench import SITE, YEAR, fill  # noqa: E402
 from bench.web_process import WebProcess  # noqa: E402
-from dashboard.data import NUMBER_FIELDS  # noqa: E402
+from blogstats import summaries  # noqa: E402
+from blogstats.postframe import NUMBER_FIELDS  # noqa: E402
 from dashboard.metrics import METRICS  # noqa: E402
 from tests.conftest import SecantusServer, free_port  # noqa: E402
 
@@ -134,10 +137,15 @@ def measure_server(code: Path | None, uri: str, database: str, repeats: int) -> 
         result: dict = {}
         try:
             result["first_ms"] = timed(web.port, main) * 1000
-            result["others_first_ms"] = sum(timed(web.port, b) for o, b in calls.items()
-                                            if o != "weekly-graph.figure") * 1000
+            # the CSV is asked for by a click, not by opening the page: measured apart
+            others = {o: timed(web.port, b) * 1000 for o, b in calls.items()
+                      if o not in ("weekly-graph.figure", "download.data")}
+            result["others_first_ms"] = sum(others.values())
+            result["slowest_other"] = max(others.items(), key=lambda kv: kv[1])
             warm = [timed(web.port, main) for _ in range(repeats)]
             result["warm_ms"] = statistics.median(warm) * 1000
+            if "download.data" in calls:
+                result["csv_ms"] = timed(web.port, calls["download.data"]) * 1000
         except CallbackFailedError as exc:
             result["failed"] = str(exc)
         result["rss_mb"] = worker_rss(web)
@@ -178,8 +186,17 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             database = f"scale_{size}"
             print(f"[{size:,} posts] filling the database", file=sys.stderr)
-            fill(server.uri, database, size)
+            fill(server.uri, database, size, summarise=False)
             row = {"posts": size, **database_floor(server.uri, database, size, size <= 10_000)}
+            client = pymongo.MongoClient(server.uri)
+            started = time.perf_counter()
+            summaries.ensure_indexes(client[database], "posts")  # once, by `release`
+            print(f"[{size:,} posts] indexes built in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr)
+            started = time.perf_counter()
+            summaries.write(client[database], "posts", SITE, YEAR)  # at each crawl's end
+            row["summary_ms"] = (time.perf_counter() - started) * 1000
+            client.close()
             print(f"[{size:,} posts] this checkout", file=sys.stderr)
             row["ours"] = measure_server(None, server.uri, database, args.repeats)
             if baseline is not None:
@@ -200,27 +217,29 @@ def _cells(result: dict) -> str:
     def ms(name: str) -> str:
         return f"{result[name]:>5,.0f}ms" if name in result else f"{'-':>7}"
 
-    return (f"{ms('first_ms')} {ms('others_first_ms')} "
+    slowest = result.get("slowest_other")
+    slowest = f"{slowest[1]:>5,.0f}ms" if slowest else f"{'-':>7}"
+    return (f"{ms('first_ms')} {ms('others_first_ms')} {slowest} "
             + (f"{result['warm_ms']:>4,.0f}ms" if "warm_ms" in result else f"{'-':>6}")
-            + f" {result['rss_mb']:>5,.0f}MB")
+            + f" {result['rss_mb']:>5,.0f}MB {ms('csv_ms')}")
 
 
 def print_table(rows: list[dict], baseline: str | None, repeats: int) -> None:
     print(f"gunicorn as the Procfile starts it (2 workers), SecantusDB on loopback, one "
           f"site-year; warm = median of {repeats}; baseline = {baseline or 'none'}")
-    head = (f"{'posts':>7} | {'DB read':>8} {'$group':>8} | {'first':>7} {'others':>7} "
-            f"{'warm':>6} {'RSS':>7}")
+    cells = f"{'first':>7} {'others':>7} {'slowest':>7} {'warm':>6} {'RSS':>7} {'CSV':>7}"
+    head = f"{'posts':>7} | {'DB read':>8} {'$group':>8} {'summary':>8} | {cells}"
     if baseline is not None:
-        head += f" | {'first':>7} {'others':>7} {'warm':>6} {'RSS':>7} | {'warm x':>6}"
-    print(f"{'':>7} | {'database alone':^17} | {'this checkout':^31}"
-          + (f" | {baseline:^31} |" if baseline is not None else ""))
+        head += f" | {cells} | {'warm x':>6}"
+    print(f"{'':>7} | {'database alone':^26} | {'this checkout':^47}"
+          + (f" | {baseline:^47} |" if baseline is not None else ""))
     print(head)
     failures = []
     for row in rows:
         ours = row["ours"]
         group = f"{row['group_ms']:,.0f}" if "group_ms" in row else "-"
-        line = (f"{row['posts']:>7,} | {row['projection_ms']:>6,.0f}ms {group:>6}ms | "
-                f"{_cells(ours)}")
+        line = (f"{row['posts']:>7,} | {row['projection_ms']:>6,.0f}ms {group:>6}ms "
+                f"{row.get('summary_ms', 0):>6,.0f}ms | {_cells(ours)}")
         if "base" in row:
             base = row["base"]
             ratio = (f"{base['warm_ms'] / ours['warm_ms']:>5.1f}x"
@@ -230,8 +249,11 @@ def print_table(rows: list[dict], baseline: str | None, repeats: int) -> None:
         for name, result in (("this checkout", ours), (baseline, row.get("base", {}))):
             if "failed" in result:
                 failures.append(f"{row['posts']:,} posts, {name}: {result['failed']}")
-    print("first: the main graph's callback on a fresh server (empty cache); others: the first "
-          "answer of the page's other callbacks, summed; RSS: the largest worker afterwards")
+    print("DB read: the year's posts read whole (what a page of the baseline starts with); "
+          "summary: the summaries written once at a crawl's end; first: the main graph's "
+          "callback on a fresh server (empty cache); others: the first answer of the page's "
+          "other callbacks, summed, and the slowest of them; RSS: the largest worker "
+          "afterwards; CSV: the download of every row (a click, not a page load)")
     for failure in failures:
         print(f"failed: {failure}")
 

@@ -27,6 +27,7 @@ import pymongo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from blogstats import summaries  # noqa: E402
 from fixture_site import Blog  # noqa: E402
 from tests.conftest import SecantusServer, free_port  # noqa: E402
 
@@ -36,6 +37,7 @@ def fill(uri: str, db: str) -> str:
     client = pymongo.MongoClient(uri)
     client[db].posts.insert_many([dict(doc, crawl_id="load", crawled_at=doc["published"])
                                   for doc in blog.truth()])
+    summaries.backfill(client[db], "posts")  # as `release` does for posts stored before
     client.close()
     return blog.root
 

@@ -50,6 +50,7 @@ from blogcrawler import signals as blog_signals
 from blogcrawler.account import STORED, Account
 from blogcrawler.dates import to_utc
 from blogcrawler.storage import Storage, StorageUnavailableError
+from blogstats import summaries
 
 logger = logging.getLogger(__name__)
 
@@ -354,6 +355,8 @@ class CrawlRecorder:
             counts["failed"], counts["not_reached"])
         try:
             self.storage.finish_crawl(self.crawl_id, record, retry_seconds)
+            summaries.after_crawl(self.storage, self.site, getattr(self.crawler.spider, "year", None),
+                                  {"_id": self.crawl_id, "started_at": self._started_at, **record})
         except Exception as exc:
             logger.error("crawl record not written: %s", str(exc)[:300])
         finally:

@@ -27,6 +27,7 @@ from scrapy.utils.project import get_project_settings
 from blogcrawler.jobs import JobStore
 from blogcrawler.storage import Storage, StorageUnavailableError, mask_uri
 from blogstats.config import load
+from blogstats.summaries import release_step
 
 EXIT_UNAVAILABLE = 2
 
@@ -43,6 +44,7 @@ def main() -> int:
         storage.ensure_indexes()
         jobs.ensure_indexes()
         migrated = storage.migrate_calendar_year()
+        release_step(storage)  # the dashboard's summaries of posts stored before, and its indexes
     except StorageUnavailableError as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE

@@ -15,9 +15,9 @@ from dash import Dash
 from flask import jsonify
 
 from blogstats.config import ConfigError
+from dashboard import layout
 from dashboard.config import Config
 from dashboard.data import Repository
-from dashboard.layout import VIEWS, build_layout
 from dashboard.security import protect
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -27,15 +27,17 @@ logger = logging.getLogger(__name__)
 def create_app(config: Config | None = None) -> Dash:
     config = config or Config.from_env()
     repo = Repository(config)
+    # Callbacks of the pages not shown have no components on the page: not an error.
     app = Dash(__name__, title="blogstats", assets_folder=str(ASSETS), compress=True,
-               update_title=None, serve_locally=True, meta_tags=[
+               update_title=None, serve_locally=True, suppress_callback_exceptions=True,
+               meta_tags=[
                    {"name": "viewport", "content": "width=device-width, initial-scale=1"},
                    {"name": "description", "content": "A blog's year in numbers"}])
     # A re-check must outlast a failing ping, or the page drops each answer as stale.
-    app.layout = build_layout(max(config.status_interval_ms, config.server_selection_ms + 1000))
+    app.layout = layout.build_layout(max(config.status_interval_ms,
+                                         config.server_selection_ms + 1000))
     app.repository = repo  # for tests and the benchmark
-    for view in VIEWS:
-        view.register(app, repo)
+    layout.register(app, repo)
 
     @app.server.route("/healthz")
     def healthz():

@@ -1,10 +1,11 @@
 """Query results shared by the workers of one machine, with a small copy in each worker.
 
-gunicorn runs several worker processes; with a cache in each, every worker read a year of posts
-from the database itself (7 s each at 50,000 posts) and held its own copy. Here a result is read
-once per machine and kept in a folder that every worker reads (flask-caching's FileSystemCache:
-atomic writes, a bounded number of entries), plus a few entries in the worker's own memory so a
-warm callback does not even unpickle.
+gunicorn runs several worker processes; with a cache in each, every worker would read the same
+result from the database itself and hold its own copy. Here a result is read once per machine
+(the first worker to ask takes a file lock, flock through `filelock`, which the kernel frees if
+that worker dies; the others wait, then find its value) and kept in a folder that every worker
+reads (flask-caching's FileSystemCache: atomic writes, a bounded number of entries), plus a few
+entries in the worker's own memory so a warm callback does not even unpickle.
 
 Freshness: an entry is fresh for `seconds`. After that, for `stale_factor` times as long, it is
 still returned at once while one background thread reloads it (stale-while-revalidate): no page
@@ -17,6 +18,7 @@ writable by no one else, or it is refused (ConfigError).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from filelock import FileLock, Timeout
 from flask_caching.backends.filesystemcache import FileSystemCache
 
 from blogstats.config import ConfigError
@@ -44,7 +47,6 @@ MEMORY_ENTRIES = 32
 MEMORY_BYTES = 120 * 2**20
 # How long a worker waits for another one's load of the same entry before loading it itself.
 LOAD_LOCK_SECONDS = 120
-WAIT_STEP_SECONDS = 0.2
 
 
 def private_folder(path: str | None, namespace: str) -> Path:
@@ -91,6 +93,13 @@ class SharedCache:
         self._disk = (FileSystemCache(str(folder), threshold=DISK_ENTRIES, mode=0o600,
                                       default_timeout=int(self.stale_seconds) + 60)
                       if folder is not None and seconds > 0 else None)
+        # One load of an entry per machine: a lock file per entry, held with flock (filelock),
+        # which the kernel releases if its holder dies. Beside the entries, not among them:
+        # FileSystemCache prunes the files of its folder.
+        self._locks = None
+        if self._disk is not None:
+            self._locks = folder.with_name(folder.name + ".locks")
+            self._locks.mkdir(mode=0o700, exist_ok=True)
         self._memory: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._sizes: dict[str, int] = {}
         self._refreshing: set[str] = set()
@@ -105,24 +114,26 @@ class SharedCache:
         if usable:
             return value
         # A miss: one load per machine. The page's callbacks all ask for the same year at
-        # once; without this each would read it from the database (a 50,000-post year, four
-        # times over, on two workers).
-        with self._loading(name):
+        # once; without this each would read it from the database (four times over, on two
+        # workers). The first takes the lock and loads; the others wait for it, then find
+        # its value.
+        with self._loading(name), self._machine_lock(name, LOAD_LOCK_SECONDS):
             value, usable = self._lookup(name, load)  # loaded while this one waited
             if usable:
                 return value
-            if self._disk is not None and not self._disk.add(f"loading:{name}", os.getpid(),
-                                                             timeout=LOAD_LOCK_SECONDS):
-                value, usable = self._wait_for_other_worker(name, load)
-                if usable:
-                    return value
-            try:
-                value = load()
-                self._put(name, value)
-            finally:
-                if self._disk is not None:
-                    self._disk.delete(f"loading:{name}")
+            value = load()
+            self._put(name, value)
             return value
+
+    def _machine_lock(self, name: str, wait: float) -> contextlib.AbstractContextManager:
+        """Held by one thread of one worker of the machine at a time (for up to `wait`
+        seconds of waiting; then the caller goes ahead without it)."""
+        if self._locks is None:
+            return contextlib.nullcontext(True)
+        # 256 lock files at most (entry names are hex digests): two entries that share one
+        # only take turns to load
+        return _TryLock(FileLock(str(self._locks / f"{name[:2]}.lock"), timeout=wait,
+                                 thread_local=False))
 
     def _lookup(self, name: str, load: Callable[[], Any]) -> tuple[Any, bool]:
         """(value, True) when fresh, or stale and reloading behind; else (None, False)."""
@@ -146,19 +157,6 @@ class SharedCache:
                     self._key_locks = {k: v for k, v in self._key_locks.items() if v.locked()}
                 lock = self._key_locks[name] = threading.Lock()
         return lock
-
-    def _wait_for_other_worker(self, name: str, load: Callable[[], Any]) -> tuple[Any, bool]:
-        """Another worker is loading this entry: use its result when it is stored, or load
-        here if it gives up (its lock is gone or expired without a result)."""
-        deadline = time.monotonic() + LOAD_LOCK_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(WAIT_STEP_SECONDS)
-            value, usable = self._lookup(name, load)
-            if usable:
-                return value, True
-            if not self._disk.has(f"loading:{name}"):
-                break
-        return None, False
 
     def _get(self, name: str) -> tuple[float, Any] | None:
         with self._lock:
@@ -204,24 +202,21 @@ class SharedCache:
             if name in self._refreshing:
                 return
             self._refreshing.add(name)
-        # One reload per machine: the first worker to take the lock does it.
-        if self._disk is not None and not self._disk.add(f"lock:{name}", os.getpid(), timeout=60):
-            with self._lock:
-                self._refreshing.discard(name)
-            return
         threading.Thread(target=self._refresh, args=(name, load), daemon=True,
                          name="dashboard-cache-refresh").start()
 
     def _refresh(self, name: str, load: Callable[[], Any]) -> None:
         try:
-            self._put(name, load())
+            # One reload per machine: a worker that finds another one reloading leaves it
+            # (the next lookup finds the new value in the shared folder).
+            with self._machine_lock(name, 0) as locked:
+                if locked:
+                    self._put(name, load())
         except Exception as exc:  # the stale value stays until it is too old; logged, not raised
             logger.warning("background reload failed: %s", type(exc).__name__)
         finally:
             with self._lock:
                 self._refreshing.discard(name)
-            if self._disk is not None:
-                self._disk.delete(f"lock:{name}")
 
     @property
     def refreshing(self) -> bool:
@@ -234,3 +229,25 @@ class SharedCache:
             self._sizes.clear()
         if self._disk is not None:
             self._disk.clear()
+
+
+class _TryLock:
+    """A FileLock taken on entry if it can be within its timeout: `as` gives whether it was."""
+
+    def __init__(self, lock: FileLock):
+        self.lock = lock
+        self.held = False
+
+    def __enter__(self) -> bool:
+        try:
+            self.lock.acquire()
+            self.held = True
+        except Timeout:
+            if self.lock.timeout > 0:
+                logger.warning("cache lock still held after %s s: going ahead",
+                               self.lock.timeout)
+        return self.held
+
+    def __exit__(self, *exc) -> None:
+        if self.held:
+            self.lock.release()

@@ -15,6 +15,8 @@ class Config:
     database: str = "blogstats"
     posts_collection: str = "posts"
     crawls_collection: str = "crawls"
+    jobs_collection: str = "jobs"
+    blogs_collection: str = "blogs"
     # How long a loaded year of posts is reused before the database is asked again.
     cache_seconds: float = 30.0
     # Where the workers of one machine share cached query results (None: a private temp folder).
@@ -26,6 +28,13 @@ class Config:
     status_interval_ms: int = 5000
     # The largest request body read; Dash's callbacks send a few kB.
     max_request_bytes: int = 64 * 1024
+    # A running crawl ends within CRAWL_MAX_HOURS: the overview looks that far back for crawls
+    # still running (by the crawls' started_at index), never further.
+    crawl_max_hours: float = 12.0
+    # A running crawl silent for longer is shown as interrupted (the crawler's
+    # HEARTBEAT_STALE_SECONDS; the batch's JOB_LEASE_SECONDS for a job's worker).
+    stale_seconds: float = 60.0
+    job_lease_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -36,6 +45,10 @@ class Config:
             database=config.mongodb_database,
             posts_collection=config.mongodb_posts_collection,
             crawls_collection=config.mongodb_crawls_collection,
+            jobs_collection=config.mongodb_jobs_collection,
+            blogs_collection=config.mongodb_blogs_collection,
+            crawl_max_hours=config.crawl_max_hours,
+            job_lease_seconds=config.job_lease_seconds,
             cache_seconds=config.dashboard_cache_seconds,
             cache_dir=config.dashboard_cache_dir,
             status_interval_ms=config.dashboard_status_interval_ms,

@@ -1,14 +1,19 @@
-"""Reading the crawler's collections, read-only: projections of the fields the page draws,
-shared between workers through `cache.SharedCache`.
+"""Reading the crawler's collections, read-only.
 
-A year of posts is read in one query with a projection of what the page draws: per post its
-day, weeks, every metric and tracked term, title, URL, author and categories (`numbers_frame`).
-Grouping by week and the rolling means are done on these columns (dashboard.weeks): on
-SecantusDB, the local stand-in, a `$group` over a year took twice as long as reading the same
-fields (bench/dashboard_scale.py prints both); on MongoDB either is far under a second.
+No page starts by reading a year of posts (SecantusDB, the local stand-in, reads 15-30k
+documents a second; a blog-year can hold 50,000). The views read, in this order of preference:
+- the summaries written at the end of each crawl (blogstats.summaries): one small document per
+  site-year (the overview, the cards, the site and year lists), a few hundred week documents
+  (the weekly views and the comparisons), a rank document (the table's pages, the scatter's
+  sample);
+- posts on demand: a year's posts with the fields the figures draw when it has no more than
+  `summaries.POINTS_LIMIT` of them (each post is drawn), and the table's page of rows (one
+  narrow range query on a {site, year, column} index, see dashboard/table.py);
+- `crawls` and `jobs` for what is running (a handful of recent documents, by index).
 
-The stored `date`, `week`, `iso_year` and `iso_week` are trusted as the crawler wrote them (one
-notion of a week for the whole page); only a post that lacks one gets it from its `date`.
+Immutable reads (a generation of week or rank documents) are shared between the workers of a
+machine through `cache.SharedCache`; small documents that change while a crawl runs (a year's
+summary, the crawl records, the jobs) are re-read at most once a second per worker.
 
 Only field names from `dashboard.metrics` and values checked against the data reach a query.
 The MongoClient is made by `blogstats.mongo.make_client` in each process on first use (PyMongo
@@ -22,179 +27,73 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Hashable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from pymongo import DESCENDING, MongoClient
+from pymongo import ASCENDING, DESCENDING, MongoClient
 from pymongo.errors import PyMongoError
 
 from blogstats.config import ConfigError
 from blogstats.mongo import make_client, mask_uri, scrub
+from blogstats.postframe import LABEL_FIELDS, NUMBER_FIELDS, READ_BATCH, frame_in_batches
+from blogstats.summaries import Names, ranks_id, year_id
 from dashboard.cache import SharedCache, private_folder
 from dashboard.config import Config
-from dashboard.metrics import METRICS, TERM_NAME, TERM_PREFIX
 
 logger = logging.getLogger(__name__)
 
-NUMBER_FIELDS = ("date", "published", "week", "iso_year", "iso_week", "terms", *METRICS)
-LABEL_FIELDS = ("title", "url", "date", "author", "categories")
 # What the page says when the database cannot be used: the details (host, user, exception)
 # go to the log only, masked.
 UNAVAILABLE = ("The database is not answering right now; this page will recover by itself "
                "when it is back.")
 MISCONFIGURED = ("The dashboard cannot use its database setting (MONGODB_URI); the server "
                  "log says why.")
-READ_BATCH = 5000  # documents per batch read and turned into columns
-# A crawl record whose heartbeat is older than this is a run that died (contracts.md).
-HEARTBEAT_STALE_SECONDS = 60
+# Small documents that change while a crawl runs are re-read at most this often per worker.
+FRESH_SECONDS = 1.0
+# The year documents' fields the overview and the lists use (not the moments or term stats).
+SUMMARY_FIELDS = {"pairs": 0, "term_stats": 0}
+TABLE_FIELDS = ("date", "week", "title", "words", "paragraphs", "headings", "images", "links",
+                "html_bytes", "comments", "categories", "url")
 
 
 class DatabaseUnavailableError(RuntimeError):
     """The database did not answer or cannot be used; str() is a sentence safe for the page."""
 
 
-def safe_url(url: object) -> str:
-    """The URL if it is http(s), else "": only such URLs may ever be opened from the page."""
-    if isinstance(url, str) and url[:8].lower().startswith(("http://", "https://")):
-        return url
-    return ""
-
-
-def _numbers(values: list) -> np.ndarray:
-    """Floats, NaN for anything missing or not a number (fast path: all numbers or None)."""
-    try:
-        array = np.array(values, dtype=float)
-    except (TypeError, ValueError):
-        array = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
-    if array.ndim != 1:  # lists or dicts where a number belongs
-        array = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
-    return array
-
-
-def _texts(values: list) -> list[str]:
-    return [v if isinstance(v, str) else "" for v in values]
-
-
-def _days(dates: list, published: list) -> pd.Series:
-    """The post's day: its stored `date` (the blog's own calendar day), else the UTC day of
-    `published`; NaT when neither is readable."""
-    from_date = pd.to_datetime(pd.Series(_texts(dates), dtype=object), format="%Y-%m-%d",
-                               errors="coerce")
-    stamps = pd.to_datetime(pd.Series(published, dtype=object), errors="coerce", utc=True)
-    fallback = stamps.dt.tz_localize(None).dt.normalize()
-    return from_date.fillna(fallback).astype("datetime64[ns]")
-
-
-def numbers_frame(docs: list[dict], labels: bool = False) -> pd.DataFrame:
-    """Post documents -> one row per post with `id`, `day`, `week`, `iso_year`, `iso_week`,
-    every metric and `term:<name>` columns, by day (then time) (pure); with `labels`, also
-    `title`, `url` (http(s) only, else ""), `date`, `author` and `categories` as plain strings.
-    Posts with no readable day are left out (they belong to no week)."""
-    def column(name: str) -> list:
-        return [doc.get(name) for doc in docs]
-
-    day = _days(column("date"), column("published"))
-    published = pd.to_datetime(pd.Series(column("published"), dtype=object), errors="coerce",
-                               utc=True).dt.tz_localize(None)
-    iso = day.dt.isocalendar()
-    iso_year, iso_week = _numbers(column("iso_year")), _numbers(column("iso_week"))
-    # trusted when stored; derived from the day only where missing
-    iso_year = np.where(np.isnan(iso_year), iso["year"].to_numpy(dtype=float, na_value=np.nan),
-                        iso_year)
-    iso_week = np.where(np.isnan(iso_week), iso["week"].to_numpy(dtype=float, na_value=np.nan),
-                        iso_week)
-    week = _numbers(column("week"))
-    data: dict[str, Any] = {
-        "id": column("_id"), "day": day, "published": published,
-        "week": np.where(np.isnan(week), iso_week, week), "iso_year": iso_year,
-        "iso_week": iso_week,
-    }
-    for metric in METRICS:
-        data[metric] = _numbers(column(metric))
-    terms = [t if isinstance(t, dict) else {} for t in column("terms")]
-    # in the order the crawler wrote them (its TRACKED_TERMS order)
-    names = [n for n in dict.fromkeys(n for t in terms for n in t)
-             if isinstance(n, str) and TERM_NAME.match(n)]
-    for name in names:
-        data[TERM_PREFIX + name] = _numbers([t.get(name) for t in terms])
-    if labels:
-        for column, values in labels_frame(docs).items():
-            data[column] = values.to_numpy(dtype=object)
-        data["date"] = np.where(data["date"] == "", day.dt.strftime("%Y-%m-%d").fillna(""),
-                                data["date"])
-    frame = pd.DataFrame(data)
-    frame = frame[frame["day"].notna()]
-    return frame.sort_values(["day", "published"], kind="stable").reset_index(drop=True)
-
-
-def batched(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    """Lists of up to `size` items (itertools.batched arrives with Python 3.12)."""
-    batch: list[dict] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def frame_in_batches(documents: Iterable[dict], size: int = READ_BATCH) -> pd.DataFrame:
-    """`numbers_frame(docs, labels=True)` built a batch at a time: 50,000 documents held as
-    dicts at once took ~150 MB of a worker's memory, which it then kept."""
-    parts = [numbers_frame(batch, labels=True) for batch in batched(documents, size)]
-    if not parts:
-        return numbers_frame([], labels=True)
-    frame = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
-    return frame.sort_values(["day", "published"], kind="stable").reset_index(drop=True)
-
-
-def labels_frame(docs: list[dict]) -> pd.DataFrame:
-    """Post documents -> title, URL (http(s) only, else ""), date, author and categories as
-    plain strings, indexed by the post's `_id` (pure)."""
-    ids = [doc.get("_id") for doc in docs]
-    return pd.DataFrame({
-        "title": _texts([doc.get("title") for doc in docs]),
-        "url": [safe_url(doc.get("url")) for doc in docs],
-        "date": _texts([doc.get("date") for doc in docs]),
-        "author": _texts([doc.get("author") for doc in docs]),
-        "categories": [", ".join(str(c) for c in v) if isinstance(v, list) else ""
-                       for v in (doc.get("categories") for doc in docs)],
-    }, index=pd.Index(ids, dtype=object, name="id"))
-
-
-def term_names(frame: pd.DataFrame) -> list[str]:
-    return [c[len(TERM_PREFIX):] for c in frame.columns if c.startswith(TERM_PREFIX)]
-
-
 def _is_year(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def crawl_state(crawl: dict | None, now: datetime | None = None) -> str:
-    """none, running, interrupted (running but its heartbeat is over 60 s old) or finished."""
+def _aware(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def crawl_state(crawl: dict | None, now: datetime | None = None,
+                stale_seconds: float = 60.0) -> str:
+    """none, running, interrupted (running but silent for over `stale_seconds`: its process
+    died without a word) or finished."""
     if not crawl:
         return "none"
     status = crawl.get("status")
     if status != "running":
         return "interrupted" if status == "interrupted" else "finished"
     now = now or datetime.now(UTC)
-    beat = crawl.get("heartbeat_at") or crawl.get("started_at")
-    if isinstance(beat, datetime):
-        beat = beat if beat.tzinfo else beat.replace(tzinfo=UTC)
-        if (now - beat).total_seconds() > HEARTBEAT_STALE_SECONDS:
-            return "interrupted"
+    beat = _aware(crawl.get("heartbeat_at") or crawl.get("started_at"))
+    if beat is not None and (now - beat).total_seconds() > stale_seconds:
+        return "interrupted"
     return "running"
 
 
 class Repository:
-    """Read access to `posts` and `crawls` for one app; safe to share between threads."""
+    """Read access for one app; safe to share between threads."""
 
     def __init__(self, config: Config):
         self.config = config
+        self.names = Names(config.posts_collection)
         self._client: MongoClient | None = None
         self._client_pid: int | None = None
         self._lock = threading.Lock()
@@ -204,7 +103,7 @@ class Repository:
             config.crawls_collection)).encode()).hexdigest()[:20]
         self.cache = SharedCache(private_folder(config.cache_dir, namespace)
                                  if config.cache_seconds > 0 else None, config.cache_seconds)
-        self._crawls: dict[tuple, tuple[float, dict | None]] = {}
+        self._fresh: dict[Hashable, tuple[float, Any]] = {}
 
     @property
     def masked_uri(self) -> str:
@@ -230,6 +129,9 @@ class Repository:
     def _db(self):
         return self.client[self.config.database]
 
+    def _collection(self, name: str):
+        return self._db()[name]
+
     def _unavailable(self, exc: Exception) -> DatabaseUnavailableError:
         logger.warning("MongoDB at %s: %s: %s", self.masked_uri, type(exc).__name__,
                        scrub(str(exc), self.config.mongodb_uri)[:300])
@@ -241,6 +143,25 @@ class Repository:
         except PyMongoError as exc:
             raise self._unavailable(exc) from None
 
+    def _recent(self, key: Hashable, read: Callable[[], Any],
+                seconds: float = FRESH_SECONDS) -> Any:
+        """`read()`, reused for `seconds` by this worker: for small documents that change
+        while a crawl runs (every open page asks for them every few seconds)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._fresh.get(key)
+        if hit and now - hit[0] < seconds:
+            return hit[1]
+        value = self._read(read)
+        with self._lock:
+            if len(self._fresh) > 512:
+                self._fresh.clear()
+            self._fresh[key] = (now, value)
+        return value
+
+    def _shared(self, key: tuple, load: Callable[[], Any]) -> Any:
+        return self._read(lambda: self.cache.get_or_load(key, load))
+
     def ping(self) -> bool:
         """True when the server answers a ping; the reason it does not goes to the log."""
         try:
@@ -249,18 +170,23 @@ class Repository:
         except DatabaseUnavailableError:
             return False
 
-    def sites_and_years(self) -> dict[str, list[int]]:
-        """Each site in `posts` with its years, newest first; sites sorted."""
-        def load() -> dict[str, list[int]]:
-            posts = self._db()[self.config.posts_collection]
-            found: dict[str, set[int]] = {}
-            for row in posts.aggregate([{"$group": {"_id": {"site": "$site", "year": "$year"}}}]):
-                site, year = row["_id"].get("site"), row["_id"].get("year")
-                if isinstance(site, str) and _is_year(year):
-                    found.setdefault(site, set()).add(year)
-            return {site: sorted(found[site], reverse=True) for site in sorted(found)}
+    # -- summaries ---------------------------------------------------------------------------
+    def summaries(self) -> list[dict]:
+        """Every site-year's summary (without its moments), by site then year."""
+        def read() -> list[dict]:
+            docs = self._collection(self.names.years).find({}, SUMMARY_FIELDS)
+            return sorted((d for d in docs if isinstance(d.get("site"), str)
+                           and _is_year(d.get("year"))), key=lambda d: (d["site"], -d["year"]))
 
-        return self._read(lambda: self.cache.get_or_load(("sites",), load))
+        return self._recent(("summaries",), read)
+
+    def sites_and_years(self) -> dict[str, list[int]]:
+        """Each site that has posts with its years, newest first; sites sorted."""
+        found: dict[str, list[int]] = {}
+        for doc in self.summaries():
+            if isinstance(doc.get("posts"), int) and doc["posts"] > 0:
+                found.setdefault(doc["site"], []).append(doc["year"])
+        return found
 
     def holds(self, site: object, year: object) -> bool:
         """Whether the collection holds posts of this site and year (raw page values welcome)."""
@@ -268,60 +194,110 @@ class Repository:
             return False
         return year in self.sites_and_years().get(site, [])
 
-    def last_crawl(self, site: str, year: int) -> dict | None:
-        """The newest `crawls` record of this site and year, or None. Read afresh (at most once
-        a second per worker): a running crawl's record changes every few seconds."""
-        key = (site, year)
-        now = time.monotonic()
-        with self._lock:
-            hit = self._crawls.get(key)
-        if hit and now - hit[0] < 1.0:
-            return hit[1]
+    def year_summary(self, site: str, year: int) -> dict | None:
+        """The site-year's whole summary document (blogstats.summaries), or None."""
+        self._check(site, year)
+        return self._recent(("year", site, year), lambda: self._collection(
+            self.names.years).find_one({"_id": year_id(site, year)}))
 
-        def read() -> dict | None:
-            crawls = self._db()[self.config.crawls_collection]
-            return crawls.find_one({"site": site, "year": year},
-                                   sort=[("started_at", DESCENDING)])
+    def week_rows(self, site: str, year: int, generation: str, axis: str) -> list[dict]:
+        """The week documents of one generation of a site-year's summaries, in x order."""
+        self._check(site, year)
 
-        crawl = self._read(read)
-        with self._lock:
-            if len(self._crawls) > 256:
-                self._crawls.clear()
-            self._crawls[key] = (now, crawl)
-        return crawl
+        def load() -> list[dict]:
+            docs = self._collection(self.names.weeks).find(
+                {"site": site, "year": year, "generation": generation, "axis": axis},
+                {"_id": 0, "x": 1, "start": 1, "posts": 1, "values": 1})
+            return sorted(docs, key=lambda d: d["x"])
 
-    def _version(self, site: str, year: int) -> str:
-        """Changes when a crawl of this site and year starts or ends: cached years are keyed
-        by it, so a finished crawl is shown at once."""
-        crawl = self.last_crawl(site, year)
-        if not crawl:
-            return "-"
-        return f"{crawl.get('_id')}|{crawl.get('status')}|{crawl.get('finished_at')}"
+        return self._shared(("weeks", site, year, generation, axis), load)
 
-    def posts(self, site: str, year: int) -> pd.DataFrame:
-        """One year's posts as `numbers_frame(..., labels=True)`: every field a view draws,
-        read in one query (every page load shows the table, which needs the titles, so one
-        read of both costs less than two). Callers pass a site and year that `holds`
-        confirmed, never raw page values."""
+    def ranks(self, site: str, year: int, generation: str) -> dict | None:
+        """The rank document (table order, scatter sample) of a generation."""
+        self._check(site, year)
+        return self._shared(("ranks", site, year, generation), lambda: self._collection(
+            self.names.ranks).find_one({"_id": ranks_id(site, year, generation)}))
+
+    # -- posts, on demand ----------------------------------------------------------------------
+    def posts(self, site: str, year: int, version: str) -> pd.DataFrame:
+        """One year's posts as `numbers_frame(..., labels=True)`: every field a view draws, in
+        one query. Only for a year small enough to draw post by post (the caller checks);
+        `version` changes when the posts do (a crawl's end)."""
         self._check(site, year)
 
         def load() -> pd.DataFrame:
-            posts = self._db()[self.config.posts_collection]
-            cursor = posts.find({"site": site, "year": year},
-                                {name: 1 for name in (*NUMBER_FIELDS, *LABEL_FIELDS)},
-                                batch_size=READ_BATCH)
+            cursor = self._collection(self.config.posts_collection).find(
+                {"site": site, "year": year},
+                {name: 1 for name in (*NUMBER_FIELDS, *LABEL_FIELDS)}, batch_size=READ_BATCH)
             return frame_in_batches(cursor)
 
-        version = self._version(site, year)
-        return self._read(lambda: self.cache.get_or_load(("posts", site, year, version), load))
+        return self._shared(("posts", site, year, version), load)
 
-    numbers = posts  # the figures read the numeric columns of the same frame
-
-    def derived(self, name: str, site: str, year: int, compute: Callable[[], Any]) -> Any:
-        """A value computed from one year's posts (a view's summary), cached like them."""
+    def find_posts(self, site: str, year: int, conditions: dict,
+                   sort: list[tuple[str, int]] | None = None, skip: int = 0,
+                   limit: int = 0) -> list[dict]:
+        """The table's fields of the site-year's posts that meet `conditions` (built by
+        dashboard/table.py from whitelisted columns only)."""
         self._check(site, year)
-        version = self._version(site, year)
-        return self._read(lambda: self.cache.get_or_load((name, site, year, version), compute))
+        query = {**conditions, "site": site, "year": year}
+
+        def read() -> list[dict]:
+            cursor = self._collection(self.config.posts_collection).find(
+                query, dict.fromkeys(TABLE_FIELDS, 1), sort=sort, skip=skip, limit=limit,
+                batch_size=READ_BATCH)
+            return list(cursor)
+
+        return self._read(read)
+
+    def iter_posts(self, site: str, year: int, conditions: dict,
+                   sort: list[tuple[str, int]]) -> Iterator[dict]:
+        """As `find_posts`, every match, a batch at a time (the CSV)."""
+        self._check(site, year)
+        query = {**conditions, "site": site, "year": year}
+        try:
+            yield from self._collection(self.config.posts_collection).find(
+                query, dict.fromkeys(TABLE_FIELDS, 1), sort=sort, batch_size=READ_BATCH)
+        except PyMongoError as exc:
+            raise self._unavailable(exc) from None
+
+    def count_posts(self, site: str, year: int, conditions: dict) -> int:
+        self._check(site, year)
+        query = {**conditions, "site": site, "year": year}
+        return self._read(lambda: self._collection(
+            self.config.posts_collection).count_documents(query))
+
+    # -- crawls, jobs, blogs -------------------------------------------------------------------
+    def last_crawl(self, site: str, year: int) -> dict | None:
+        """The newest `crawls` record of this site and year, or None (re-read every second at
+        most: a running crawl's record changes every few seconds)."""
+        self._check(site, year)
+        return self._recent(("crawl", site, year), lambda: self._collection(
+            self.config.crawls_collection).find_one({"site": site, "year": year},
+                                                    sort=[("started_at", DESCENDING)]))
+
+    def recent_crawls(self) -> list[dict]:
+        """The crawls started within CRAWL_MAX_HOURS (and an hour): every crawl that may still
+        be running, read by the `started_at` index, without their long lists."""
+        since = datetime.now(UTC) - timedelta(hours=self.config.crawl_max_hours + 1)
+        fields = {"failures": 0, "not_reached": 0, "canonical_ignored": 0, "aliases": 0}
+        return self._recent(("recent-crawls",), lambda: list(self._collection(
+            self.config.crawls_collection).find({"started_at": {"$gte": since}}, fields,
+                                                sort=[("started_at", ASCENDING)])))
+
+    def jobs(self) -> list[dict]:
+        """Every job of the many-blogs mode (one per blog-year; none without it)."""
+        fields = {"history": 0, "token": 0}
+        return self._recent(("jobs",), lambda: list(self._collection(
+            self.config.jobs_collection).find({}, fields)))
+
+    def blog_names(self) -> dict[str, str]:
+        """The names the `blogs` list gives the blogs (URL -> name)."""
+        def read() -> dict[str, str]:
+            docs = self._collection(self.config.blogs_collection).find({}, {"name": 1})
+            return {d["_id"]: d["name"] for d in docs
+                    if isinstance(d.get("_id"), str) and isinstance(d.get("name"), str)}
+
+        return self._recent(("blogs",), read, seconds=30.0)
 
     @staticmethod
     def _check(site: object, year: object) -> None:

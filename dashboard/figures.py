@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from blogstats import summaries
 from dashboard.metrics import METRICS, TERM_PREFIX
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette, most legible on white first.
@@ -37,9 +38,9 @@ BASE_LAYOUT: dict = {
     "colorway": list(PALETTE),
 }
 AXIS = {"gridcolor": GRID, "zeroline": False, "linecolor": "#9AA5B1", "automargin": True}
-# Above this many posts a year is drawn per week (ten thousand points per line are unreadable
-# and too heavy to send), and the scatter as a density.
-POINTS_LIMIT = 1000
+# Above this many posts a year is drawn per week, and the scatter draws a sample (one home:
+# the summaries keep that sample).
+POINTS_LIMIT = summaries.POINTS_LIMIT
 
 
 def color(i: int) -> str:

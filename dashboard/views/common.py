@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 from dash import dcc, html
 
 from dashboard.data import UNAVAILABLE, DatabaseUnavailableError, Repository
-from dashboard.urlstate import ViewState, state_from_controls
+from dashboard.urlstate import ViewState, state_from_controls, to_query
 from dashboard.year import Year, open_year
 
-__all__ = ["DatabaseUnavailableError", "database_down", "database_ok", "download_name",
-           "graph_panel", "host_of", "open_view", "uirevision", "view_of"]
+__all__ = ["DatabaseUnavailableError", "blog_href", "blog_name", "database_down", "database_ok",
+           "download_name", "graph_panel", "host_of", "open_view", "uirevision", "view_of"]
 
 GRAPH_CONFIG = {"displaylogo": False,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"],
@@ -21,8 +21,10 @@ GRAPH_CONFIG = {"displaylogo": False,
 NO_POSTS = "No posts of this site and year."
 
 
-def graph_panel(title: str, graph_id: str, note: str, extra=None) -> html.Section:
-    head = [html.H2(title), html.P(note, className="panel-note")]
+def graph_panel(title: str, graph_id: str, note: str, extra=None,
+                note_id: str | None = None) -> html.Section:
+    head = [html.H2(title), html.P(note, className="panel-note",
+                                   **({"id": note_id} if note_id else {}))]
     return html.Section(className="panel", children=[
         html.Div(head, className="panel-head"),
         *([extra] if extra is not None else []),
@@ -34,12 +36,17 @@ def graph_panel(title: str, graph_id: str, note: str, extra=None) -> html.Sectio
 def view_of(**controls) -> ViewState:
     """The view the controls ask for, every value checked (controls can be tampered with)."""
     values = {name: controls.get(name) for name in
-              ("metrics", "scale", "rolling", "x", "sx", "sy", "site", "year")}
+              ("metrics", "scale", "rolling", "x", "sx", "sy", "site", "year", "agg", "ym")}
     return state_from_controls(terms=None, **values)
 
 
 def uirevision(view: ViewState) -> str:
     return f"{view.site}|{view.year}|{view.x}"
+
+
+def blog_href(site: str, year: int) -> str:
+    """The link to a blog's page."""
+    return "/blog" + to_query(ViewState(site=site, year=year))
 
 
 def database_ok(status: object) -> bool:
@@ -67,12 +74,27 @@ def open_view(repo: Repository, view: ViewState, status: object) -> tuple[Year |
 
 
 def host_of(site: object) -> str:
+    """A blog's name from its root URL: its host, and its folder when it has one (several
+    blogs of one host: example.com/blog-a, example.com/blog-b)."""
     if not isinstance(site, str):
         return ""
     try:
-        return urlsplit(site).netloc or site
+        parts = urlsplit(site)
     except ValueError:
         return site
+    return (parts.netloc + parts.path.rstrip("/")) or site
+
+
+def blog_name(site: str, names: dict[str, str]) -> str:
+    """What a blog is called: the name the `blogs` list gives it when a person gave one (the
+    batch names a blog by its host otherwise, which does not tell apart the blogs of one
+    host), else its host and folder."""
+    given = names.get(site)
+    try:
+        host = urlsplit(site).netloc
+    except ValueError:
+        host = ""
+    return given if given and given != host else host_of(site)
 
 
 def download_name(site: object, year: object) -> str:

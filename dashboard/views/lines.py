@@ -1,10 +1,12 @@
 """Lines over the year, shared by the weekly-metrics and tracked-terms views (pure).
 
-A year small enough (see `figures.POINTS_LIMIT`) is drawn post by post, with each post's title
-in its hover label and its URL as the last `customdata` field (the page opens it on click);
-a bigger one is drawn per week, as the mean per post of each week. Values are scaled, then
-smoothed by the rolling mean of `dashboard.weeks`; the points whose window reaches back before
-1 January are drawn hollow, under a shaded band that says the window is incomplete.
+A year is drawn post by post (each post's title in its hover label and its URL as the last
+`customdata` field: the page opens it on click) or one point per week: the week's mean per post,
+median or sum, read from the summaries (blogstats.summaries), so a blog with six posts a week
+draws a readable line. A year with more posts than `POINTS_LIMIT` is drawn per week even when
+each post is asked for, and the figure says so. Values are scaled, then smoothed by the rolling
+mean of `blogstats.weeks`; the points whose window reaches back before 1 January are drawn
+hollow, under a shaded band that says the window is incomplete.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard import figures, weeks
+from blogstats import weeks
+from blogstats.summaries import POINTS_LIMIT
+from dashboard import figures
 from dashboard.figures import escape, typed
+
+PER_WEEK_WORDS = {"mean": "weekly mean per post", "median": "weekly median",
+                  "sum": "weekly sum"}
 
 
 @dataclass(frozen=True)
@@ -26,8 +33,13 @@ class Lines:
     plotted: dict[str, np.ndarray]  # scaled, then smoothed
     partial: np.ndarray             # the point's rolling window is incomplete
     labels: list[list]              # per point: [title or week, date or posts, url or ""]
-    per_week: bool
+    agg: str                        # "post", or how each week is summed up
     posts: int
+    capped: bool = False            # each post was asked for, but the year has too many
+
+    @property
+    def per_week(self) -> bool:
+        return self.agg != "post"
 
 
 def scale_params(values: np.ndarray, scale: str) -> tuple[float, float]:
@@ -43,10 +55,18 @@ def scale_params(values: np.ndarray, scale: str) -> tuple[float, float]:
     return 1.0 / spread, -np.nanmean(values) / spread
 
 
-def build(year, columns: Sequence[str], scale: str, rolling: int, x: str) -> Lines:
+def effective_agg(year, agg: str) -> tuple[str, bool]:
+    """(what is drawn, whether each post was asked for but the year has too many)."""
+    if agg == "post" and not year.drawn_per_post:
+        return "mean", True
+    return (agg if agg in ("post", *weeks.AGGREGATES) else "post"), False
+
+
+def build(year, columns: Sequence[str], scale: str, rolling: int, x: str,
+          agg: str = "post") -> Lines:
     """The lines of `columns` for a `year.Year`."""
-    numbers = year.numbers
-    if year.drawn_per_post:
+    agg, capped = effective_agg(year, agg)
+    if agg == "post":
         posts = year.posts
         smoothed, partial = weeks.rolling_posts(posts, columns, rolling, year.year)
         raw = {c: posts[c].to_numpy(dtype=float) for c in columns}
@@ -56,9 +76,9 @@ def build(year, columns: Sequence[str], scale: str, rolling: int, x: str) -> Lin
                                                         posts["date"].tolist(),
                                                         posts["url"].tolist(), strict=True)]
     else:
-        table = weeks.weekly(numbers, columns, x, year.year)
-        smoothed, partial = weeks.rolling_weeks(table, columns, rolling, x, year.year)
-        raw = {c: table[c].to_numpy(dtype=float) for c in columns}
+        table = year.weeks(x)
+        smoothed, partial = weeks.rolling_weeks(table, columns, rolling, x, year.year, agg)
+        raw = {c: weeks.per_week(table, c, agg) for c in columns}
         xs = (figures.epoch_ms(table["x"]) if x == "date"
               else table["x"].to_numpy(dtype=float))
         names = (table["start"].dt.strftime("Week of %Y-%m-%d").tolist() if x == "date"
@@ -69,8 +89,18 @@ def build(year, columns: Sequence[str], scale: str, rolling: int, x: str) -> Lin
         a, b = scale_params(raw[column], scale)
         plotted[column] = a * smoothed[column].to_numpy(dtype=float) + b
     return Lines(x=np.asarray(xs, dtype=float), raw=raw, plotted=plotted,
-                 partial=np.asarray(partial, dtype=bool), labels=labels,
-                 per_week=not year.drawn_per_post, posts=len(numbers))
+                 partial=np.asarray(partial, dtype=bool), labels=labels, agg=agg,
+                 posts=year.post_count, capped=capped)
+
+
+def title(lines: Lines) -> str:
+    """What a per-week figure says above its plot ("" when each post is drawn)."""
+    if not lines.per_week:
+        return ""
+    text = f"{lines.posts:,} posts: {PER_WEEK_WORDS[lines.agg]}"
+    if lines.capped:
+        text += f" (each post is drawn up to {POINTS_LIMIT:,} posts)"
+    return text
 
 
 def trace(lines: Lines, column: str, i: int, label: str, scale: str, rolling: int,
@@ -89,8 +119,9 @@ def trace(lines: Lines, column: str, i: int, label: str, scale: str, rolling: in
         what = f"{rolling}-week mean" if rolling else "plotted"
         shown = f"<br>{what}: %{{y{figures.value_format(scale)}%{{customdata[3]}}"
     if lines.per_week:
-        template = (f"<b>%{{customdata[0]}}</b><br>%{{customdata[1]}} posts<br>{name}, mean "
-                    f"per post: %{{customdata[2]:,.1f}}{shown}<extra></extra>")
+        template = (f"<b>%{{customdata[0]}}</b><br>%{{customdata[1]}} posts<br>{name}, "
+                    f"{PER_WEEK_WORDS[lines.agg]}: %{{customdata[2]:,.1f}}{shown}"
+                    "<extra></extra>")
     else:
         template = (f"<b>%{{customdata[0]}}</b><br>%{{customdata[1]}}<br>{name}: "
                     f"%{{customdata[2]:,.0f}}{shown}<extra></extra>")
@@ -119,9 +150,13 @@ def incomplete_band(lines: Lines, rolling: int) -> tuple[list, list]:
 
 
 def x_axis(x: str) -> dict:
-    # level labels, few enough for a phone: rotated ones ran into the legend below the plot
-    return dict(figures.AXIS, type="date" if x == "date" else "linear", tickangle=0, nticks=6,
+    # level labels, few enough for a phone: rotated ones ran into the legend below the plot,
+    # and "Jan 2015" five times over ran into each other on a phone: month over year
+    axis = dict(figures.AXIS, type="date" if x == "date" else "linear", tickangle=0, nticks=6,
                 title={"text": "Blog's week no." if x == "week" else None})
+    if x == "date":
+        axis["tickformat"] = "%b\n%Y"
+    return axis
 
 
 def frame_of(lines: Lines) -> pd.DataFrame:

@@ -1,177 +1,75 @@
 """The posts table: an AG Grid whose rows, filters, sorts and pages are served by the server
-(a year of 50,000 posts is never sent whole), and a CSV download of exactly the rows it shows.
-
-The grid runs AG Grid's infinite row model: for each page it sends `getRowsRequest` (rows
-wanted, `sortModel`, `filterModel` as AG Grid writes them) and this module answers with those
-rows. The filter model is read here (pure functions, every value checked): unknown columns,
-operators and values are dropped, so a tampered request shows more rows, never an error.
-The CSV applies the same filter and sort to the same posts, every page of them.
+(a year of 50,000 posts is never sent whole, nor read whole to show a page: see
+dashboard/table.py), and a CSV download of exactly the rows it shows, in its order.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Iterable, Mapping
 
 import dash_ag_grid as dag
-import pandas as pd
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
+from dashboard import table
 from dashboard.data import DatabaseUnavailableError
-from dashboard.metrics import TABLE_COLUMNS
+from dashboard.metrics import ORDER_COLUMNS, TABLE_COLUMNS
+from dashboard.table import NUMERIC_COLUMNS, PAGE_SIZE
 from dashboard.views import common
 
-NUMERIC_COLUMNS = ("week", "words", "paragraphs", "headings", "images", "links", "html_bytes",
-                   "comments")
-TEXT_COLUMNS = tuple(c for c in TABLE_COLUMNS if c not in NUMERIC_COLUMNS)
-PAGE_SIZE = 15
-MAX_ROWS_PER_REQUEST = 500
-MAX_CONDITIONS = 4  # AG Grid's filter menu offers two; a longer list is cut
-MAX_FILTER_TEXT = 200
 # A cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-TEXT_TESTS = {
-    "contains": lambda cells, v: cells.str.contains(v, regex=False),
-    "notContains": lambda cells, v: ~cells.str.contains(v, regex=False),
-    "equals": lambda cells, v: cells == v,
-    "notEqual": lambda cells, v: cells != v,
-    "startsWith": lambda cells, v: cells.str.startswith(v),
-    "endsWith": lambda cells, v: cells.str.endswith(v),
-}
-NUMBER_TESTS = {
-    "equals": lambda cells, v, _to: cells == v,
-    "notEqual": lambda cells, v, _to: cells != v,
-    "greaterThan": lambda cells, v, _to: cells > v,
-    "greaterThanOrEqual": lambda cells, v, _to: cells >= v,
-    "lessThan": lambda cells, v, _to: cells < v,
-    "lessThanOrEqual": lambda cells, v, _to: cells <= v,
-    # AG Grid's own default: both ends excluded (inRangeInclusive is off)
-    "inRange": lambda cells, v, to: (cells > min(v, to)) & (cells < max(v, to)),
-}
 
-
-def table_rows(posts: pd.DataFrame) -> pd.DataFrame:
-    """The posts as the table shows them: its columns, in its order (pure)."""
-    rows = pd.DataFrame(index=posts.index)
-    for column in TABLE_COLUMNS:
-        if column not in posts.columns:
-            rows[column] = math.nan if column in NUMERIC_COLUMNS else ""
-        elif column in NUMERIC_COLUMNS:
-            rows[column] = posts[column].astype(float)
-        else:
-            rows[column] = posts[column].fillna("").astype(str)
-    return rows.reset_index(drop=True)
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _condition_mask(cells: pd.Series, numeric: bool, condition: Mapping) -> pd.Series | None:
-    """The rows one AG Grid condition keeps, or None when it cannot be read (then ignored)."""
-    kind = condition.get("type")
-    if kind == "blank":
-        return cells.isna() if numeric else cells.str.strip() == ""
-    if kind == "notBlank":
-        return cells.notna() if numeric else cells.str.strip() != ""
-    if numeric:
-        test = NUMBER_TESTS.get(kind) if isinstance(kind, str) else None
-        value = _number(condition.get("filter"))
-        to = _number(condition.get("filterTo")) if kind == "inRange" else 0.0
-        if test is None or value is None or to is None:
-            return None
-        return test(cells, value, to).fillna(False)
-    test = TEXT_TESTS.get(kind) if isinstance(kind, str) else None
-    value = condition.get("filter")
-    if test is None or not isinstance(value, str) or not value or len(value) > MAX_FILTER_TEXT:
-        return None
-    return test(cells.str.lower(), value.lower())  # AG Grid matches text case-insensitively
-
-
-def _column_mask(cells: pd.Series, numeric: bool, model: Mapping) -> pd.Series | None:
-    conditions = model.get("conditions")
-    if not isinstance(conditions, list):  # a single condition
-        return _condition_mask(cells, numeric, model)
-    masks = [m for m in (_condition_mask(cells, numeric, c) for c in conditions[:MAX_CONDITIONS]
-                         if isinstance(c, Mapping)) if m is not None]
-    if not masks:
-        return None
-    combined = masks[0]
-    for mask in masks[1:]:
-        combined = (combined | mask) if model.get("operator") == "OR" else (combined & mask)
-    return combined
-
-
-def apply_filter_model(rows: pd.DataFrame, model: object) -> pd.DataFrame:
-    """The rows AG Grid's `filterModel` keeps (pure): {column: {filterType, type, filter,
-    filterTo} or {filterType, operator, conditions: [...]}}."""
-    if not isinstance(model, Mapping):
-        return rows
-    keep = pd.Series(True, index=rows.index)
-    for column, column_model in list(model.items())[:len(TABLE_COLUMNS)]:
-        if column not in TABLE_COLUMNS or not isinstance(column_model, Mapping):
-            continue
-        numeric = column in NUMERIC_COLUMNS
-        mask = _column_mask(rows[column], numeric, column_model)
-        if mask is not None:
-            keep &= mask.astype(bool)
-    return rows[keep]
-
-
-def apply_sort_model(rows: pd.DataFrame, model: object) -> pd.DataFrame:
-    """The rows in the order of AG Grid's `sortModel` ([{colId, sort: asc|desc}]), blanks last;
-    unknown columns are ignored, each column counts once."""
-    if not isinstance(model, list):
-        return rows
-    keys: dict[str, bool] = {}
-    for entry in model[:len(TABLE_COLUMNS)]:
-        if (isinstance(entry, Mapping) and entry.get("colId") in TABLE_COLUMNS
-                and entry.get("sort") in ("asc", "desc")):
-            keys.setdefault(entry["colId"], entry["sort"] == "asc")
-    if not keys:
-        return rows
-    return rows.sort_values(list(keys), ascending=list(keys.values()), kind="stable",
-                            na_position="last")
-
-
-def shown_rows(rows: pd.DataFrame, request: object) -> pd.DataFrame:
-    """The table's rows after the request's filter and sort, every page of them."""
+def page(repo, year, request: object) -> tuple[list[dict], int]:
+    """(the rows, the number of rows the filter keeps) of a request for a `year.Year`."""
     request = request if isinstance(request, Mapping) else {}
-    return apply_sort_model(apply_filter_model(rows, request.get("filterModel")),
-                            request.get("sortModel"))
+    conditions = table.filter_query(request.get("filterModel"))
+    column, direction = table.sort_of(request.get("sortModel"))
+    start, end = table.window(request)
+    if not conditions:
+        rows = _ranked_page(repo, year, column, direction, start, end)
+        if rows is not None:
+            return rows, year.post_count
+    docs = repo.find_posts(year.site, year.year, conditions, table.mongo_sort(column, direction),
+                           skip=start, limit=end - start)
+    return [table.row_of(d) for d in docs], repo.count_posts(year.site, year.year, conditions)
 
 
-def records(rows: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-ready dicts: whole numbers as ints, blanks as None."""
-    out = []
-    for record in rows.to_dict("records"):
-        row = {}
-        for column, value in record.items():
-            if column in NUMERIC_COLUMNS:
-                row[column] = None if pd.isna(value) else int(value)
+def _ranked_page(repo, year, column: str, direction: int, start: int, end: int
+                 ) -> list[dict] | None:
+    """A page of the unfiltered table through the summaries' separators; None when they are
+    missing or no longer match the posts (then the caller asks the database to sort)."""
+    ranks = year.ranks or {}
+    order = (ranks.get("order") or {}).get(column)
+    if not order or (order.get("n", 0) + order.get("missing", 0)) != year.post_count:
+        return None
+    segments = table.plan(order, ranks.get("step") or 1, start, end, direction)
+    if segments is None:
+        return None
+    rows: list[dict] = []
+    for segment in segments:
+        if segment.kind == "range":
+            docs = repo.find_posts(year.site, year.year,
+                                   table.range_query(column, segment.lo, segment.hi))
+            if len(docs) != segment.expected:
+                return None  # the posts changed since the summaries were written
+            docs.sort(key=table.sort_key(column))
+            if segment.direction == -1:
+                docs.reverse()
+                first = segment.expected - segment.skip - segment.take
             else:
-                row[column] = value
-        out.append(row)
-    return out
-
-
-def rows_window(rows: pd.DataFrame, request: object) -> dict:
-    """AG Grid's `getRowsResponse` for the rows the request asks for (at most 500)."""
-    request = request if isinstance(request, Mapping) else {}
-    start, end = request.get("startRow"), request.get("endRow")
-    start = start if isinstance(start, int) and not isinstance(start, bool) and start >= 0 else 0
-    end = end if isinstance(end, int) and not isinstance(end, bool) and end > start else start + PAGE_SIZE
-    end = min(end, start + MAX_ROWS_PER_REQUEST)
-    return {"rowData": records(rows.iloc[start:end]), "rowCount": len(rows)}
+                first = segment.skip
+            chosen = docs[first:first + segment.take]
+        else:
+            chosen = repo.find_posts(year.site, year.year, table.missing(column),
+                                     [("url", segment.direction)], skip=segment.skip,
+                                     limit=segment.take)
+            if len(chosen) != segment.take:
+                return None
+        rows.extend(table.row_of(d) for d in chosen)
+    return rows
 
 
 def _cell(value: object) -> object:
@@ -191,16 +89,13 @@ def rows_to_csv(rows: Iterable[Mapping]) -> str:
     return out.getvalue()
 
 
-def csv_of(rows: pd.DataFrame) -> str:
-    """`rows_to_csv(records(rows))`, written by pandas: a year of 50,000 rows in a fraction of
-    the time a row-by-row writer takes."""
-    out = rows[list(TABLE_COLUMNS)].copy()
-    for column in NUMERIC_COLUMNS:
-        out[column] = out[column].round().astype("Int64")
-    for column in TEXT_COLUMNS:
-        cells = out[column].astype(str)
-        out[column] = cells.where(~cells.str.startswith(FORMULA_START), "'" + cells)
-    return out.to_csv(index=False, header=list(TABLE_COLUMNS.values()), lineterminator="\n")
+def csv_of(repo, year, request: object) -> str:
+    """Every row the table shows for a request, every page of it, in its order."""
+    request = request if isinstance(request, Mapping) else {}
+    column, direction = table.sort_of(request.get("sortModel"))
+    docs = repo.iter_posts(year.site, year.year, table.filter_query(request.get("filterModel")),
+                           table.mongo_sort(column, direction))
+    return rows_to_csv(table.row_of(d) for d in docs)
 
 
 def column_defs() -> list[dict]:
@@ -215,6 +110,8 @@ def column_defs() -> list[dict]:
             spec.update(filter="agTextColumnFilter",
                         filterParams={"defaultOption": "startsWith" if column == "date"
                                       else "contains", "maxNumConditions": 2})
+        if column not in ORDER_COLUMNS:
+            spec["sortable"] = False  # no index to sort 50,000 posts by it
         if column == "title":
             spec.update(minWidth=260, flex=2)
         elif column in ("url", "categories"):
@@ -249,10 +146,9 @@ def layout() -> html.Section:
     ])
 
 
-def _rows(repo, site, year, status) -> pd.DataFrame | None:
-    view = common.view_of(site=site, year=year)
-    chosen, _message = common.open_view(repo, view, status)
-    return table_rows(chosen.posts) if chosen is not None else None
+def _year(repo, site, year, status):
+    chosen, _message = common.open_view(repo, common.view_of(site=site, year=year), status)
+    return chosen
 
 
 def register(app: Dash, repo) -> None:
@@ -262,14 +158,14 @@ def register(app: Dash, repo) -> None:
         State("site", "value"), State("year", "value"), State("db-status", "data"))
     def serve_rows(request, site, year, status):
         try:
-            rows = _rows(repo, site, year, status)
+            chosen = _year(repo, site, year, status)
+            if chosen is None:
+                return {"rowData": [], "rowCount": 0}, "Download CSV"
+            rows, count = page(repo, chosen, request)
         except DatabaseUnavailableError:
             return no_update, no_update
-        if rows is None:
-            return {"rowData": [], "rowCount": 0}, "Download CSV"
-        shown = shown_rows(rows, request)
-        count = len(shown)
-        return rows_window(shown, request), f"Download CSV ({count:,} row{'s' if count != 1 else ''})"
+        label = f"Download CSV ({count:,} row{'s' if count != 1 else ''})"
+        return {"rowData": rows, "rowCount": count}, label
 
     @app.callback(
         Output("download", "data"), Input("download-button", "n_clicks"),
@@ -277,12 +173,12 @@ def register(app: Dash, repo) -> None:
         State("db-status", "data"), prevent_initial_call=True)
     def download_csv(_clicks, site, year, request, status):
         try:
-            rows = _rows(repo, site, year, status)
+            chosen = _year(repo, site, year, status)
+            if chosen is None:
+                return no_update
+            text = csv_of(repo, chosen, request)
         except DatabaseUnavailableError:
             return no_update
-        if rows is None:
-            return no_update
-        text = csv_of(shown_rows(rows, request))
         view = common.view_of(site=site, year=year)
         return dcc.send_string(text, common.download_name(view.site, view.year), type="text/csv")
 

@@ -1,6 +1,5 @@
-"""What the page shows and whether it can: the site and year selectors, the view's controls kept
-in step with the URL (a shared link sets the controls, a control rewrites the link), and the
-database status with its banner.
+"""What a blog's page shows: the site and year selectors, and the view's controls kept in step
+with the URL (a shared link sets the controls, a control rewrites the link).
 
 Everything read from the URL or the controls is validated before use: site and year must be
 ones the collection holds, metrics and terms ones that exist, each once.
@@ -10,8 +9,8 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard.data import UNAVAILABLE, DatabaseUnavailableError, Repository, term_names
-from dashboard.metrics import METRICS, ROLLING_WEEKS, SCALES, X_AXES
+from dashboard.data import DatabaseUnavailableError, Repository
+from dashboard.metrics import AGGREGATES, METRICS, ROLLING_WEEKS, SCALES, X_AXES
 from dashboard.urlstate import (
     ViewState,
     parse_query,
@@ -22,7 +21,8 @@ from dashboard.urlstate import (
 from dashboard.views.common import database_down, host_of
 from dashboard.views.terms import MAX_TERMS, chosen_terms
 
-CONTROLS = ("metrics", "scale", "rolling", "x", "sx", "sy", "site", "year", "terms")
+CONTROLS = ("metrics", "agg", "scale", "rolling", "x", "sx", "sy", "ym", "site", "year",
+            "terms")
 
 
 def _options(mapping: dict[str, str]) -> list[dict]:
@@ -51,6 +51,9 @@ def controls(state: ViewState) -> html.Section:
             id="metrics", options=_options(METRICS), value=list(state.metrics),
             className="chips"), "control-wide"),
         html.Div(className="control-row", children=[
+            _control("Points", dcc.RadioItems(
+                id="agg", options=_options(AGGREGATES), value=state.agg,
+                className="segmented")),
             _control("Scale", dcc.RadioItems(
                 id="scale", options=_options(SCALES), value=state.scale,
                 className="segmented")),
@@ -70,20 +73,21 @@ def controls(state: ViewState) -> html.Section:
     ])
 
 
-def stores(status_interval_ms: int) -> list:
-    return [dcc.Location(id="url", refresh=False), dcc.Store(id="db-status"),
+def stores() -> list:
+    """The blog page's own stores, and its own view of the address (a callback writing to the
+    shell's would run on every page, its inputs missing)."""
+    return [dcc.Location(id="blog-url", refresh=False),
             dcc.Store(id="data-version"), dcc.Store(id="post-opened"),
-            dcc.Store(id="weekly-zoom"),  # the main graph's x zoom (see figures.keep_x_zoom)
-            dcc.Interval(id="status-check", interval=status_interval_ms)]
+            dcc.Store(id="weekly-zoom")]  # the main graph's x zoom (see figures.keep_x_zoom)
 
 
 def control_values(state: ViewState, all_terms: list[str]) -> dict:
     """What each control should show for a view."""
     terms = (list(all_terms) if state.terms is None
              else chosen_terms(list(state.terms), all_terms))
-    return {"metrics": list(state.metrics), "scale": state.scale, "rolling": state.rolling,
-            "x": state.x, "sx": state.sx, "sy": state.sy, "site": state.site, "year": state.year,
-            "terms": terms}
+    return {"metrics": list(state.metrics), "agg": state.agg, "scale": state.scale,
+            "rolling": state.rolling, "x": state.x, "sx": state.sx, "sy": state.sy,
+            "ym": state.ym, "site": state.site, "year": state.year, "terms": terms}
 
 
 def sync_view(repo: Repository, trigger: str | None, search: str | None,
@@ -104,7 +108,8 @@ def sync_view(repo: Repository, trigger: str | None, search: str | None,
         state = resolve_site_year(state, available)
         if state.site is not None:
             try:
-                all_terms = term_names(repo.numbers(state.site, state.year))
+                summary = repo.year_summary(state.site, state.year) or {}
+                all_terms = [t for t in summary.get("terms") or [] if isinstance(t, str)]
             except DatabaseUnavailableError:
                 available = None
     return {"state": state, "available": available, "all_terms": all_terms,
@@ -113,20 +118,10 @@ def sync_view(repo: Repository, trigger: str | None, search: str | None,
 
 def register(app: Dash, repo: Repository) -> None:
     @app.callback(
-        Output("db-status", "data"), Output("banner", "children"), Output("banner", "hidden"),
-        Input("status-check", "n_intervals"), State("db-status", "data"))
-    def check_database(_n, previous):
-        ok = repo.ping()
-        status = {"ok": ok}
-        if status == previous:
-            return no_update, no_update, no_update
-        return status, "" if ok else UNAVAILABLE, ok
-
-    @app.callback(
-        Output("url", "search"), *[Output(name, "value") for name in CONTROLS],
+        Output("blog-url", "search"), *[Output(name, "value") for name in CONTROLS],
         Output("site", "options"), Output("year", "options"), Output("terms", "options"),
         Output("site-control", "hidden"), Output("year-control", "hidden"),
-        Input("url", "search"), Input("db-status", "data"),
+        Input("blog-url", "search"), Input("db-status", "data"),
         *[Input(name, "value") for name in CONTROLS], State("terms", "options"))
     def sync(search, status, *values):
         *current, term_options = values

@@ -1,71 +1,21 @@
-"""The summary cards: posts, words, the longest and shortest post, words per week, and the
-site-year's last crawl (refreshed while the page is open, so a running crawl shows its
-progress and its end)."""
+"""The summary cards: posts, words, the longest and shortest post, words per week (all from the
+site-year's summary, written at the end of its last crawl), and the site-year's last crawl
+(refreshed while the page is open, so a running crawl shows its progress and its end)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from dashboard import figures, weeks
+from dashboard import figures
 from dashboard.data import DatabaseUnavailableError, crawl_state
 from dashboard.figures import PALETTE, typed
 from dashboard.views import common
 
 CARDS = ("posts", "words", "mean", "longest", "shortest", "weekly")
-
-
-@dataclass(frozen=True)
-class PostRef:
-    title: str
-    words: int
-    url: str
-    date: str
-
-
-@dataclass(frozen=True)
-class Summary:
-    posts: int
-    weeks_with_posts: int
-    total_words: int
-    mean_words: float | None
-    median_words: float | None
-    longest_id: object
-    shortest_id: object
-    words_per_week: float | None  # mean words per week, weeks without posts counted as 0
-    words_trend: float | None     # least-squares slope of the weekly words, per week
-    weekly_words: pd.Series
-
-
-def trend_per_week(weekly: pd.Series) -> float | None:
-    """Least-squares slope of a weekly series, in units per week; None below 3 weeks."""
-    if len(weekly) < 3:
-        return None
-    slope, _ = np.polyfit(np.arange(len(weekly), dtype=float), weekly.to_numpy(dtype=float), 1)
-    return float(slope)
-
-
-def summarize(numbers: pd.DataFrame) -> Summary:
-    """Posts, words and the extremes of one year (pure). Posts without a word count are
-    counted as posts but left out of the word figures; ties go to the earliest post."""
-    counted = numbers.dropna(subset=["words"]) if not numbers.empty else numbers
-    words = counted["words"].astype(float) if not counted.empty else pd.Series(dtype=float)
-    weekly = weeks.words_per_week(numbers)
-    with_posts = (numbers.groupby(["iso_year", "iso_week"]).ngroups
-                  if not numbers.empty else 0)
-    return Summary(
-        posts=len(numbers), weeks_with_posts=with_posts,
-        total_words=int(words.sum()) if len(words) else 0,
-        mean_words=float(words.mean()) if len(words) else None,
-        median_words=float(words.median()) if len(words) else None,
-        longest_id=counted.loc[words.idxmax(), "id"] if len(words) else None,
-        shortest_id=counted.loc[words.idxmin(), "id"] if len(words) else None,
-        words_per_week=float(weekly.mean()) if len(weekly) else None,
-        words_trend=trend_per_week(weekly), weekly_words=weekly)
 
 
 def describe_trend(slope: float | None) -> str:
@@ -102,7 +52,8 @@ def _counts(crawl: dict) -> dict:
     return {}
 
 
-def describe_crawl(crawl: dict | None, now: datetime | None = None) -> tuple[str, str, str]:
+def describe_crawl(crawl: dict | None, now: datetime | None = None,
+                   stale_seconds: float = 60.0) -> tuple[str, str, str]:
     """(headline, detail, tone) for the last crawl card; tone is ok, warn or bad."""
     if not crawl:
         return "No crawl recorded", "run `scrapy crawl blog`", "warn"
@@ -111,7 +62,7 @@ def describe_crawl(crawl: dict | None, now: datetime | None = None) -> tuple[str
     stored = sum(counts.get(k, 0) for k in ("stored_new", "updated", "unchanged"))
     found = counts.get("listed")
     progress = f"{stored:,} of {found:,} posts measured" if found else f"{stored:,} posts measured"
-    state = crawl_state(crawl, now)
+    state = crawl_state(crawl, now, stale_seconds)
     if state == "running":
         return "Crawl running", f"started {_when(crawl.get('started_at'), now)} · {progress}", "warn"
     if state == "interrupted":
@@ -129,10 +80,15 @@ def describe_crawl(crawl: dict | None, now: datetime | None = None) -> tuple[str
             f"{when} · {failures} failure{'s' if failures != 1 else ''} · {detail}", "bad")
 
 
-def sparkline_figure(weekly: pd.Series) -> dict:
-    """The words-per-week line as a small axis-less figure for a card."""
-    return {"data": [{"type": "scatter", "mode": "lines", "x": typed(figures.epoch_ms(weekly.index)),
-                      "y": typed(weekly.to_numpy(dtype=float)),
+def sparkline_figure(weekly: dict | None) -> dict:
+    """The words-per-week line of a summary's `weekly` series as a small axis-less figure."""
+    weekly = weekly or {}
+    values = [float(v) for v in weekly.get("words") or []]
+    start = weekly.get("start")
+    days = (pd.date_range(start, periods=len(values), freq="7D") if start is not None
+            else pd.DatetimeIndex([]))
+    return {"data": [{"type": "scatter", "mode": "lines", "x": typed(figures.epoch_ms(days)),
+                      "y": typed(np.asarray(values, dtype=float)),
                       "line": {"color": PALETTE[0], "width": 2}, "fill": "tozeroy",
                       "fillcolor": "rgba(0,114,178,0.12)", "hoverinfo": "skip"}],
             "layout": figures.layout(height=60, margin={"l": 0, "r": 0, "t": 4, "b": 0},
@@ -140,36 +96,34 @@ def sparkline_figure(weekly: pd.Series) -> dict:
                                      yaxis={"visible": False, "rangemode": "tozero"})}
 
 
-def cards(year, s: Summary) -> list[str]:
-    """Each card's value and detail, in CARDS order."""
-    posts = year.posts.set_index("id")
+def _number(value: object, text: str = "{:,.0f}") -> str:
+    return text.format(value) if isinstance(value, int | float) else "–"
 
-    def post(ref_id) -> str:
-        if ref_id is None or ref_id not in posts.index:
-            return ""
-        row = posts.loc[ref_id]
-        return f"words · {row['title'] or '(untitled)'} ({row['date']})"
 
-    def words_of(ref_id) -> str:
-        return f"{int(posts.loc[ref_id, 'words']):,}" if ref_id is not None else "–"
+def _post(ref: object) -> str:
+    if not isinstance(ref, dict):
+        return ""
+    return f"words · {ref.get('title') or '(untitled)'} ({ref.get('date') or ''})"
 
-    weeks_text = f"in {s.weeks_with_posts} week{'s' if s.weeks_with_posts != 1 else ''} of {year.year}"
+
+def cards(summary: dict) -> list[str]:
+    """Each card's value and detail, in CARDS order, from a site-year's summary (pure)."""
+    posts = int(summary.get("posts") or 0)
+    weeks_with_posts = int(summary.get("weeks_with_posts") or 0)
+    words = summary.get("words") or {}
+    stats = (summary.get("metrics") or {}).get("words") or {}
+    longest, shortest = summary.get("longest") or {}, summary.get("shortest") or {}
     return [
-        f"{s.posts:,}", weeks_text,
-        f"{s.total_words:,}", f"in {s.posts:,} post{'s' if s.posts != 1 else ''}",
-        f"{s.mean_words:,.0f}" if s.mean_words is not None else "–",
-        f"mean · median {s.median_words:,.0f}" if s.median_words is not None else "",
-        words_of(s.longest_id), post(s.longest_id),
-        words_of(s.shortest_id), post(s.shortest_id),
-        f"{s.words_per_week:,.0f}" if s.words_per_week is not None else "–",
-        f"a week on average · {describe_trend(s.words_trend)}",
+        f"{posts:,}",
+        f"in {weeks_with_posts} week{'s' if weeks_with_posts != 1 else ''} of {summary.get('year')}",
+        _number(words.get("total")), f"in {posts:,} post{'s' if posts != 1 else ''}",
+        _number(stats.get("mean")),
+        f"mean · median {stats['median']:,.0f}" if stats.get("median") is not None else "",
+        _number(longest.get("words")), _post(longest),
+        _number(shortest.get("words")), _post(shortest),
+        _number(words.get("per_week")),
+        f"a week on average · {describe_trend(words.get('trend'))}",
     ]
-
-
-def summary_of(year) -> tuple[list[str], dict, int]:
-    """The cards' texts, the sparkline and the number of posts of a year."""
-    s = summarize(year.numbers)
-    return cards(year, s), sparkline_figure(s.weekly_words), s.posts
 
 
 def card(title: str, name: str, extra=None) -> html.Div:
@@ -217,12 +171,11 @@ def register(app: Dash, repo) -> None:
                         "A blog's year in numbers", False, True)
             if chosen is None:
                 return unchanged
-            values, sparkline, posts = repo.derived(
-                "summary", chosen.site, chosen.year, lambda: summary_of(chosen))
         except DatabaseUnavailableError:
             return unchanged
-        subtitle = f"{common.host_of(view.site)} · {view.year} · {posts:,} posts"
-        return (*values, sparkline, subtitle, True, False)
+        summary = chosen.summary
+        subtitle = f"{common.host_of(view.site)} · {view.year} · {chosen.post_count:,} posts"
+        return (*cards(summary), sparkline_figure(summary.get("weekly")), subtitle, True, False)
 
     @app.callback(
         Output("card-crawl", "children"), Output("card-crawl-detail", "children"),
@@ -237,10 +190,15 @@ def register(app: Dash, repo) -> None:
             return no_update, no_update, no_update, no_update
         try:
             crawl = repo.last_crawl(view.site, view.year)
+            summary = repo.year_summary(view.site, view.year)
         except DatabaseUnavailableError:
             return no_update, no_update, no_update, no_update
-        headline, detail, tone = describe_crawl(crawl)
-        version = f"{crawl.get('_id')}|{crawl_state(crawl)}" if crawl else "-"
+        stale = repo.config.stale_seconds
+        headline, detail, tone = describe_crawl(crawl, stale_seconds=stale)
+        # a crawl's start and end, and the summaries it writes at its end, redraw the views
+        version = "|".join((str(crawl.get("_id")) if crawl else "-",
+                            crawl_state(crawl, stale_seconds=stale),
+                            str((summary or {}).get("generation"))))
         # the same version again would redraw every graph on every tick
         return (headline, detail, f"card card-{tone}",
                 no_update if version == shown_version else version)

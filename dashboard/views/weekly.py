@@ -12,6 +12,7 @@ from dash import Dash, Input, Output
 
 from dashboard import figures
 from dashboard.figures import BASE_LAYOUT, metric_label
+from dashboard.metrics import METRICS
 from dashboard.views import common, lines
 
 PANEL_PX = 150  # plot height of one panel
@@ -20,15 +21,15 @@ SHARED_PX = 420  # one shared axis
 
 
 def figure(year, metrics: Sequence[str], scale: str = "raw", rolling: int = 0,
-           x: str = "date", uirevision: str = "view") -> dict:
+           x: str = "date", uirevision: str = "view", agg: str = "post") -> dict:
     """The weekly-metrics figure of a `year.Year` (hover: the post or week, the raw value and
     the plotted one; customdata's last field is the post's URL, for opening it on click)."""
-    metrics = [m for m in dict.fromkeys(metrics) if m in year.numbers.columns]
-    if year.numbers.empty:
+    metrics = [m for m in dict.fromkeys(metrics) if m in METRICS]
+    if not year.post_count:
         return figures.message_figure("No posts.")
     if not metrics:
         return figures.message_figure("Pick at least one metric.")
-    built = lines.build(year, metrics, scale, rolling, x)
+    built = lines.build(year, metrics, scale, rolling, x, agg)
     panels = scale == "raw" and len(metrics) > 1
     margin = dict(BASE_LAYOUT["margin"])
     if built.per_week:
@@ -41,8 +42,8 @@ def figure(year, metrics: Sequence[str], scale: str = "raw", rolling: int = 0,
                             margin=margin, height=height, xaxis=lines.x_axis(x),
                             shapes=shapes, annotations=list(notes))
     if built.per_week:
-        layout["title"] = {"text": f"{built.posts:,} posts: weekly means per post",
-                           "font": {"size": 13}, "x": 0.01, "y": 0.99, "yanchor": "top"}
+        layout["title"] = {"text": lines.title(built), "font": {"size": 13}, "x": 0.01,
+                           "y": 0.99, "yanchor": "top"}
     data = []
     for i, metric in enumerate(metrics):
         axis = "" if not panels or i == 0 else str(i + 1)
@@ -70,26 +71,28 @@ def figure(year, metrics: Sequence[str], scale: str = "raw", rolling: int = 0,
 def layout():
     return common.graph_panel(
         "The year, week by week", "weekly-graph",
-        "One line per metric. Hover a point for the post; click it to open the post.")
+        "One line per metric, one point per post or per week. Hover a point for the post "
+        "or the week; click a post to open it.")
 
 
 def register(app: Dash, repo) -> None:
     @app.callback(
         Output("weekly-graph", "figure"),
         Input("site", "value"), Input("year", "value"), Input("metrics", "value"),
-        Input("scale", "value"), Input("rolling", "value"), Input("x", "value"),
+        Input("agg", "value"), Input("scale", "value"), Input("rolling", "value"),
+        Input("x", "value"),
         # the zoom is an input, not a state, so that a client posting inputs only (the load
         # test) still matches the callback; a zoom then costs one cheap round trip
         Input("db-status", "data"), Input("weekly-zoom", "data"), Input("data-version", "data"))
-    def update_weekly(site, year, metrics, scale, rolling, x, status, zoom, _version):
-        view = common.view_of(metrics=metrics, scale=scale, rolling=rolling, x=x, site=site,
-                              year=year)
+    def update_weekly(site, year, metrics, agg, scale, rolling, x, status, zoom, _version):
+        view = common.view_of(metrics=metrics, agg=agg, scale=scale, rolling=rolling, x=x,
+                              site=site, year=year)
         chosen, message = common.open_view(repo, view, status)
         if chosen is None:
             return figures.message_figure(message)
         try:
             fig = figure(chosen, view.metrics, view.scale, view.rolling, view.x,
-                         uirevision=common.uirevision(view))
+                         uirevision=common.uirevision(view), agg=view.agg)
         except common.DatabaseUnavailableError as exc:
             return figures.message_figure(str(exc))
         return figures.keep_x_zoom(fig, zoom)

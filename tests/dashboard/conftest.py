@@ -13,6 +13,7 @@ import pytest
 from dashboard_posts import post_docs
 from werkzeug.serving import make_server
 
+from blogstats import summaries
 from dashboard.app import create_app
 from dashboard.config import Config
 from fixture_site import serve_blog
@@ -60,7 +61,8 @@ def seeded_db(mongo_db):
     client[name].crawls.insert_one({
         "_id": "c1", "site": "http://blog.example/", "year": 2015, "status": "finished",
         "complete": True, "started_at": datetime(2026, 1, 1, 10), "finish_reason": "finished",
-        "finished_at": datetime(2026, 1, 1, 10, 1), "items": {"stored_new": 8}})
+        "finished_at": datetime(2026, 1, 1, 10, 1), "posts": {"listed": 8, "stored_new": 8}})
+    summaries.backfill(client[name], "posts")  # as `release` does for posts stored before
     client.close()
     return uri, name
 

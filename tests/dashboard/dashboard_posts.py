@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from dashboard.data import numbers_frame
+from blogstats.postframe import numbers_frame
 from dashboard.year import Year
 
 HOSTILE_TITLE = "<script>alert(1)</script><img src=x onerror=alert(2)>"

@@ -13,6 +13,7 @@ import pytest
 from conftest import app_for, call_callback, response_of
 from dashboard_posts import post_docs
 
+from blogstats import summaries
 from tests.conftest import free_port
 
 WEEKLY = "weekly-graph.figure"
@@ -103,9 +104,9 @@ def test_junk_for_every_callback(client, app, junk):
         assert resp.status_code in (200, 204), (output, resp.data[:300])
 
 
-def sync(client, app, search: str, triggered: str = "url.search", **controls):
-    output = next(o for o in app.callback_map if "url.search" in o)
-    values = {"url.search": search, "db-status.data": {"ok": True, "reason": ""}}
+def sync(client, app, search: str, triggered: str = "blog-url.search", **controls):
+    output = next(o for o in app.callback_map if "blog-url.search" in o)
+    values = {"blog-url.search": search, "db-status.data": {"ok": True, "reason": ""}}
     values.update({f"{k}.value": v for k, v in controls.items()})
     return json.loads(call_callback(client, app, output, values, [triggered]).data)["response"]
 
@@ -129,6 +130,7 @@ def test_site_and_year_selectors_appear_when_there_is_a_choice(seeded_db):
     client[name].posts.insert_many([
         dict(post_docs(1)[0], url="http://blog.example/2014/x", year=2014),
         dict(post_docs(1)[0], url="https://other.example/1", site="https://other.example/")])
+    summaries.backfill(client[name], "posts")
     client.close()
     app = app_for(uri, name)
     out = sync(app.server.test_client(), app, "?site=http://blog.example/&year=2014")
@@ -197,5 +199,10 @@ def test_empty_database_shows_the_crawl_instructions(mongo_db):
     resp = call_callback(client, app, output, {"db-status.data": {"ok": True}})
     out = json.loads(resp.data)["response"]
     assert out["empty-state"]["hidden"] is False and out["dashboard"]["hidden"] is True
-    page = client.get("/_dash-layout").get_data(as_text=True)
-    assert "scrapy crawl blog" in page
+    route = next(o for o in app.callback_map if "page.children" in o)
+    for path in ("/", "/blog"):
+        page = call_callback(client, app, route, {"url.pathname": path}).get_data(as_text=True)
+        assert "scrapy crawl blog" in page
+    overview = next(o for o in app.callback_map if "overview-empty.hidden" in o)
+    out = json.loads(call_callback(client, app, overview, {"db-status.data": {"ok": True}}).data)
+    assert out["response"]["overview-empty"]["hidden"] is False

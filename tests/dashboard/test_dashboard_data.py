@@ -1,5 +1,6 @@
-"""The dashboard's reads against a real SecantusDB: projection, validation, the shared cache,
-fork, a read-only user, and a database that is away or misconfigured (nothing secret leaks)."""
+"""The dashboard's reads against a real SecantusDB: summaries and posts on demand, validation,
+the shared cache, fork, a read-only user, and a database that is away or misconfigured (nothing
+secret leaks)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,13 @@ import pymongo
 import pytest
 from dashboard_posts import post_docs
 
+from blogstats import summaries
 from blogstats.config import ConfigError
+from blogstats.postframe import labels_frame, numbers_frame, safe_url, term_names
 from dashboard.cache import SharedCache, private_folder
 from dashboard.config import Config
-from dashboard.data import (
-    DatabaseUnavailableError,
-    Repository,
-    crawl_state,
-    labels_frame,
-    numbers_frame,
-    safe_url,
-    term_names,
-)
+from dashboard.data import DatabaseUnavailableError, Repository, crawl_state
+from dashboard.year import Year
 from tests.conftest import SecantusServer, free_port
 
 SITE = "http://blog.example/"
@@ -43,50 +39,57 @@ def test_reads_one_site_and_year_with_only_the_fields_it_needs(seeded_db):
         dict(d, url=f"http://other.example/{i}", site="http://other.example/")
         for i, d in enumerate(post_docs(3))])
     client[name].posts.insert_one(dict(post_docs(1)[0], url="http://blog.example/old", year=2014))
+    summaries.backfill(client[name], "posts")
     repo = repo_for(uri, name)
     assert repo.sites_and_years() == {SITE: [2015, 2014], "http://other.example/": [2015]}
-    posts = repo.posts(SITE, 2015)
+    posts = repo.posts(SITE, 2015, "v1")
     assert len(posts) == 8 and posts["words"].tolist() == [100 * i for i in range(1, 9)]
     assert posts["title"].tolist() == [f"Week {i}" for i in range(1, 9)]
     assert "fingerprint" not in posts and "content_hash" not in posts and "tags" not in posts
     assert term_names(posts) == ["android", "apple", "data"]
+    assert repo.year_summary(SITE, 2015)["terms"] == ["android", "apple", "data"]
 
 
 def test_only_plain_values_reach_a_query(seeded_db):
     repo = repo_for(*seeded_db)
     with pytest.raises(TypeError):
-        repo.numbers({"$ne": None}, 2015)
+        repo.posts({"$ne": None}, 2015, "v")
     with pytest.raises(TypeError):
-        repo.numbers(SITE, {"$gt": 0})
+        repo.year_summary(SITE, {"$gt": 0})
+    with pytest.raises(TypeError):
+        repo.find_posts({"$ne": None}, 2015, {})
     assert not repo.holds({"$ne": None}, 2015) and not repo.holds(SITE, True)
-    assert repo.numbers(SITE, 1999).empty
+    assert repo.year_summary(SITE, 1999) is None
 
 
-def test_reads_are_shared_and_cached_for_the_configured_time(seeded_db):
+def test_posts_are_shared_and_cached_for_the_configured_time(seeded_db):
     uri, name = seeded_db
     folder = tempfile.mkdtemp(prefix="dashboard-cache-")
     cached = repo_for(uri, name, cache_seconds=60, cache_dir=folder)
     fresh = repo_for(uri, name, cache_seconds=0)
-    assert len(cached.numbers(SITE, 2015)) == 8
-    assert len(fresh.numbers(SITE, 2015)) == 8
+    assert len(cached.posts(SITE, 2015, "v1")) == 8
+    assert len(fresh.posts(SITE, 2015, "v1")) == 8
     pymongo.MongoClient(uri)[name].posts.delete_one({"title": "Week 1"})
-    assert len(cached.numbers(SITE, 2015)) == 8
-    assert len(fresh.numbers(SITE, 2015)) == 7
+    assert len(cached.posts(SITE, 2015, "v1")) == 8
+    assert len(fresh.posts(SITE, 2015, "v1")) == 7
     # another worker on the same machine (same folder) gets the first one's read
     other_worker = repo_for(uri, name, cache_seconds=60, cache_dir=folder)
-    assert len(other_worker.numbers(SITE, 2015)) == 8
+    assert len(other_worker.posts(SITE, 2015, "v1")) == 8
 
 
-def test_a_finished_crawl_is_seen_at_once_not_when_the_cache_expires(seeded_db):
+def test_new_summaries_are_seen_at_once_not_when_the_cache_expires(seeded_db):
+    """A crawl's end writes a new generation of summaries: the page draws it at its next
+    read (within a second), whatever the cache time."""
     uri, name = seeded_db
     repo = repo_for(uri, name, cache_seconds=3600)
-    assert len(repo.numbers(SITE, 2015)) == 8
+    assert Year.from_repository(repo, SITE, 2015).weeks("date")["posts"].sum() == 8
     db = pymongo.MongoClient(uri)[name]
     db.posts.delete_one({"title": "Week 1"})
-    db.crawls.insert_one({"_id": "c2", "site": SITE, "year": 2015, "status": "finished",
-                          "started_at": db.crawls.find_one()["started_at"].replace(day=2)})
-    time.sleep(1.1)  # the crawl record itself is re-read at most once a second
-    assert len(repo.numbers(SITE, 2015)) == 7
+    summaries.write(db, "posts", SITE, 2015)  # what the end of a crawl does
+    time.sleep(1.1)  # the summary itself is re-read at most once a second
+    year = Year.from_repository(repo, SITE, 2015)
+    assert year.post_count == 7 and year.weeks("date")["posts"].sum() == 7
+    assert len(year.posts) == 7
 
 
 def test_the_last_crawl_is_the_site_years_own(seeded_db):
@@ -111,7 +114,7 @@ def test_a_forked_worker_makes_its_own_client(seeded_db):
     if pid == 0:  # the child, as a gunicorn worker after fork
         try:
             ok = repo.client is not parent_client and repo.ping() and \
-                len(repo.numbers(SITE, 2015)) == 8
+                len(repo.posts(SITE, 2015, "fork")) == 8
             os.write(write, b"1" if ok else b"0")
         finally:
             os._exit(0)
@@ -148,6 +151,7 @@ def test_works_with_a_read_only_user():
     try:
         admin = pymongo.MongoClient(server.uri)
         admin.blogstats.posts.insert_many(post_docs(4))
+        summaries.backfill(admin.blogstats, "posts")
         admin.admin.command("createUser", "admin", pwd="adminpw", roles=["root"])
         admin.blogstats.command("createUser", "reader", pwd="readerpw",
                                 roles=[{"role": "read", "db": "blogstats"}])
@@ -158,7 +162,7 @@ def test_works_with_a_read_only_user():
         uri = f"mongodb://reader:readerpw@127.0.0.1:{server.port}/?authSource=blogstats"
         repo = repo_for(uri, "blogstats")
         assert repo.ping() is True
-        assert len(repo.numbers(SITE, 2015)) == 4
+        assert len(Year.from_repository(repo, SITE, 2015).posts) == 4
         reader = pymongo.MongoClient(uri)
         with pytest.raises(pymongo.errors.OperationFailure):  # the role really is read-only
             reader.blogstats.posts.insert_one({"url": "x"})

@@ -82,7 +82,7 @@ def test_rolling_is_plotted_and_raw_values_stay_in_the_hover():
 def test_scaling_a_rolling_mean_scales_by_the_posts_own_values():
     year = year_of(post_docs(8))
     fig = weekly.figure(year, ["words"], "z", rolling=4)
-    words = year.numbers["words"]
+    words = year.posts["words"]
     rolled = [100, 150, 200, 250, 350, 450, 550, 650]
     expected = [(r - words.mean()) / words.std(ddof=0) for r in rolled]
     assert untyped(fig["data"][0]["y"]) == pytest.approx(expected)
@@ -155,13 +155,17 @@ def test_a_big_year_is_drawn_as_weekly_means():
     assert set(untyped(fig["data"][0]["y"])) == {200.0}  # the mean of 100, 200, 300
     first = fig["data"][0]["customdata"][0]
     assert first[:2] == ["Week of 2015-01-05", 3] and first[-1] == ""  # nothing to open
-    assert "weekly means" in fig["layout"]["title"]["text"]
+    assert "weekly mean per post" in fig["layout"]["title"]["text"]
+    assert "each post is drawn up to 1,000 posts" in fig["layout"]["title"]["text"]
     assert len(untyped(terms.figure(year, ["android"])["data"][0]["y"])) == weeks_drawn
     by_number = weekly.figure(year, ["words"], x="week")
     assert untyped(by_number["data"][0]["x"])[:3] == [1.0, 2.0, 3.0]
-    fig, r = scatter.figure(year, "words", "images")
-    assert fig["data"][0]["type"] == "heatmap"  # a density: SVG, no WebGL (CSP)
-    assert sum(v or 0 for row in fig["data"][0]["z"] for v in row) == len(docs)
+    fig, r, note = scatter.figure(year, "words", "images")
+    assert len(untyped(fig["data"][0]["x"])) == figures.POINTS_LIMIT  # a sample of the posts
+    assert note.startswith(f"1,000 of {len(docs):,} posts")
+    # r over every post, from the summaries' moments
+    assert r == pytest.approx(np.corrcoef([d["words"] for d in docs],
+                                          [d["images"] for d in docs])[0, 1])
 
 
 def test_rolling_over_weeks_weighs_each_week_by_its_posts():
@@ -186,21 +190,44 @@ def test_chosen_terms_are_each_once_and_only_existing_ones():
     assert terms.chosen_terms({"$ne": 1}, ["apple"]) == []
 
 
+def moments_of(a: list[float], b: list[float]) -> tuple[float, ...]:
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x == x and y == y]
+    n = len(pairs)
+    mx, my = sum(p[0] for p in pairs) / n, sum(p[1] for p in pairs) / n
+    return (n, mx, my, sum((x - mx) ** 2 for x, _ in pairs), sum((y - my) ** 2 for _, y in pairs),
+            sum((x - mx) * (y - my) for x, y in pairs))
+
+
 def test_pearson_r():
-    a = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0])
-    assert scatter.pearson(a, 2 * a + 1) == pytest.approx(1.0)
-    assert scatter.pearson(a, -a) == pytest.approx(-1.0)
-    b = pd.Series([2.0, 1.0, 4.0, 3.0, 5.0])
-    assert scatter.pearson(a, b) == pytest.approx(np.corrcoef(a, b)[0, 1]) == pytest.approx(0.8)
-    assert scatter.pearson(a, pd.Series([3.0] * 5)) is None
-    assert scatter.pearson(a[:2], b[:2]) is None
-    with_gap = pd.Series([1.0, np.nan, 3.0, 4.0, 5.0])
-    assert scatter.pearson(with_gap, b) == pytest.approx(np.corrcoef([1, 3, 4, 5], [2, 4, 3, 5])[0, 1])
+    a = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert scatter.pearson(moments_of(a, [2 * x + 1 for x in a])) == pytest.approx(1.0)
+    assert scatter.pearson(moments_of(a, [-x for x in a])) == pytest.approx(-1.0)
+    b = [2.0, 1.0, 4.0, 3.0, 5.0]
+    assert scatter.pearson(moments_of(a, b)) == pytest.approx(np.corrcoef(a, b)[0, 1]) \
+        == pytest.approx(0.8)
+    assert scatter.pearson(moments_of(a, [3.0] * 5)) is None
+    assert scatter.pearson(moments_of(a[:2], b[:2])) is None
+    with_gap = [1.0, np.nan, 3.0, 4.0, 5.0]
+    assert scatter.pearson(moments_of(with_gap, b)) == pytest.approx(
+        np.corrcoef([1, 3, 4, 5], [2, 4, 3, 5])[0, 1])
+    # large values: no cancellation
+    big = [1e6 + x for x in a]
+    assert scatter.pearson(moments_of(big, b)) == pytest.approx(0.8)
+
+
+def test_the_moments_of_a_pair_serve_both_orders():
+    year = year_of(post_docs())
+    xy = scatter.moments(year.summary, "words", "html_bytes")
+    yx = scatter.moments(year.summary, "html_bytes", "words")
+    assert xy[1:3] == yx[2:0:-1] and xy[3:5] == yx[4:2:-1] and xy[5] == yx[5]
+    slope, intercept = scatter.least_squares(xy)
+    assert (slope, intercept) == pytest.approx((0.5, 10000))  # html_bytes = 10000 + words / 2
 
 
 def test_scatter_figure_shows_r_and_a_fit_line():
-    fig, r = scatter.figure(year_of(post_docs()), "words", "html_bytes")
+    fig, r, note = scatter.figure(year_of(post_docs()), "words", "html_bytes")
     assert r == pytest.approx(1.0)  # html_bytes = 10000 + words / 2
+    assert note == scatter.EVERY_POST and len(untyped(fig["data"][0]["x"])) == 8
     assert len(fig["data"]) == 2 and fig["data"][1]["name"] == "least-squares line"
     assert fig["layout"]["xaxis"]["title"]["text"] == "Words"
     assert "very strong positive" in scatter.describe_r(r)
@@ -233,3 +260,32 @@ def test_the_users_x_zoom_is_kept_on_the_same_axis_only(zoom, kept):
     assert fig["layout"]["xaxis"].get("range") == kept
     if kept:
         assert fig["layout"]["xaxis"]["autorange"] is False
+
+
+@pytest.mark.parametrize("agg, expected", [
+    ("mean", [200.0]), ("median", [200.0]), ("sum", [600.0])])
+def test_weekly_aggregates_of_a_blog_with_several_posts_a_week(agg, expected):
+    """Three posts a week (words 100, 200, 300): one point per week, whatever was asked."""
+    docs = busy_year()[:30]  # ten weeks of three posts
+    fig = weekly.figure(year_of(docs), ["words"], "raw", agg=agg)
+    ys = untyped(fig["data"][0]["y"])
+    assert len(ys) == 10 and set(ys) == set(expected)
+    assert "Week of" in fig["data"][0]["customdata"][0][0]
+
+
+def test_a_weekly_median_is_the_median_not_the_mean():
+    docs = post_docs(3)
+    for doc, words in zip(docs, (100, 200, 900), strict=True):  # one week, three posts
+        doc.update(words=words, date=docs[0]["date"], iso_week=docs[0]["iso_week"])
+    year = year_of(docs)
+    assert untyped(weekly.figure(year, ["words"], agg="median")["data"][0]["y"]) == [200.0]
+    assert untyped(weekly.figure(year, ["words"], agg="mean")["data"][0]["y"]) == [400.0]
+
+
+def test_a_rolling_weekly_sum_counts_weeks_without_posts_as_zero():
+    # posts in weeks 2, 3 and 5 of 2015 (100, 200, 300 words); a 4-week window on week 5
+    # holds weeks 2-5: (100 + 200 + 0 + 300) / 4
+    docs = post_docs(4, start=pd.Timestamp("2015-01-07").to_pydatetime())
+    docs = [docs[0], docs[1], dict(docs[3], words=300)]
+    fig = weekly.figure(year_of(docs), ["words"], "raw", rolling=4, agg="sum")
+    assert untyped(fig["data"][0]["y"])[-1] == pytest.approx(150.0)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from dashboard_posts import post_docs
 
-from dashboard import weeks
-from dashboard.data import numbers_frame
+from blogstats import weeks
+from blogstats.postframe import numbers_frame
 
 
 def posts_on(days_and_words: list[tuple[datetime, int]]) -> list[dict]:
@@ -94,9 +94,9 @@ def test_weekly_table_sums_means_and_medians():
 
 def test_words_per_week_counts_empty_weeks():
     docs = posts_on([(datetime(2015, 1, 5), 100), (datetime(2015, 1, 20), 300)])
-    weekly = weeks.words_per_week(numbers_frame(docs))
+    weekly = weeks.every_week(numbers_frame(docs), "words")
     assert weekly.tolist() == [100, 0, 300]
-    assert weeks.words_per_week(numbers_frame([])).empty
+    assert weeks.every_week(numbers_frame([]), "words").empty
 
 
 def test_weeks_in_iso_year():

@@ -130,41 +130,73 @@ def rolling_posts(frame: pd.DataFrame, columns: Sequence[str], weeks: int,
     return pd.DataFrame(out, index=frame.index), starts < january_first
 
 
+AGGREGATES = ("mean", "median", "sum")
+
+
+def per_week(weeks_table: pd.DataFrame, column: str, agg: str) -> np.ndarray:
+    """A `weekly` table's value of `column` for each week: the mean per post, the median, or
+    the sum of its posts (NaN where no post of the week has the value)."""
+    suffix = {"mean": "", "median": ":median", "sum": ":sum"}[agg]
+    return weeks_table[column + suffix].to_numpy(dtype=float)
+
+
 def rolling_weeks(weeks_table: pd.DataFrame, columns: Sequence[str], weeks: int, x: str,
-                  year: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The N-week rolling mean per post over a `weekly` table (the sum of the window's posts'
-    values over their number, so a busy week weighs what its posts weigh) and whether each
-    window is partial."""
+                  year: int, agg: str = "mean") -> tuple[pd.DataFrame, np.ndarray]:
+    """The N-week rolling value of each row of a `weekly` table, and whether its window is
+    partial (reaches back before 1 January). weeks <= 0: `per_week` itself.
+
+    - mean: the window's posts' values summed over their number (a busy week weighs what its
+      posts weigh);
+    - median: the mean of the medians of the window's weeks that have posts;
+    - sum: the window's total over its number of weeks, weeks without posts counted as 0 (a
+      window that starts before the year's first week counts only the year's weeks)."""
     if weeks <= 0 or weeks_table.empty:
-        return (weeks_table[list(columns)].astype(float),
-                np.zeros(len(weeks_table), dtype=bool))
+        return (pd.DataFrame({c: per_week(weeks_table, c, agg) for c in columns},
+                             index=weeks_table.index), np.zeros(len(weeks_table), dtype=bool))
     if x == "week":
         positions = weeks_table["x"].to_numpy(dtype=float)
         starts = positions - (weeks - 1)
         partial = starts < 1
+        first, step = min(1.0, positions.min()), 1.0
     else:
         positions = weeks_table["start"].to_numpy(dtype="datetime64[D]").astype(np.int64)
         starts = positions - 7 * (weeks - 1)
+        january_first = np.datetime64(date(year, 1, 1), "D").astype(np.int64)
         # as for posts: partial when the window's first day is before 1 January
-        partial = starts < np.datetime64(date(year, 1, 1), "D").astype(np.int64)
+        partial = starts < january_first
+        first = min(january_first - (january_first + 3) % 7, positions.min())  # its Monday
+        step = 7.0
     out = {}
     for column in columns:
-        sums, counts = _window_sums(positions, starts,
-                                    weeks_table[f"{column}:sum"].fillna(0).to_numpy(float),
-                                    weeks_table[f"{column}:n"].to_numpy(float))
+        if agg == "sum":
+            values = weeks_table[f"{column}:sum"].fillna(0).to_numpy(float)
+            sums, _ = _window_sums(positions, starts, values, np.ones(len(values)))
+            counts = np.minimum(weeks, (positions - first) / step + 1)
+        elif agg == "median":
+            medians = weeks_table[f"{column}:median"].to_numpy(float)
+            present = ~np.isnan(medians)
+            sums, counts = _window_sums(positions, starts, np.where(present, medians, 0.0),
+                                        present.astype(float))
+        else:
+            sums, counts = _window_sums(positions, starts,
+                                        weeks_table[f"{column}:sum"].fillna(0).to_numpy(float),
+                                        weeks_table[f"{column}:n"].to_numpy(float))
         with np.errstate(invalid="ignore", divide="ignore"):
             out[column] = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
     return pd.DataFrame(out, index=weeks_table.index), partial
 
 
-def words_per_week(frame: pd.DataFrame) -> pd.Series:
-    """Words published in each ISO week, by the week's Monday, from the first post's week to
-    the last post's, weeks without posts as 0."""
-    counted = frame.dropna(subset=["words"]) if not frame.empty else frame
+def every_week(frame: pd.DataFrame, column: str | None = None) -> pd.Series:
+    """Per ISO week (by its Monday), from the first week with a post to the last: the sum of
+    `column` over the posts that have it, or the number of posts when None; weeks without
+    posts as 0."""
+    counted = frame.dropna(subset=[column]) if column and not frame.empty else frame
     if counted.empty:
         return pd.Series(dtype=float)
     monday = mondays(counted["iso_year"].to_numpy(float), counted["iso_week"].to_numpy(float))
-    sums = counted["words"].astype(float).groupby(monday).sum()
+    values = (counted[column].astype(float) if column
+              else pd.Series(1.0, index=counted.index))
+    sums = pd.Series(values.to_numpy(), index=monday).groupby(level=0).sum()
     sums = sums[sums.index.notna()]
     if sums.empty:
         return pd.Series(dtype=float)

@@ -1,0 +1,425 @@
+"""Summaries of the posts, written at the end of each crawl and read by the dashboard.
+
+A year of 50,000 posts takes SecantusDB several seconds to read, so no dashboard page may start
+by reading the posts of a year. What the views draw is computed here once, when the posts
+change (the end of a crawl: `after_crawl`, called by the crawl record; posts stored before this
+existed: `backfill`, called by `release`), and kept in three small collections beside the
+posts collection P (`posts` by default):
+
+`P_years`: one document per site-year, `_id` "<site>|<year>":
+    site, year; generation (the id shared by this write's week and rank documents);
+    computed_at; crawl (the crawl that wrote it: _id, status, complete, finish_reason,
+    started_at, finished_at, posts, failures_total); source {posts, crawled_until} (the posts
+    read, to tell whether the summary is current);
+    posts (number of posts with a day), weeks_with_posts, first_day, last_day;
+    metrics {metric: {n, sum, mean, median, min, max}} and terms [names], term_stats {term: ...}
+    (n: posts that have the value; a post without it is left out of that metric's figures);
+    words {total, per_week (mean words per ISO week from the first week with a post to the
+    last, weeks without posts counted as 0), trend (least-squares slope of those weeks, per
+    week, null below 3 weeks)}; weekly {start (the first week's Monday), posts [...],
+    words [...]} (every ISO week from the first to the last, for sparklines);
+    longest, shortest {title, date, url, words} (ties: the earliest post);
+    pairs {"a|b": [n, mean a, mean b, Σ(a-ā)², Σ(b-b̄)², Σ(a-ā)(b-b̄)]} over the posts that
+    have both metrics, for Pearson's r and the least-squares line of any two metrics.
+`P_weeks`: one document per week with posts of a site-year, for each x axis:
+    site, year, generation, axis ("date": the ISO week `iso_year`/`iso_week` at its Monday;
+    "week": the blog's week number, see blogstats.weeks), x, start, posts,
+    values {column: [sum, n, median]} for every metric and `term:<name>` (mean = sum / n).
+`P_ranks`: one document per site-year (`_id` "<site>|<year>|<generation>"):
+    order {column: {values, starts, ends, n, missing}}: for each column the posts table sorts
+    by, the value at every STEP-th rank of the posts sorted by (value, url) and where the run
+    of that value starts and ends, so a page of the table sorted by any column is one narrow
+    range query on an index; sample: up to POINTS_LIMIT posts evenly spread over the year
+    (title, date, url and every metric), drawn when a year has too many posts to draw each.
+
+A write makes a new generation: the week and rank documents first, then the year document is
+replaced (a reader that follows the year document's generation never sees half a write), then
+the previous generation is removed. The functions that compute are pure (`build`); `write`,
+`after_crawl` and `backfill` talk to the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from blogstats import weeks
+from blogstats.postframe import (
+    LABEL_FIELDS,
+    METRIC_FIELDS,
+    NUMBER_FIELDS,
+    READ_BATCH,
+    TERM_PREFIX,
+    frame_in_batches,
+    term_names,
+)
+
+logger = logging.getLogger(__name__)
+
+# Above this many posts a year is drawn per week rather than post by post (ten thousand points
+# per line are unreadable and too heavy to send), and its scatter draws a sample of this size.
+POINTS_LIMIT = 1000
+STEP = 200  # ranks between two separators of the table's sort order
+AXES = ("date", "week")
+# The posts table's sortable columns: each has an index {site, year, column} (ensure_indexes).
+NUMERIC_ORDER = ("week", "words", "paragraphs", "headings", "images", "links", "html_bytes",
+                 "comments")
+TEXT_ORDER = ("date", "title")
+ORDER_COLUMNS = TEXT_ORDER + NUMERIC_ORDER
+CRAWL_FIELDS = ("_id", "status", "complete", "finish_reason", "started_at", "finished_at",
+                "heartbeat_at", "posts", "failures_total")
+
+
+@dataclass(frozen=True)
+class Names:
+    """The summary collections of a posts collection."""
+
+    posts: str
+
+    @property
+    def years(self) -> str:
+        return f"{self.posts}_years"
+
+    @property
+    def weeks(self) -> str:
+        return f"{self.posts}_weeks"
+
+    @property
+    def ranks(self) -> str:
+        return f"{self.posts}_ranks"
+
+
+def year_id(site: str, year: int) -> str:
+    return f"{site}|{year}"
+
+
+def ranks_id(site: str, year: int, generation: str) -> str:
+    return f"{site}|{year}|{generation}"
+
+
+# -- pure: from a frame of posts (blogstats.postframe.numbers_frame(..., labels=True)) ----------
+def _number(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _stats(values: np.ndarray) -> dict:
+    present = values[~np.isnan(values)]
+    if not present.size:
+        return {"n": 0, "sum": 0.0, "mean": None, "median": None, "min": None, "max": None}
+    return {"n": int(present.size), "sum": float(present.sum()), "mean": float(present.mean()),
+            "median": float(np.median(present)), "min": float(present.min()),
+            "max": float(present.max())}
+
+
+def trend_per_week(weekly: pd.Series) -> float | None:
+    """Least-squares slope of a weekly series, in units per week; None below 3 weeks."""
+    if len(weekly) < 3:
+        return None
+    slope, _ = np.polyfit(np.arange(len(weekly), dtype=float), weekly.to_numpy(dtype=float), 1)
+    return float(slope)
+
+
+def _post_ref(frame: pd.DataFrame, index) -> dict | None:
+    if index is None:
+        return None
+    row = frame.loc[index]
+    return {"title": row["title"], "date": row["date"], "url": row["url"],
+            "words": int(row["words"])}
+
+
+def _pairs(frame: pd.DataFrame) -> dict[str, list[float]]:
+    """For each pair of metrics, over the posts that have both: [n, mean a, mean b, Σ(a-ā)²,
+    Σ(b-b̄)², Σ(a-ā)(b-b̄)] (centred: no cancellation whatever the values' size)."""
+    out = {}
+    for i, a in enumerate(METRIC_FIELDS):
+        va = frame[a].to_numpy(dtype=float)
+        for b in METRIC_FIELDS[i:]:
+            vb = frame[b].to_numpy(dtype=float)
+            both = ~(np.isnan(va) | np.isnan(vb))
+            x, y = va[both], vb[both]
+            if not x.size:
+                out[f"{a}|{b}"] = [0, 0.0, 0.0, 0.0, 0.0, 0.0]
+                continue
+            dx, dy = x - x.mean(), y - y.mean()
+            out[f"{a}|{b}"] = [int(x.size), float(x.mean()), float(y.mean()),
+                               float((dx * dx).sum()), float((dy * dy).sum()),
+                               float((dx * dy).sum())]
+    return out
+
+
+def year_document(frame: pd.DataFrame, site: str, year: int) -> dict:
+    """The site-year's figures (without generation, crawl and source; see the docstring)."""
+    words = frame["words"].dropna().astype(float)
+    weekly_words = weeks.every_week(frame, "words")
+    weekly_posts = weeks.every_week(frame)
+    terms = term_names(frame)
+    with_posts = frame.groupby(["iso_year", "iso_week"]).ngroups if len(frame) else 0
+    return {
+        "_id": year_id(site, year), "site": site, "year": year, "posts": int(len(frame)),
+        "weeks_with_posts": int(with_posts),
+        "first_day": frame["date"].iloc[0] if len(frame) else None,
+        "last_day": frame["date"].iloc[-1] if len(frame) else None,
+        "metrics": {m: _stats(frame[m].to_numpy(dtype=float)) for m in METRIC_FIELDS},
+        "terms": terms,
+        "term_stats": {t: _stats(frame[TERM_PREFIX + t].to_numpy(dtype=float)) for t in terms},
+        "words": {"total": float(words.sum()),
+                  "per_week": float(weekly_words.mean()) if len(weekly_words) else None,
+                  "trend": trend_per_week(weekly_words)},
+        "weekly": {"start": (weekly_posts.index[0].to_pydatetime() if len(weekly_posts)
+                             else None),
+                   "posts": [int(v) for v in weekly_posts.to_numpy()],
+                   "words": [float(v) for v in weekly_words.reindex(weekly_posts.index,
+                                                                     fill_value=0.0)]},
+        # idxmax/idxmin give the first row: frames are by day, so ties go to the earliest post
+        "longest": _post_ref(frame, words.idxmax() if len(words) else None),
+        "shortest": _post_ref(frame, words.idxmin() if len(words) else None),
+        "pairs": _pairs(frame),
+    }
+
+
+def week_documents(frame: pd.DataFrame, site: str, year: int, generation: str) -> list[dict]:
+    """One document per week with posts, for each axis (see the docstring)."""
+    columns = [*METRIC_FIELDS, *(TERM_PREFIX + t for t in term_names(frame))]
+    docs = []
+    for axis in AXES:
+        table = weeks.weekly(frame, columns, axis, year, medians=True)
+        for i, row in enumerate(table.to_dict("records")):
+            x = row["x"]
+            docs.append({
+                "_id": f"{site}|{year}|{generation}|{axis}|{i}", "site": site, "year": year,
+                "generation": generation, "axis": axis,
+                "x": x.to_pydatetime() if isinstance(x, pd.Timestamp) else float(x),
+                "start": pd.Timestamp(row["start"]).to_pydatetime(), "posts": int(row["posts"]),
+                "values": {c: [_number(row[f"{c}:sum"]) or 0.0, int(row[f"{c}:n"]),
+                               _number(row[f"{c}:median"])] for c in columns},
+            })
+    return docs
+
+
+def order_of(values: Iterable, urls: Iterable[str], step: int = STEP) -> dict:
+    """Separators of the order (value, url) of one column: `values` at ranks 0, step, 2*step,
+    ... and the last rank, with `starts`/`ends`, the ranks where each separator's run of equal
+    values starts and ends (end excluded); `n` values present, `missing` absent (NaN or "",
+    placed after the others in either direction). Pure."""
+    values = list(values)
+    urls = list(urls)
+    numeric = not any(isinstance(v, str) for v in values)
+    present = [(v, u) for v, u in zip(values, urls, strict=True)
+               if not (v == "" if not numeric else v is None or np.isnan(v))]
+    present.sort()
+    ordered = [v for v, _ in present]
+    n = len(ordered)
+    ranks = list(range(0, n, step))
+    if n and ranks[-1] != n - 1:
+        ranks.append(n - 1)
+    keys = np.asarray(ordered, dtype=float if numeric else str)
+    separators = [ordered[r] for r in ranks]
+    starts = np.searchsorted(keys, np.asarray(separators, dtype=keys.dtype), "left")
+    ends = np.searchsorted(keys, np.asarray(separators, dtype=keys.dtype), "right")
+    return {"values": [float(v) if numeric else v for v in separators],
+            "starts": [int(s) for s in starts], "ends": [int(e) for e in ends], "n": n,
+            "missing": len(values) - n}
+
+
+def sample_rows(frame: pd.DataFrame, size: int = POINTS_LIMIT) -> dict | None:
+    """Up to `size` posts evenly spread over the year (by day), with their title, date, URL
+    and metrics; None when the year has no more than `size` posts (they are all drawn)."""
+    if len(frame) <= size:
+        return None
+    picked = frame.iloc[np.unique(np.linspace(0, len(frame) - 1, size).round().astype(int))]
+    return {"title": picked["title"].tolist(), "date": picked["date"].tolist(),
+            "url": picked["url"].tolist(),
+            "metrics": {m: [_number(v) for v in picked[m].to_numpy(dtype=float)]
+                        for m in METRIC_FIELDS}}
+
+
+def ranks_document(frame: pd.DataFrame, site: str, year: int, generation: str) -> dict:
+    urls = frame["url"].tolist() if len(frame) else []
+    order = {}
+    for column in ORDER_COLUMNS:
+        values = (frame[column].tolist() if column in TEXT_ORDER
+                  else frame[column].to_numpy(dtype=float).tolist()) if len(frame) else []
+        order[column] = order_of(values, urls)
+    return {"_id": ranks_id(site, year, generation), "site": site, "year": year,
+            "generation": generation, "step": STEP, "order": order,
+            "sample": sample_rows(frame)}
+
+
+def build(frame: pd.DataFrame, site: str, year: int, generation: str
+          ) -> tuple[dict, list[dict], dict]:
+    """(year document, week documents, rank document) of one site-year's posts (pure)."""
+    return (dict(year_document(frame, site, year), generation=generation),
+            week_documents(frame, site, year, generation),
+            ranks_document(frame, site, year, generation))
+
+
+# -- the database ---------------------------------------------------------------------------
+class _Source:
+    """Counts the post documents read and keeps their newest `crawled_at`."""
+
+    def __init__(self, cursor: Iterable[dict]):
+        self.cursor = cursor
+        self.posts = 0
+        self.crawled_until: datetime | None = None
+
+    def __iter__(self) -> Iterator[dict]:
+        for doc in self.cursor:
+            self.posts += 1
+            stamp = doc.get("crawled_at")
+            if isinstance(stamp, datetime) and (self.crawled_until is None
+                                                or stamp > self.crawled_until):
+                self.crawled_until = stamp
+            yield doc
+
+    def state(self) -> dict:
+        return {"posts": self.posts, "crawled_until": self.crawled_until}
+
+
+def crawl_summary(crawl: Mapping | None) -> dict | None:
+    if not crawl:
+        return None
+    return {k: crawl.get(k) for k in CRAWL_FIELDS if k in crawl}
+
+
+def write(db: Database, posts: str, site: str, year: int, crawl: Mapping | None = None) -> dict:
+    """Read the site-year's posts, compute its summaries and replace the stored ones; returns
+    the new year document."""
+    names = Names(posts)
+    fields = {name: 1 for name in (*NUMBER_FIELDS, *LABEL_FIELDS, "crawled_at")}
+    source = _Source(db[posts].find({"site": site, "year": year}, fields, batch_size=READ_BATCH))
+    frame = frame_in_batches(source, labels=True)
+    generation = uuid.uuid4().hex
+    year_doc, week_docs, rank_doc = build(frame, site, year, generation)
+    year_doc.update(computed_at=datetime.now(UTC), crawl=crawl_summary(crawl),
+                    source=source.state())
+    if week_docs:
+        db[names.weeks].insert_many(week_docs, ordered=False)
+    db[names.ranks].insert_one(rank_doc)
+    before = db[names.years].find_one_and_replace({"_id": year_doc["_id"]}, year_doc,
+                                                  upsert=True)
+    if before and before.get("generation") not in (None, generation):
+        _drop_generation(db, names, site, year, before["generation"])
+    return year_doc
+
+
+def _drop_generation(db: Database, names: Names, site: str, year: int, generation: str) -> None:
+    db[names.weeks].delete_many({"site": site, "year": year, "generation": generation})
+    db[names.ranks].delete_many({"site": site, "year": year, "generation": generation})
+
+
+def ensure_indexes(db: Database, posts: str) -> None:
+    """The indexes the dashboard's reads need: the week documents of a generation, and one
+    {site, year, column} index per column the posts table sorts by (so that a page is one
+    narrow range query)."""
+    names = Names(posts)
+    db[names.weeks].create_index([("site", ASCENDING), ("year", ASCENDING),
+                                  ("generation", ASCENDING), ("axis", ASCENDING)],
+                                 name="site_year_generation")
+    db[names.ranks].create_index([("site", ASCENDING), ("year", ASCENDING)], name="site_year")
+    for column in ORDER_COLUMNS:
+        db[posts].create_index([("site", ASCENDING), ("year", ASCENDING), (column, ASCENDING)],
+                               name=f"site_year_{column}")
+
+
+def after_crawl(storage: Any, site: object, year: object, crawl: Mapping) -> None:
+    """Called by the crawl record when a run ends (blogcrawler.extensions, with its Storage):
+    rewrite the summaries of the site-year it crawled. Never raises: a summary that could not
+    be written costs the dashboard freshness, not the crawl its outcome (the next crawl or
+    `release` writes it)."""
+    if not isinstance(site, str) or not isinstance(year, int) or isinstance(year, bool):
+        return
+    if crawl.get("finish_reason") == "forced_stop":
+        return  # the platform kills the process soon: the next crawl writes it
+    if (crawl.get("verified") or {}).get("checked") is not True:
+        return  # the database did not answer at the end of the run
+    try:
+        written = write(storage.client[storage.database_name], storage.posts_name, site, year,
+                        crawl)
+        logger.info("summaries of %s %s written: %d posts", site, year, written["posts"])
+    except PyMongoError as exc:
+        logger.warning("summaries of %s %s not written (the dashboard shows the previous "
+                       "ones until the next crawl or release): %s", site, year,
+                       str(exc).split(", full error:")[0][:300])
+
+
+@dataclass(frozen=True)
+class Backfill:
+    written: int
+    current: int
+    removed: int
+
+
+def _newest_crawl(db: Database, crawls: str, site: str, year: int) -> dict | None:
+    return db[crawls].find_one({"site": site, "year": year}, sort=[("started_at", -1)])
+
+
+def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
+    """Summaries for every site-year whose posts changed since its summary was written (or
+    that has none), none for site-years whose posts are gone, and the indexes; idempotent: a
+    second run writes nothing. Reads every post once (a `$group`): for `release`."""
+    names = Names(posts)
+    ensure_indexes(db, posts)
+    stored = {doc["_id"]: doc for doc in db[names.years].find(
+        {}, {"site": 1, "year": 1, "generation": 1, "source": 1})}
+    written = current = removed = 0
+    groups = db[posts].aggregate([{"$group": {
+        "_id": {"site": "$site", "year": "$year"}, "posts": {"$sum": 1},
+        "crawled_until": {"$max": "$crawled_at"}}}])
+    for group in groups:
+        site, year = group["_id"].get("site"), group["_id"].get("year")
+        if not isinstance(site, str) or not isinstance(year, int) or isinstance(year, bool):
+            continue
+        doc = stored.pop(year_id(site, year), None)
+        state = {"posts": group["posts"], "crawled_until": group["crawled_until"]}
+        if doc is not None and doc.get("source") == state:
+            current += 1
+            _drop_orphans(db, names, doc)
+            continue
+        write(db, posts, site, year, _newest_crawl(db, crawls, site, year))
+        written += 1
+    for doc in stored.values():
+        if (doc.get("source") or {}).get("posts"):  # its posts are gone
+            db[names.years].delete_one({"_id": doc["_id"]})
+            _drop_generation(db, names, doc.get("site"), doc.get("year"), doc.get("generation"))
+            removed += 1
+        else:
+            _drop_orphans(db, names, doc)  # a crawl that found no post: kept, it says so
+    return Backfill(written, current, removed)
+
+
+def _drop_orphans(db: Database, names: Names, doc: Mapping) -> None:
+    """Week and rank documents of a generation no year document points to (a write that
+    died half-way, or two writes that crossed)."""
+    stale = {"site": doc.get("site"), "year": doc.get("year"),
+             "generation": {"$ne": doc.get("generation")}}
+    db[names.weeks].delete_many(stale)
+    db[names.ranks].delete_many(stale)
+
+
+def release_step(storage: Any) -> None:
+    """`release`: the summaries of posts stored before (or by a crawl that could not write
+    them) and the dashboard's indexes; prints one line. A PyMongoError becomes the release's
+    own error type with one sentence (the deploy stops)."""
+    # the release's own error type, so that it says this in its one sentence and exits 2
+    from blogcrawler.storage import StorageUnavailableError
+
+    db = storage.client[storage.database_name]
+    try:
+        done = backfill(db, storage.posts_name, storage.crawls_name)
+    except PyMongoError as exc:
+        reason = str(exc).split(", full error:")[0].strip()[:300]
+        raise StorageUnavailableError(
+            f"could not write the dashboard's summaries in {storage.database_name}: "
+            f"{reason}") from None
+    print(f"release: dashboard summaries ready: {done.written} site-years summarised, "
+          f"{done.current} already current, {done.removed} removed", flush=True)
