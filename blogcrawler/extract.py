@@ -166,7 +166,7 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
     author = _author(index)
     comments = _comments(index)
     # 3. Find the post body and clean it in place.
-    extractor, root = find_main_content(index, rules)
+    extractor, root = find_main_content(index, rules, post_url)
     # 4. Measure the body.
     figures = measure_content(root, post_url, terms)
     if published is None:

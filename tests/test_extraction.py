@@ -311,3 +311,27 @@ def test_a_heading_or_bare_links_ending_the_body_are_not_the_post(ending):
 ])
 def test_the_posts_own_last_lines_stay(ending):
     assert extract_post(page(article(BODY + ending)), URL)["words"] == words_of(BODY + ending)
+
+
+@pytest.mark.parametrize("href", [
+    URL,
+    "http://www.blog.example/2016/06/23/a-post",  # another scheme, "www.", no trailing slash
+    "/2016/06/23/a-post/?utm_source=feed",  # relative, with a tracking parameter
+])
+def test_a_heading_linking_to_the_post_itself_is_its_title_not_its_text(href):
+    # A classic theme names nothing: the scorer finds the body, and the post's title is printed
+    # inside it as a permalink heading (with the date beside the link).
+    title = (f"<h2><a href='{href}' rel='bookmark' title='Permalink'>A post printed by a "
+             "classic theme</a> <em>June 23, 2016</em></h2>")
+    on, off = with_and_without(page(f"<div id='content'>{title}{BODY}</div>"), "own_title_links")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(title + BODY)
+
+
+@pytest.mark.parametrize("heading", [
+    "<h3><a href='/2015/01/02/another-post/'>Another post, on the same subject</a></h3>",
+    f"<h3><a href='{URL}#part-two'>Part two: the heading's own anchor</a></h3>",
+])
+def test_a_heading_linking_elsewhere_or_into_the_page_stays(heading):
+    body = BODY + heading + PROSE
+    assert extract_post(page(article(body)), URL)["words"] == words_of(body)
