@@ -335,3 +335,13 @@ def test_a_heading_linking_to_the_post_itself_is_its_title_not_its_text(href):
 def test_a_heading_linking_elsewhere_or_into_the_page_stays(heading):
     body = BODY + heading + PROSE
     assert extract_post(page(article(body)), URL)["words"] == words_of(body)
+
+
+@pytest.mark.parametrize("names", ["lwptoc", "table-of-contents", "table-of-content bg-gray",
+                                   "wp-block-kadence-tableofcontents"])
+def test_a_table_of_contents_plugin_block_is_not_the_post(names):
+    toc = (f"<div class='{names}'><p>In this article</p><ul><li><a href='#one'>What the first "
+           "part says</a></li><li><a href='#two'>What the second part says</a></li></ul></div>")
+    on, off = with_and_without(page(article(toc + BODY)), "widget_noise")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(toc + BODY)
