@@ -67,17 +67,22 @@ def _slug(key: str) -> str:
     return key.split("?", 1)[0].rsplit("/", 1)[-1]
 
 
-def _links_to(heading, permalink: str, key: str, slug: str) -> bool:
-    """Whether a link in `heading` goes to the post itself (Rules.own_title_links): the post's
-    title as classic themes print it, `<h2><a href="<permalink>" rel="bookmark">`."""
-    for a in heading.iter("a"):
-        href = (a.get("href") or "").strip()
-        # A link with a fragment points into the page (a heading's own anchor, "#comments");
-        # one without the post's slug cannot be its permalink (no URL parsing for it).
-        if (href and "#" not in href and slug in href
-                and _permalink_key(urljoin(permalink, href)) == key):
-            return True
-    return False
+def own_title_headings(root, permalink: str) -> set:
+    """The headings in `root` holding a link to the post itself (Rules.own_title_links): the
+    post's title as classic themes print it, `<h2><a href="<permalink>" rel="bookmark">`. A
+    link with a fragment points into the page (a heading's own anchor, "#comments"); one
+    without the post's slug cannot be its permalink (no URL parsed for it)."""
+    key = _permalink_key(permalink)
+    slug = _slug(key)
+    found = set()
+    for heading in root.iter(*_HEADINGS):
+        for a in heading.iter("a"):
+            href = a.get("href")
+            if (href and slug in href and "#" not in href
+                    and _permalink_key(urljoin(permalink, href.strip())) == key):
+                found.add(heading)
+                break
+    return found
 
 
 def _is_foreign_title(el, titles: frozenset) -> bool:
@@ -141,8 +146,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     named = []  # (element, text length, strong name) of the noise-named blocks
     verdicts: dict = {}
     header_tags = ("header", "footer", "h1") if whole_article else ()
-    own_key = _permalink_key(permalink) if permalink else None
-    own_slug = _slug(own_key) if own_key else ""
+    own_titles = own_title_headings(root, permalink) if permalink else None
     # A walk that skips what is removed whatever its name (nothing inside it needs judging);
     # blocks removed for their name are judged whole at the end, so their insides are walked.
     walker = etree.iterwalk(root, events=("start",))
@@ -151,7 +155,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         if el is root or tag.__class__ is not str:
             continue
         # Which attributes it has, in one call (a get() per attribute costs as much each).
-        if own_key and tag in _HEADINGS and _links_to(el, permalink, own_key, own_slug):
+        if own_titles and el in own_titles:
             doomed.append(el)  # the post's title, printed as a link to the post
             walker.skip_subtree()
             continue
