@@ -328,6 +328,15 @@ def test_a_heading_linking_to_the_post_itself_is_its_title_not_its_text(href):
     assert off["words"] == words_of(title + BODY)
 
 
+def test_a_heading_linking_to_a_plain_permalink_is_the_posts_title():
+    # WordPress's default "plain" permalinks name the post by its id in the query.
+    title = "<h2><a href='/?p=123' rel='bookmark'>A post on a blog with plain permalinks</a></h2>"
+    body = page(f"<div id='content'>{title}{BODY}</div>")
+    on, off = with_and_without(body, "own_title_links", url="https://blog.example/?p=123")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(title + BODY)
+
+
 @pytest.mark.parametrize("heading", [
     "<h3><a href='/2015/01/02/another-post/'>Another post, on the same subject</a></h3>",
     f"<h3><a href='{URL}#part-two'>Part two: the heading's own anchor</a></h3>",

@@ -63,8 +63,10 @@ def _permalink_key(url: str) -> str:
 
 
 def _slug(key: str) -> str:
-    """The last segment of a permalink key's path ("a-post" of "blog.example/2016/a-post")."""
-    return key.split("?", 1)[0].rsplit("/", 1)[-1]
+    """What any link to the post holds: the last segment of its path ("a-post" of
+    "blog.example/2016/a-post"), or its query for WordPress's plain permalinks ("p=123")."""
+    path, _, query = key.partition("?")
+    return query or path.rsplit("/", 1)[-1]
 
 
 def own_title_headings(root, permalink: str) -> set:
