@@ -147,6 +147,5 @@ def find_main_content(index, rules: Rules = DEFAULT_RULES, post_url: str | None 
         return "density", root
     bodies = index.tag("body")
     root = bodies[0] if bodies else index.doc
-    remove_noise(root, whole_article=True, titles=titles,
-                     permalink=permalink, rules=rules)
+    remove_noise(root, whole_article=True, titles=titles, permalink=permalink, rules=rules)
     return "fallback", root
