@@ -24,6 +24,7 @@ shared reactor (`blogcrawler.crawlhost`), then records its outcome in the `jobs`
   taken over.
 - SIGTERM (a platform stopping the dyno) stops the running crawls gracefully (Scrapy closes them
   as `shutdown`, storing what they measured), puts their jobs back on the queue, then exits.
+  Those crawls write no summary (the jobs' next crawls do), so the shutdown stays short.
 - A worker that loses its lease on a blog (Redis away longer than JOB_LEASE_SECONDS) stops that
   crawl and puts its job back on the queue under a new token, with a new message.
 - A database that does not answer when a crawl has ended (longer than MONGODB_RETRY_SECONDS)
@@ -88,6 +89,10 @@ def crawl_settings() -> Settings:
     settings = get_project_settings()
     settings.set("PROGRESS", "off", priority="cmdline")
     settings.set("STATS_DUMP", False, priority="cmdline")
+    # A crawl stopped by the worker (shutdown, lost lease) writes no summary: its job goes back
+    # on the queue and the next attempt's crawl writes it, and the platform's grace period
+    # after SIGTERM is no time for summarising years on the shared reactor.
+    settings.set("SUMMARY_AT_SHUTDOWN", False, priority="cmdline")
     return settings
 
 
