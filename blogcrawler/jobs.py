@@ -63,7 +63,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -207,27 +207,38 @@ class JobStore:
         return list(self.blogs.find().sort("_id", ASCENDING))
 
     # -- the batch command's side --------------------------------------------------------------
-    def enqueue(self, site: str, year: int, recrawl: bool = False,
-                force: bool = False) -> Enqueued:
+    def enqueue(self, site: str, year: int, recrawl: bool = False, force: bool = False,
+                lease_seconds: float | None = None) -> Enqueued:
         """Mark the blog-year queued under a new token, unless it is already queued or running
         (or done, without `recrawl`); `force` replaces a queued job's token too (its message,
-        if any, then goes stale), for a queue that lost its messages."""
+        if any, then goes stale), for a queue that lost its messages, and takes over a running
+        job whose heartbeat is older than `lease_seconds` (its worker is gone, and its message
+        may be gone with the queue's data: nothing else would ever run it)."""
         busy = [RUNNING] + ([] if force else [QUEUED]) + ([] if recrawl else [DONE])
+        moment = now()
         token = uuid.uuid4().hex
         fields = {"site": site, "year": year, "state": QUEUED, "token": token,
-                  "enqueued_at": now(), "attempts": 0, "lost": 0, "history": [],
+                  "enqueued_at": moment, "attempts": 0, "lost": 0, "history": [],
                   "started_at": None, "finished_at": None, "heartbeat_at": None,
                   "progress": None, "outcome": None, "error": None}
+        filter_: dict[str, Any] = {"_id": job_id(site, year), "state": {"$nin": busy}}
+        if force and lease_seconds is not None:
+            filter_ = {"_id": filter_["_id"], "$or": [
+                {"state": {"$nin": busy}},
+                {"state": RUNNING,
+                 "heartbeat_at": {"$lt": moment - timedelta(seconds=lease_seconds)}}]}
         before = None
         try:
             before = self.jobs.find_one_and_update(
-                {"_id": job_id(site, year), "state": {"$nin": busy}}, {"$set": fields},
+                filter_, {"$set": fields},
                 upsert=True, return_document=ReturnDocument.BEFORE,
-                projection={"state": 1})
+                projection={"state": 1, "crawl_id": 1, "worker": 1})
         except DuplicateKeyError:
             # The job exists in a state that keeps it: nothing to send.
             existing = self.jobs.find_one({"_id": job_id(site, year)}, {"state": 1}) or {}
             return Enqueued(site, year, None, existing.get("state"))
+        if before and before.get("state") == RUNNING:  # taken over from its lost worker
+            self.interrupt_lost_crawl(before.get("crawl_id"), before.get("worker"))
         return Enqueued(site, year, token, before.get("state") if before else None)
 
     def undo_enqueue(self, enqueued: Enqueued) -> None:

@@ -362,3 +362,49 @@ def test_a_stopped_crawl_whose_job_the_database_kept_running_is_run_again_not_lo
     assert (job["state"], job["lost"]) == ("running", 0)
     assert job["history"][-1]["ended"] == "shutdown"
     assert job["history"][-1]["crawl_id"] == crawl_id
+
+
+def test_force_takes_over_a_job_whose_worker_is_lost_and_whose_message_is_gone(
+        redis_server, mongo_db):
+    """A worker died mid-crawl and Redis then lost its data: the job says `running` (worker
+    lost) with no message left to run it. `--force` sends it again (and marks the lost crawl
+    interrupted); a job whose worker is alive is left alone."""
+    from datetime import UTC, datetime, timedelta
+
+    import pymongo
+
+    uri, db = mongo_db
+    env = app_env(redis_server.url, uri, db)
+    sites = ["https://dead.example/", "https://alive.example/"]
+    assert batch(env, "--year", "2015", *sites).returncode == 0
+    store = JobStore(uri, db)
+    try:
+        for site in sites:
+            job = jobs_of(uri, db)[f"{site}|2015"]
+            assert store.start(site, 2015, job["token"], "host:1", 3, f"c-{site}")[1] == "started"
+    finally:
+        store.close()
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    try:
+        # The dead worker's last heartbeat, two minutes ago; its crawl record left running.
+        client[db].jobs.update_one({"_id": f"{sites[0]}|2015"}, {"$set": {
+            "heartbeat_at": datetime.now(UTC) - timedelta(seconds=120)}})
+        client[db].crawls.insert_one({"_id": f"c-{sites[0]}", "site": sites[0], "year": 2015,
+                                      "status": "running"})
+        redis.Redis.from_url(redis_server.url).flushall()
+        status = batch(env, "--status")
+        assert "worker lost 2 min ago: will be run again (if it stays so, --force sends it " \
+               "again)" in status.stdout, status.stdout
+        plain = batch(env, "--year", "2015", "--recrawl", *sites)
+        assert "0 enqueued; 2 already running" in plain.stdout, plain.stdout
+        forced = batch(env, "--year", "2015", "--recrawl", "--force", *sites)
+        assert forced.returncode == 0, forced.stderr
+        assert "1 enqueued; 1 already running" in forced.stdout, forced.stdout
+        jobs = jobs_of(uri, db)
+        assert jobs[f"{sites[0]}|2015"]["state"] == "queued"
+        assert jobs[f"{sites[1]}|2015"]["state"] == "running"
+        assert message_tokens(redis_server.url) == [jobs[f"{sites[0]}|2015"]["token"]]
+        lost = client[db].crawls.find_one({"_id": f"c-{sites[0]}"})
+        assert (lost["status"], lost["finish_reason"]) == ("interrupted", "no_heartbeat")
+    finally:
+        client.close()
