@@ -8,7 +8,7 @@ posts collection P (`posts` by default):
 
 `P_years`: one document per site-year, `_id` "<site>|<year>":
     site, year; generation (the id shared by this write's week and rank documents);
-    computed_at; crawl (the crawl that wrote it: _id, status, complete, finish_reason,
+    read_at (when this write started reading the posts), computed_at; crawl (the crawl that wrote it: _id, status, complete, finish_reason,
     started_at, finished_at, posts, failures_total); source {posts, crawled_until} (the posts
     read, to tell whether the summary is current);
     posts (number of posts with a day), weeks_with_posts, first_day, last_day;
@@ -32,9 +32,11 @@ posts collection P (`posts` by default):
     range query on an index; sample: up to POINTS_LIMIT posts evenly spread over the year
     (title, date, url and every metric), drawn when a year has too many posts to draw each.
 
-A write makes a new generation: the week and rank documents first, then the year document is
-replaced (a reader that follows the year document's generation never sees half a write), then
-the previous generation is removed. The functions that compute are pure (`build`); `write`,
+A write makes a new generation: the week and rank documents first (stamped `created_at`), then
+the year document is replaced (a reader that follows the year document's generation never sees
+half a write) unless a write that started reading later has replaced it already (`read_at`),
+then the previous generation is removed (or this one, if it lost). `backfill` removes week and
+rank documents no year document points to only once older than ORPHAN_SECONDS. The functions that compute are pure (`build`); `write`,
 `after_crawl` and `backfill` talk to the database.
 """
 
@@ -44,14 +46,14 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from blogstats import weeks
 from blogstats.postframe import (
@@ -291,25 +293,65 @@ def crawl_summary(crawl: Mapping | None) -> dict | None:
     return {k: crawl.get(k) for k in CRAWL_FIELDS if k in crawl}
 
 
+# A write's week and rank documents exist before the year document points to them; those of
+# a generation no year document points to are removed only once older than this (a write that
+# died half-way), never while a running write may still be about to publish them.
+ORPHAN_SECONDS = 15 * 60
+
+
 def write(db: Database, posts: str, site: str, year: int, crawl: Mapping | None = None) -> dict:
     """Read the site-year's posts, compute its summaries and replace the stored ones; returns
-    the new year document."""
+    the year document that is stored afterwards.
+
+    Two writes of one site-year may cross (release's backfill during a crawl's end, two
+    processes crawling one blog-year): the one that started reading later saw newer posts, so
+    the year document is replaced only by a write whose `read_at` is not older than the stored
+    one's; the other write removes its own generation and returns the stored document."""
     names = Names(posts)
+    read_at = datetime.now(UTC)  # before the first post is read
     fields = {name: 1 for name in (*NUMBER_FIELDS, *LABEL_FIELDS, "crawled_at")}
     source = _Source(db[posts].find({"site": site, "year": year}, fields, batch_size=READ_BATCH))
     frame = frame_in_batches(source, labels=True)
     generation = uuid.uuid4().hex
     year_doc, week_docs, rank_doc = build(frame, site, year, generation)
-    year_doc.update(computed_at=datetime.now(UTC), crawl=crawl_summary(crawl),
+    year_doc.update(computed_at=datetime.now(UTC), read_at=read_at, crawl=crawl_summary(crawl),
                     source=source.state())
-    if week_docs:
-        db[names.weeks].insert_many(week_docs, ordered=False)
-    db[names.ranks].insert_one(rank_doc)
-    before = db[names.years].find_one_and_replace({"_id": year_doc["_id"]}, year_doc,
-                                                  upsert=True)
+    _stage(db, names, week_docs, rank_doc)
+    before = _publish(db, names, year_doc)
+    if before is _SUPERSEDED:
+        logger.info("summaries of %s %s: a newer write landed first; this one is dropped",
+                    site, year)
+        _drop_generation(db, names, site, year, generation)
+        return db[names.years].find_one({"_id": year_doc["_id"]}) or year_doc
     if before and before.get("generation") not in (None, generation):
         _drop_generation(db, names, site, year, before["generation"])
     return year_doc
+
+
+_SUPERSEDED = object()
+
+
+def _stage(db: Database, names: Names, week_docs: list[dict], rank_doc: dict) -> None:
+    """A generation's week and rank documents, stamped so that backfill can tell a running
+    write's from a dead one's."""
+    created_at = datetime.now(UTC)
+    if week_docs:
+        db[names.weeks].insert_many([dict(d, created_at=created_at) for d in week_docs],
+                                    ordered=False)
+    db[names.ranks].insert_one(dict(rank_doc, created_at=created_at))
+
+
+def _publish(db: Database, names: Names, year_doc: dict) -> Mapping | None | object:
+    """Replace the year document unless the stored one was read later than this one (one
+    atomic operation); returns the replaced document, None, or _SUPERSEDED."""
+    not_newer = {"_id": year_doc["_id"], "$or": [{"read_at": {"$lte": year_doc["read_at"]}},
+                                                 {"read_at": {"$exists": False}},
+                                                 {"read_at": None}]}
+    try:
+        before = db[names.years].find_one_and_replace(not_newer, year_doc, upsert=True)
+    except DuplicateKeyError:  # it exists and was read later: the upsert's insert collides
+        return _SUPERSEDED
+    return before
 
 
 def _drop_generation(db: Database, names: Names, site: str, year: int, generation: str) -> None:
@@ -381,7 +423,7 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
             continue
         doc = stored.pop(year_id(site, year), None)
         state = {"posts": group["posts"], "crawled_until": group["crawled_until"]}
-        if doc is not None and doc.get("source") == state:
+        if doc is not None and doc.get("source") == state and _complete(db, names, doc):
             current += 1
             _drop_orphans(db, names, doc)
             continue
@@ -397,11 +439,22 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
     return Backfill(written, current, removed)
 
 
+def _complete(db: Database, names: Names, doc: Mapping) -> bool:
+    """Whether the generation the year document points to is stored (its rank document is
+    written after its weeks)."""
+    generation = doc.get("generation")
+    return generation is not None and db[names.ranks].count_documents(
+        {"_id": ranks_id(doc.get("site"), doc.get("year"), generation)}, limit=1) == 1
+
+
 def _drop_orphans(db: Database, names: Names, doc: Mapping) -> None:
-    """Week and rank documents of a generation no year document points to (a write that
-    died half-way, or two writes that crossed)."""
+    """Week and rank documents of a generation no year document points to and older than
+    ORPHAN_SECONDS (a write that died half-way, or the loser of two writes that crossed); a
+    younger one may belong to a write about to point the year document to it."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=ORPHAN_SECONDS)
     stale = {"site": doc.get("site"), "year": doc.get("year"),
-             "generation": {"$ne": doc.get("generation")}}
+             "generation": {"$ne": doc.get("generation")},
+             "$or": [{"created_at": {"$lt": cutoff}}, {"created_at": {"$exists": False}}]}
     db[names.weeks].delete_many(stale)
     db[names.ranks].delete_many(stale)
 

@@ -1,0 +1,108 @@
+"""Summaries kept true to the posts when writes cross, die half-way or miss a year (the
+reviewer's findings on blogstats/summaries.py), against a real SecantusDB: the number a user
+reads on the dashboard is compared with the posts stored."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pymongo
+import pytest
+
+from blogstats import summaries
+from blogstats.postframe import frame_in_batches
+
+SITE = "https://b.example/"
+YEARS, WEEKS, RANKS = "posts_years", "posts_weeks", "posts_ranks"
+
+
+def post(i: int, year: int = 2015, words: int = 100) -> dict:
+    day = datetime(year, 3, 1) + timedelta(days=i)
+    iso = day.isocalendar()
+    return {"url": f"{SITE}p{i}", "site": SITE, "year": year, "date": day.strftime("%Y-%m-%d"),
+            "iso_year": iso[0], "iso_week": iso[1], "week": iso[1], "title": f"t{i}",
+            "words": words, "crawled_at": datetime.now(UTC)}
+
+
+@pytest.fixture
+def db(mongo_db):
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    yield client[name]
+    client.close()
+
+
+def summary(db, year: int = 2015) -> dict | None:
+    return db[YEARS].find_one({"_id": f"{SITE}|{year}"})
+
+
+def test_an_older_write_that_lands_last_leaves_the_newer_summary(db, monkeypatch):
+    db.posts.insert_many([post(i) for i in range(10)])
+    summaries.write(db, "posts", SITE, 2015)
+    # write A reads the 10 posts, then stalls (a slow release backfill) ...
+    read, resume = threading.Event(), threading.Event()
+    real = summaries.frame_in_batches
+
+    def stalling(source, *args, **kwargs):
+        frame = real(source, *args, **kwargs)
+        if threading.current_thread().name == "older":
+            read.set()
+            resume.wait(10)
+        return frame
+
+    monkeypatch.setattr(summaries, "frame_in_batches", stalling)
+    older = threading.Thread(target=summaries.write, args=(db, "posts", SITE, 2015),
+                             name="older")
+    older.start()
+    assert read.wait(10)
+    # ... while a crawl stores 5 more posts and writes its summary
+    db.posts.insert_many([post(i) for i in range(10, 15)])
+    summaries.write(db, "posts", SITE, 2015)
+    resume.set()
+    older.join(10)
+    stored = db.posts.count_documents({"site": SITE, "year": 2015})
+    assert stored == 15
+    assert summary(db)["posts"] == stored
+    # the loser removed its own week and rank documents: one generation left, the pointed one
+    assert db[WEEKS].distinct("generation") == [summary(db)["generation"]]
+    assert db[RANKS].count_documents({}) == 1
+
+
+def test_backfill_keeps_the_generation_a_running_write_is_about_to_publish(db):
+    db.posts.insert_many([post(i, words=100 + i) for i in range(10)])
+    summaries.write(db, "posts", SITE, 2015)
+    # a crawl that found every post unchanged: its write has stored generation G2's weeks
+    # and ranks and is about to point the year document to them ...
+    frame = frame_in_batches(db.posts.find({"site": SITE, "year": 2015}), labels=True)
+    g2 = uuid.uuid4().hex
+    year_doc, week_docs, rank_doc = summaries.build(frame, SITE, 2015, g2)
+    names = summaries.Names("posts")
+    summaries._stage(db, names, week_docs, rank_doc)
+    # ... when release runs
+    summaries.backfill(db, "posts")
+    db[YEARS].replace_one({"_id": f"{SITE}|2015"},
+                          dict(year_doc, source=summary(db)["source"]))
+    assert db[WEEKS].count_documents({"generation": g2}) == len(week_docs) > 0
+    assert db[RANKS].count_documents({"generation": g2}) == 1
+
+
+def test_backfill_rewrites_a_summary_whose_generation_is_gone_and_drops_old_orphans(db):
+    db.posts.insert_many([post(i) for i in range(10)])
+    summaries.write(db, "posts", SITE, 2015)
+    first = summary(db)["generation"]
+    # the year document points at nothing (its weeks and ranks deleted by an older release)
+    db[WEEKS].delete_many({})
+    db[RANKS].delete_many({})
+    # and a write that died half-way an hour ago left its documents behind
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    db[WEEKS].insert_one({"_id": "dead", "site": SITE, "year": 2015, "generation": "dead",
+                          "axis": "date", "created_at": long_ago})
+    done = summaries.backfill(db, "posts")
+    assert (done.written, done.current) == (1, 0)
+    doc = summary(db)
+    assert doc["generation"] != first and doc["posts"] == 10
+    assert db[RANKS].count_documents({"generation": doc["generation"]}) == 1
+    assert summaries.backfill(db, "posts").current == 1  # now current: nothing written again
+    assert db[WEEKS].count_documents({"generation": "dead"}) == 0
