@@ -180,6 +180,22 @@ class Repository:
 
         return self._recent(("summaries",), read)
 
+    def summaries_missing(self) -> bool:
+        """Whether posts are stored but no summary of them is (a deploy whose `release` did
+        not run or failed after its migration): one find_one on the posts, only when there are
+        no summaries; said in the log too, since the page only shows it to whoever looks."""
+        if self.summaries():
+            return False
+
+        def read() -> bool:
+            found = self._collection(self.config.posts_collection).find_one({}, {"_id": 1})
+            if found is not None:
+                logger.warning("posts are stored in %s but their summaries are missing: run "
+                               "python -m blogcrawler.release", self.config.posts_collection)
+            return found is not None
+
+        return self._recent(("summaries-missing",), read)
+
     def sites_and_years(self) -> dict[str, list[int]]:
         """Each site that has posts with its years, newest first; sites sorted."""
         found: dict[str, list[int]] = {}

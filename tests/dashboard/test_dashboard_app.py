@@ -206,3 +206,20 @@ def test_empty_database_shows_the_crawl_instructions(mongo_db):
     overview = next(o for o in app.callback_map if "overview-empty.hidden" in o)
     out = json.loads(call_callback(client, app, overview, {"db-status.data": {"ok": True}}).data)
     assert out["response"]["overview-empty"]["hidden"] is False
+    assert "no measured posts" in json.dumps(out["response"]["overview-empty"]["children"])
+
+
+def test_posts_without_summaries_tell_how_to_write_them_not_that_there_are_none(seeded_db):
+    # a deploy whose release did not run: the posts are there, their summaries are not
+    uri, name = seeded_db
+    client = pymongo.MongoClient(uri)
+    for collection in ("posts_years", "posts_weeks", "posts_ranks"):
+        client[name][collection].drop()
+    client.close()
+    app = app_for(uri, name)
+    overview = next(o for o in app.callback_map if "overview-empty.hidden" in o)
+    out = json.loads(call_callback(app.server.test_client(), app, overview,
+                                   {"db-status.data": {"ok": True}}).data)["response"]
+    shown = json.dumps(out["overview-empty"]["children"])
+    assert out["overview-empty"]["hidden"] is False
+    assert "python -m blogcrawler.release" in shown and "no measured posts" not in shown
