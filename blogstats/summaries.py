@@ -392,6 +392,15 @@ def after_crawl(storage: Any, site: object, year: object, crawl: Mapping) -> Non
         logger.warning("summaries of %s %s not written (the dashboard shows the previous "
                        "ones until the next crawl or release): %s", site, year,
                        str(exc).split(", full error:")[0][:300])
+    except Exception as exc:  # a bug or posts it cannot read: the crawl's outcome stands
+        logger.error("summaries of %s %s could not be computed (the dashboard shows the "
+                     "previous ones; please report this): %s: %s", site, year,
+                     type(exc).__name__, str(exc)[:300], exc_info=True)
+
+
+class SummariesError(Exception):
+    """Summaries that could not be computed (not a database error); its message is one
+    sentence naming the site-years."""
 
 
 @dataclass(frozen=True)
@@ -399,6 +408,7 @@ class Backfill:
     written: int
     current: int
     removed: int
+    failed: tuple[str, ...] = ()  # "<site> <year>: <error>" of site-years not computed
 
 
 def _newest_crawl(db: Database, crawls: str, site: str, year: int) -> dict | None:
@@ -414,6 +424,7 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
     stored = {doc["_id"]: doc for doc in db[names.years].find(
         {}, {"site": 1, "year": 1, "generation": 1, "source": 1})}
     written = current = removed = 0
+    failed: list[str] = []
     groups = db[posts].aggregate([{"$group": {
         "_id": {"site": "$site", "year": "$year"}, "posts": {"$sum": 1},
         "crawled_until": {"$max": "$crawled_at"}}}])
@@ -427,7 +438,14 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
             current += 1
             _drop_orphans(db, names, doc)
             continue
-        write(db, posts, site, year, _newest_crawl(db, crawls, site, year))
+        try:
+            write(db, posts, site, year, _newest_crawl(db, crawls, site, year))
+        except PyMongoError:
+            raise
+        except Exception as exc:  # a bug or posts it cannot read: the other years still go
+            logger.error("summaries of %s %s could not be computed", site, year, exc_info=True)
+            failed.append(f"{site} {year}: {type(exc).__name__}: {str(exc)[:200]}")
+            continue
         written += 1
     for doc in stored.values():
         if (doc.get("source") or {}).get("posts"):  # its posts are gone
@@ -436,7 +454,7 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
             removed += 1
         else:
             _drop_orphans(db, names, doc)  # a crawl that found no post: kept, it says so
-    return Backfill(written, current, removed)
+    return Backfill(written, current, removed, tuple(failed))
 
 
 def _complete(db: Database, names: Names, doc: Mapping) -> bool:
@@ -462,7 +480,9 @@ def _drop_orphans(db: Database, names: Names, doc: Mapping) -> None:
 def release_step(storage: Any) -> None:
     """`release`: the summaries of posts stored before (or by a crawl that could not write
     them) and the dashboard's indexes; prints one line. A PyMongoError becomes the release's
-    own error type with one sentence (the deploy stops)."""
+    own error type with one sentence (the deploy stops); site-years whose summaries could not
+    be computed (any other error) become a SummariesError naming them, after the others are
+    written."""
     # the release's own error type, so that it says this in its one sentence and exits 2
     from blogcrawler.storage import StorageUnavailableError
 
@@ -476,3 +496,8 @@ def release_step(storage: Any) -> None:
             f"{reason}") from None
     print(f"release: dashboard summaries ready: {done.written} site-years summarised, "
           f"{done.current} already current, {done.removed} removed", flush=True)
+    if done.failed:
+        raise SummariesError(
+            f"the dashboard's summaries of {len(done.failed)} site-year(s) could not be computed "
+            f"(the dashboard shows their previous ones; the log has the traceback): "
+            + "; ".join(done.failed[:5]))

@@ -106,3 +106,38 @@ def test_backfill_rewrites_a_summary_whose_generation_is_gone_and_drops_old_orph
     assert db[RANKS].count_documents({"generation": doc["generation"]}) == 1
     assert summaries.backfill(db, "posts").current == 1  # now current: nothing written again
     assert db[WEEKS].count_documents({"generation": "dead"}) == 0
+
+
+def test_a_summary_that_cannot_be_computed_is_said_so_and_the_other_years_are_written(
+        mongo_db, monkeypatch, capsys, caplog):
+    from blogcrawler import release
+
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    db = client[name]
+    db.posts.insert_many([post(i) for i in range(5)] + [post(i, year=2014) for i in range(5, 8)])
+    real = summaries.build
+
+    def broken_for_2014(frame, site, year, generation):  # a bug met by one year's posts
+        if year == 2014:
+            raise ValueError("cannot convert float NaN to integer")
+        return real(frame, site, year, generation)
+
+    monkeypatch.setattr(summaries, "build", broken_for_2014)
+    # the end of a crawl of 2014: one sentence of its own, the crawl's outcome untouched
+    storage = type("S", (), {"client": client, "database_name": name, "posts_name": "posts"})
+    summaries.after_crawl(storage, SITE, 2014, {"_id": "c", "finish_reason": "finished",
+                                                "verified": {"checked": True}})
+    assert "summaries of https://b.example/ 2014 could not be computed" in caplog.text
+    assert "not written" not in caplog.text
+    # release: 2015 written, 2014 named in one sentence, exit 3
+    monkeypatch.setenv("MONGODB_URI", uri)
+    monkeypatch.setenv("MONGODB_DATABASE", name)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert release.main() == release.EXIT_SUMMARIES
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("release: error: the dashboard's summaries of 1 site-year(s) could "
+                          "not be computed") and "https://b.example/ 2014: ValueError" in err
+    assert len(err.splitlines()) == 1
+    assert summary(db, 2015)["posts"] == 5 and summary(db, 2014) is None
+    client.close()
