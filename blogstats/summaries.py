@@ -403,6 +403,32 @@ class SummariesError(Exception):
     sentence naming the site-years."""
 
 
+def ensure_written(db: Database, posts: str, site: object, year: object, crawl_id: object,
+                   crawls: str = "crawls") -> dict | None:
+    """After a crawl's process or task has ended, however it ended: write the site-year's
+    summary unless that crawl (or a later one) wrote it. A crawl that was killed, stopped by
+    the platform (forced_stop), lost the database at its end or failed its own write stored
+    posts the summary does not count; a killed first crawl would leave its blog-year with no
+    summary at all, which the dashboard cannot open. Called by the clock (and the worker) once
+    the crawl's record is final; returns the document written, or None when nothing was to
+    do. Database errors are the caller's (it logs them)."""
+    if not isinstance(site, str) or not isinstance(year, int) or isinstance(year, bool):
+        return None
+    names = Names(posts)
+    stored = db[names.years].find_one({"_id": year_id(site, year)}, {"crawl": 1}) or {}
+    written_by = stored.get("crawl") or {}
+    if written_by.get("_id") == crawl_id:
+        return None
+    record = db[crawls].find_one({"_id": crawl_id}) or {"_id": crawl_id}
+    mine, theirs = record.get("started_at"), written_by.get("started_at")
+    if isinstance(mine, datetime) and isinstance(theirs, datetime) and theirs > mine:
+        return None  # a crawl that started later wrote it
+    doc = write(db, posts, site, year, record)
+    logger.info("summaries of %s %s written after crawl %s ended without them: %d posts",
+                site, year, crawl_id, doc["posts"])
+    return doc
+
+
 @dataclass(frozen=True)
 class Backfill:
     written: int

@@ -141,3 +141,22 @@ def test_a_summary_that_cannot_be_computed_is_said_so_and_the_other_years_are_wr
     assert len(err.splitlines()) == 1
     assert summary(db, 2015)["posts"] == 5 and summary(db, 2014) is None
     client.close()
+
+
+def test_ensure_written_writes_what_a_crawl_left_out_once_and_never_over_a_later_crawl(db):
+    db.posts.insert_many([post(i) for i in range(4)])
+    start = datetime.now(UTC)
+    db.crawls.insert_many([
+        {"_id": "old", "site": SITE, "year": 2015, "started_at": start - timedelta(days=1)},
+        {"_id": "stopped", "site": SITE, "year": 2015, "started_at": start,
+         "finish_reason": "forced_stop"},
+        {"_id": "next", "site": SITE, "year": 2015, "started_at": start + timedelta(hours=1)}])
+    summaries.write(db, "posts", SITE, 2015, db.crawls.find_one({"_id": "old"}))
+    # the forced_stop crawl stored 3 more posts and wrote no summary
+    db.posts.insert_many([post(i) for i in range(4, 7)])
+    assert summaries.ensure_written(db, "posts", SITE, 2015, "stopped")["posts"] == 7
+    assert summary(db)["crawl"]["_id"] == "stopped" and summary(db)["posts"] == 7
+    assert summaries.ensure_written(db, "posts", SITE, 2015, "stopped") is None  # done once
+    summaries.write(db, "posts", SITE, 2015, db.crawls.find_one({"_id": "next"}))
+    assert summaries.ensure_written(db, "posts", SITE, 2015, "old") is None
+    assert summary(db)["crawl"]["_id"] == "next"
