@@ -385,9 +385,10 @@ def after_crawl(storage: Any, site: object, year: object, crawl: Mapping) -> Non
     if (crawl.get("verified") or {}).get("checked") is not True:
         return  # the database did not answer at the end of the run
     try:
-        written = write(storage.client[storage.database_name], storage.posts_name, site, year,
-                        crawl)
+        db = storage.client[storage.database_name]
+        written = write(db, storage.posts_name, site, year, crawl)
         logger.info("summaries of %s %s written: %d posts", site, year, written["posts"])
+        refresh_other_years(db, storage.posts_name, site, year)
     except PyMongoError as exc:
         logger.warning("summaries of %s %s not written (the dashboard shows the previous "
                        "ones until the next crawl or release): %s", site, year,
@@ -401,6 +402,27 @@ def after_crawl(storage: Any, site: object, year: object, crawl: Mapping) -> Non
 class SummariesError(Exception):
     """Summaries that could not be computed (not a database error); its message is one
     sentence naming the site-years."""
+
+
+def refresh_other_years(db: Database, posts: str, site: str, year: int) -> list[int]:
+    """Rewrite the site's other summarised years whose number of posts changed: a crawl
+    stores a post by its URL with the year of its date, so a post whose date moved to the
+    crawled year leaves the year it was in (one count per year on the {site, year} index);
+    returns the years rewritten."""
+    names = Names(posts)
+    rewritten = []
+    for doc in db[names.years].find({"site": site, "year": {"$ne": year}},
+                                    {"year": 1, "source": 1, "crawl": 1}):
+        other = doc.get("year")
+        if not isinstance(other, int) or isinstance(other, bool):
+            continue
+        if db[posts].count_documents({"site": site, "year": other}) != \
+                (doc.get("source") or {}).get("posts"):
+            written = write(db, posts, site, other, doc.get("crawl"))  # its crawl is kept
+            logger.info("summaries of %s %s written again: its posts changed (%d posts)",
+                        site, other, written["posts"])
+            rewritten.append(other)
+    return rewritten
 
 
 def ensure_written(db: Database, posts: str, site: object, year: object, crawl_id: object,
@@ -426,6 +448,7 @@ def ensure_written(db: Database, posts: str, site: object, year: object, crawl_i
     doc = write(db, posts, site, year, record)
     logger.info("summaries of %s %s written after crawl %s ended without them: %d posts",
                 site, year, crawl_id, doc["posts"])
+    refresh_other_years(db, posts, site, year)
     return doc
 
 

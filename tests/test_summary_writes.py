@@ -160,3 +160,26 @@ def test_ensure_written_writes_what_a_crawl_left_out_once_and_never_over_a_later
     summaries.write(db, "posts", SITE, 2015, db.crawls.find_one({"_id": "next"}))
     assert summaries.ensure_written(db, "posts", SITE, 2015, "old") is None
     assert summary(db)["crawl"]["_id"] == "next"
+
+
+def test_a_post_moved_to_the_crawled_year_leaves_the_old_years_summary_true(db, mongo_db):
+    from blogcrawler.storage import Storage
+
+    db.posts.insert_many([post(i) for i in range(6)] + [post(i, year=2016) for i in (6, 7)])
+    old_crawl = {"_id": "c2015", "status": "finished", "complete": True}
+    summaries.write(db, "posts", SITE, 2015, old_crawl)
+    summaries.write(db, "posts", SITE, 2016)
+    # the 2016 crawl finds that p0's date is now in 2016: its upsert by URL moves the post
+    storage = Storage(*mongo_db)
+    try:
+        storage.posts.update_one({"url": f"{SITE}p0"}, {"$set": {
+            "year": 2016, "date": "2016-01-04", "crawled_at": datetime.now(UTC)}})
+        summaries.after_crawl(storage, SITE, 2016, {"_id": "c2016", "finish_reason": "finished",
+                                                    "verified": {"checked": True}})
+    finally:
+        storage.close()
+    for year in (2015, 2016):
+        assert summary(db, year)["posts"] == db.posts.count_documents({"site": SITE,
+                                                                       "year": year})
+    assert summary(db, 2015)["posts"] == 5 and summary(db, 2016)["posts"] == 3
+    assert summary(db, 2015)["crawl"]["_id"] == "c2015"  # the year's own crawl, still
