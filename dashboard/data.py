@@ -282,6 +282,19 @@ class Repository:
         return self._read(lambda: self._collection(
             self.config.posts_collection).count_documents(query))
 
+    def total_posts(self, site: str, year: int, fresh: bool = False) -> int:
+        """The site-year's number of posts, counted (not the summary's, which a crawl's end
+        may not have rewritten yet); `fresh` counts now, else a count of the last minute (the
+        table counts at its first row, then reuses it for the pages that follow)."""
+        self._check(site, year)
+        key = ("total", site, year)
+        if fresh:
+            with self._lock:
+                self._fresh.pop(key, None)
+        return self._recent(key, lambda: self._collection(
+            self.config.posts_collection).count_documents({"site": site, "year": year}),
+            seconds=60.0)
+
     # -- crawls, jobs, blogs -------------------------------------------------------------------
     def last_crawl(self, site: str, year: int) -> dict | None:
         """The newest `crawls` record of this site and year, or None (re-read every second at

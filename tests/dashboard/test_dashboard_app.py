@@ -223,3 +223,22 @@ def test_posts_without_summaries_tell_how_to_write_them_not_that_there_are_none(
     shown = json.dumps(out["overview-empty"]["children"])
     assert out["overview-empty"]["hidden"] is False
     assert "python -m blogcrawler.release" in shown and "no measured posts" not in shown
+
+
+def test_the_tables_row_count_is_the_posts_not_a_summary_not_yet_rewritten(seeded_db):
+    # a crawl has stored 3 more posts and its summary is not written yet (or never was)
+    uri, name = seeded_db
+    client = pymongo.MongoClient(uri)
+    client[name].posts.insert_many(post_docs(11)[8:])
+    client.close()
+    app = app_for(uri, name)
+    http = app.server.test_client()
+    order = {"sortModel": [{"colId": "words", "sort": "desc"}]}
+    first = rows_request(http, app, {"startRow": 0, "endRow": 5, **order})
+    response = first["posts-table"]["getRowsResponse"]
+    assert response["rowCount"] == 11
+    assert [r["title"] for r in response["rowData"]] == [f"Week {i}" for i in (11, 10, 9, 8, 7)]
+    rest = rows_request(http, app, {"startRow": 5, "endRow": 15, **order})
+    response = rest["posts-table"]["getRowsResponse"]
+    assert response["rowCount"] == 11
+    assert [r["title"] for r in response["rowData"]] == [f"Week {i}" for i in range(6, 0, -1)]
