@@ -216,6 +216,13 @@ class Repository:
         return self._recent(("year", site, year), lambda: self._collection(
             self.names.years).find_one({"_id": year_id(site, year)}))
 
+    def generation_now(self, site: str, year: int) -> str | None:
+        """The generation the site-year's summary points to now (read, not cached)."""
+        self._check(site, year)
+        doc = self._read(lambda: self._collection(self.names.years).find_one(
+            {"_id": year_id(site, year)}, {"generation": 1}))
+        return doc.get("generation") if doc else None
+
     def week_rows(self, site: str, year: int, generation: str, axis: str) -> list[dict]:
         """The week documents of one generation of a site-year's summaries, in x order."""
         self._check(site, year)
