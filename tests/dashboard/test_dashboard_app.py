@@ -223,6 +223,12 @@ def test_posts_without_summaries_tell_how_to_write_them_not_that_there_are_none(
     shown = json.dumps(out["overview-empty"]["children"])
     assert out["overview-empty"]["hidden"] is False
     assert "python -m blogcrawler.release" in shown and "no measured posts" not in shown
+    # the blog page says the same
+    blog = next(o for o in app.callback_map if "empty-state.hidden" in o)
+    out = json.loads(call_callback(app.server.test_client(), app, blog,
+                                   {"db-status.data": {"ok": True}}).data)["response"]
+    assert out["empty-state"]["hidden"] is False
+    assert "python -m blogcrawler.release" in json.dumps(out["empty-state"]["children"])
 
 
 def test_the_tables_row_count_is_the_posts_not_a_summary_not_yet_rewritten(seeded_db):
