@@ -348,10 +348,12 @@ def _publish(db: Database, names: Names, year_doc: dict) -> Mapping | None | obj
                                                  {"read_at": {"$exists": False}},
                                                  {"read_at": None}]}
     try:
-        before = db[names.years].find_one_and_replace(not_newer, year_doc, upsert=True)
-    except DuplicateKeyError:  # it exists and was read later: the upsert's insert collides
-        return _SUPERSEDED
-    return before
+        return db[names.years].find_one_and_replace(not_newer, year_doc, upsert=True)
+    except DuplicateKeyError:
+        # it exists and was read later (the upsert's insert collides), or two first writes
+        # inserted at once: then the later-read one must still win, so once more, no insert
+        before = db[names.years].find_one_and_replace(not_newer, year_doc)
+        return _SUPERSEDED if before is None else before
 
 
 def _drop_generation(db: Database, names: Names, site: str, year: int, generation: str) -> None:
