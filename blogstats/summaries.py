@@ -8,8 +8,9 @@ posts collection P (`posts` by default):
 
 `P_years`: one document per site-year, `_id` "<site>|<year>":
     site, year; generation (the id shared by this write's week and rank documents);
-    read_at (when this write started reading the posts), computed_at; crawl (the crawl that wrote it: _id, status, complete, finish_reason,
-    started_at, finished_at, posts, failures_total); source {posts, crawled_until} (the posts
+    read_at (when this write started reading the posts), computed_at; crawl (the crawl that
+    wrote it: _id, status, complete, finish_reason, started_at, finished_at, posts,
+    failures_total); source {posts, crawled_until} (the posts
     read, to tell whether the summary is current);
     posts (number of posts with a day), weeks_with_posts, first_day, last_day;
     metrics {metric: {n, sum, mean, median, min, max}} and terms [names], term_stats {term: ...}
@@ -36,8 +37,9 @@ A write makes a new generation: the week and rank documents first (stamped `crea
 the year document is replaced (a reader that follows the year document's generation never sees
 half a write) unless a write that started reading later has replaced it already (`read_at`),
 then the previous generation is removed (or this one, if it lost). `backfill` removes week and
-rank documents no year document points to only once older than ORPHAN_SECONDS. The functions that compute are pure (`build`); `write`,
-`after_crawl` and `backfill` talk to the database.
+rank documents no year document points to only once older than ORPHAN_SECONDS. The functions
+that compute are pure (`build`); `write`, `after_crawl`, `ensure_written` and `backfill` talk
+to the database.
 """
 
 from __future__ import annotations
