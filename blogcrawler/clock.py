@@ -116,26 +116,45 @@ def describe_outcome(code: int, record: Mapping | None) -> str:
     return f"{meaning}; {record.get('status', '?')} ({reason}{limit}): {counts}"
 
 
-def read_record(crawl_id: str, code: int) -> dict | None:
+def read_record(crawl_id: str, code: int, summarise: bool = True) -> dict | None:
     """The crawl's record, once its process has exited; a record its process could not finish
-    (killed) is marked interrupted here rather than left `running`. None when unreadable."""
+    (killed) is marked interrupted here rather than left `running`. With `summarise`, the
+    site-year's summary is written if the crawl ended without writing it (killed, stopped by
+    the platform, the database away at its end). None when unreadable."""
     try:
         from blogcrawler.extensions import interrupt_record
         from blogcrawler.storage import Storage
         config = load()
         storage = Storage(config.mongodb_uri, config.mongodb_database,
+                          posts=config.mongodb_posts_collection,
                           crawls=config.mongodb_crawls_collection,
                           timeout=min(config.mongodb_timeout_seconds, 5.0), retry_seconds=0)
         try:
             record = storage.crawls.find_one({"_id": crawl_id})
             if record is not None and record.get("status") == "running" and code != 0:
                 record = interrupt_record(storage, crawl_id, describe_exit(code))
+            if record is not None and summarise:
+                _ensure_summary(storage, record)
             return record
         finally:
             storage.close()
     except Exception as exc:  # the database is away: the exit status alone must do
         logger.debug("crawl record %s not read: %s", crawl_id, exc)
         return None
+
+
+def _ensure_summary(storage, record: Mapping) -> None:
+    """The crawl's summary, if it ended without writing it; a failure is logged, the crawl's
+    outcome stands (the next crawl or `release` writes it)."""
+    from blogstats.summaries import ensure_written
+    try:
+        ensure_written(storage.client[storage.database_name], storage.posts_name,
+                       record.get("site"), record.get("year"), record.get("_id"),
+                       storage.crawls_name)
+    except Exception as exc:
+        logger.warning("the summary of crawl %s's year was not written (the dashboard shows "
+                       "the previous one until the next crawl or release): %s: %s",
+                       record.get("_id"), type(exc).__name__, str(exc)[:300])
 
 
 def _die_with_parent() -> None:
@@ -194,7 +213,9 @@ class CrawlTurn:
         elapsed = time.monotonic() - started
         log = logger.info if code == 0 else logger.warning
         log("crawl %d finished in %.1f s: exit %d, %s", number, elapsed, code,
-            describe_outcome(code, read_record(self.crawl_id, code)))
+            # on a stop, the platform's grace is short: the next crawl or release writes it
+            describe_outcome(code, read_record(self.crawl_id, code,
+                                               summarise=not stopping.is_set())))
         return code
 
     def _wait_for_child(self, child: subprocess.Popen, stopping: threading.Event) -> int:

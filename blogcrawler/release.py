@@ -13,7 +13,9 @@ version (`year` was the ISO year of the post's date; it is now the calendar year
 touched again, so it is safe on every deploy.
 
 Exit status: 0 the indexes are in place; 2 the database is unreachable or refused (one sentence
-on stderr, the URI's password masked), which makes the platform abort the deploy.
+on stderr, the URI's password masked), which makes the platform abort the deploy; 3 the
+summaries of some site-years could not be computed (one sentence naming them; the others are
+written, and the traceback is in the log).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from scrapy.utils.project import get_project_settings
 from blogcrawler.jobs import JobStore
 from blogcrawler.storage import Storage, StorageUnavailableError, mask_uri
 from blogstats.config import load
-from blogstats.summaries import release_step
+from blogstats.summaries import SummariesError, release_step
 
 EXIT_UNAVAILABLE = 2
+EXIT_SUMMARIES = 3
 
 
 def main() -> int:
@@ -48,6 +51,9 @@ def main() -> int:
     except StorageUnavailableError as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except SummariesError as exc:
+        print(f"release: error: {exc}", file=sys.stderr)
+        return EXIT_SUMMARIES
     except PyMongoError as exc:
         # E.g. a user without the right to create indexes: say which database and why.
         # pymongo appends the server's whole reply ("full error: {...}"): the first part says it.

@@ -8,8 +8,9 @@ posts collection P (`posts` by default):
 
 `P_years`: one document per site-year, `_id` "<site>|<year>":
     site, year; generation (the id shared by this write's week and rank documents);
-    computed_at; crawl (the crawl that wrote it: _id, status, complete, finish_reason,
-    started_at, finished_at, posts, failures_total); source {posts, crawled_until} (the posts
+    read_at (when this write started reading the posts), computed_at; crawl (the crawl that
+    wrote it: _id, status, complete, finish_reason, started_at, finished_at, posts,
+    failures_total); source {posts, crawled_until} (the posts
     read, to tell whether the summary is current);
     posts (number of posts with a day), weeks_with_posts, first_day, last_day;
     metrics {metric: {n, sum, mean, median, min, max}} and terms [names], term_stats {term: ...}
@@ -32,10 +33,13 @@ posts collection P (`posts` by default):
     range query on an index; sample: up to POINTS_LIMIT posts evenly spread over the year
     (title, date, url and every metric), drawn when a year has too many posts to draw each.
 
-A write makes a new generation: the week and rank documents first, then the year document is
-replaced (a reader that follows the year document's generation never sees half a write), then
-the previous generation is removed. The functions that compute are pure (`build`); `write`,
-`after_crawl` and `backfill` talk to the database.
+A write makes a new generation: the week and rank documents first (stamped `created_at`), then
+the year document is replaced (a reader that follows the year document's generation never sees
+half a write) unless a write that started reading later has replaced it already (`read_at`),
+then the previous generation is removed (or this one, if it lost). `backfill` removes week and
+rank documents no year document points to only once older than ORPHAN_SECONDS. The functions
+that compute are pure (`build`); `write`, `after_crawl`, `ensure_written` and `backfill` talk
+to the database.
 """
 
 from __future__ import annotations
@@ -44,14 +48,14 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from blogstats import weeks
 from blogstats.postframe import (
@@ -291,25 +295,67 @@ def crawl_summary(crawl: Mapping | None) -> dict | None:
     return {k: crawl.get(k) for k in CRAWL_FIELDS if k in crawl}
 
 
+# A write's week and rank documents exist before the year document points to them; those of
+# a generation no year document points to are removed only once older than this (a write that
+# died half-way), never while a running write may still be about to publish them.
+ORPHAN_SECONDS = 15 * 60
+
+
 def write(db: Database, posts: str, site: str, year: int, crawl: Mapping | None = None) -> dict:
     """Read the site-year's posts, compute its summaries and replace the stored ones; returns
-    the new year document."""
+    the year document that is stored afterwards.
+
+    Two writes of one site-year may cross (release's backfill during a crawl's end, two
+    processes crawling one blog-year): the one that started reading later saw newer posts, so
+    the year document is replaced only by a write whose `read_at` is not older than the stored
+    one's; the other write removes its own generation and returns the stored document."""
     names = Names(posts)
+    read_at = datetime.now(UTC)  # before the first post is read
     fields = {name: 1 for name in (*NUMBER_FIELDS, *LABEL_FIELDS, "crawled_at")}
     source = _Source(db[posts].find({"site": site, "year": year}, fields, batch_size=READ_BATCH))
     frame = frame_in_batches(source, labels=True)
     generation = uuid.uuid4().hex
     year_doc, week_docs, rank_doc = build(frame, site, year, generation)
-    year_doc.update(computed_at=datetime.now(UTC), crawl=crawl_summary(crawl),
+    year_doc.update(computed_at=datetime.now(UTC), read_at=read_at, crawl=crawl_summary(crawl),
                     source=source.state())
-    if week_docs:
-        db[names.weeks].insert_many(week_docs, ordered=False)
-    db[names.ranks].insert_one(rank_doc)
-    before = db[names.years].find_one_and_replace({"_id": year_doc["_id"]}, year_doc,
-                                                  upsert=True)
+    _stage(db, names, week_docs, rank_doc)
+    before = _publish(db, names, year_doc)
+    if before is _SUPERSEDED:
+        logger.info("summaries of %s %s: a newer write landed first; this one is dropped",
+                    site, year)
+        _drop_generation(db, names, site, year, generation)
+        return db[names.years].find_one({"_id": year_doc["_id"]}) or year_doc
     if before and before.get("generation") not in (None, generation):
         _drop_generation(db, names, site, year, before["generation"])
     return year_doc
+
+
+_SUPERSEDED = object()
+
+
+def _stage(db: Database, names: Names, week_docs: list[dict], rank_doc: dict) -> None:
+    """A generation's week and rank documents, stamped so that backfill can tell a running
+    write's from a dead one's."""
+    created_at = datetime.now(UTC)
+    if week_docs:
+        db[names.weeks].insert_many([dict(d, created_at=created_at) for d in week_docs],
+                                    ordered=False)
+    db[names.ranks].insert_one(dict(rank_doc, created_at=created_at))
+
+
+def _publish(db: Database, names: Names, year_doc: dict) -> Mapping | None | object:
+    """Replace the year document unless the stored one was read later than this one (one
+    atomic operation); returns the replaced document, None, or _SUPERSEDED."""
+    not_newer = {"_id": year_doc["_id"], "$or": [{"read_at": {"$lte": year_doc["read_at"]}},
+                                                 {"read_at": {"$exists": False}},
+                                                 {"read_at": None}]}
+    try:
+        return db[names.years].find_one_and_replace(not_newer, year_doc, upsert=True)
+    except DuplicateKeyError:
+        # it exists and was read later (the upsert's insert collides), or two first writes
+        # inserted at once: then the later-read one must still win, so once more, no insert
+        before = db[names.years].find_one_and_replace(not_newer, year_doc)
+        return _SUPERSEDED if before is None else before
 
 
 def _drop_generation(db: Database, names: Names, site: str, year: int, generation: str) -> None:
@@ -343,13 +389,71 @@ def after_crawl(storage: Any, site: object, year: object, crawl: Mapping) -> Non
     if (crawl.get("verified") or {}).get("checked") is not True:
         return  # the database did not answer at the end of the run
     try:
-        written = write(storage.client[storage.database_name], storage.posts_name, site, year,
-                        crawl)
+        db = storage.client[storage.database_name]
+        written = write(db, storage.posts_name, site, year, crawl)
         logger.info("summaries of %s %s written: %d posts", site, year, written["posts"])
+        refresh_other_years(db, storage.posts_name, site, year)
     except PyMongoError as exc:
         logger.warning("summaries of %s %s not written (the dashboard shows the previous "
                        "ones until the next crawl or release): %s", site, year,
                        str(exc).split(", full error:")[0][:300])
+    except Exception as exc:  # a bug or posts it cannot read: the crawl's outcome stands
+        logger.error("summaries of %s %s could not be computed (the dashboard shows the "
+                     "previous ones; please report this): %s: %s", site, year,
+                     type(exc).__name__, str(exc)[:300], exc_info=True)
+
+
+class SummariesError(Exception):
+    """Summaries that could not be computed (not a database error); its message is one
+    sentence naming the site-years."""
+
+
+def refresh_other_years(db: Database, posts: str, site: str, year: int) -> list[int]:
+    """Rewrite the site's other summarised years whose number of posts changed: a crawl
+    stores a post by its URL with the year of its date, so a post whose date moved to the
+    crawled year leaves the year it was in (one count per year on the {site, year} index);
+    returns the years rewritten."""
+    names = Names(posts)
+    rewritten = []
+    for doc in db[names.years].find({"site": site, "year": {"$ne": year}},
+                                    {"year": 1, "source": 1, "crawl": 1}):
+        other = doc.get("year")
+        if not isinstance(other, int) or isinstance(other, bool):
+            continue
+        if db[posts].count_documents({"site": site, "year": other}) != \
+                (doc.get("source") or {}).get("posts"):
+            written = write(db, posts, site, other, doc.get("crawl"))  # its crawl is kept
+            logger.info("summaries of %s %s written again: its posts changed (%d posts)",
+                        site, other, written["posts"])
+            rewritten.append(other)
+    return rewritten
+
+
+def ensure_written(db: Database, posts: str, site: object, year: object, crawl_id: object,
+                   crawls: str = "crawls") -> dict | None:
+    """After a crawl's process or task has ended, however it ended: write the site-year's
+    summary unless that crawl (or a later one) wrote it. A crawl that was killed, stopped by
+    the platform (forced_stop), lost the database at its end or failed its own write stored
+    posts the summary does not count; a killed first crawl would leave its blog-year with no
+    summary at all, which the dashboard cannot open. Called by the clock (and the worker) once
+    the crawl's record is final; returns the document written, or None when nothing was to
+    do. Database errors are the caller's (it logs them)."""
+    if not isinstance(site, str) or not isinstance(year, int) or isinstance(year, bool):
+        return None
+    names = Names(posts)
+    stored = db[names.years].find_one({"_id": year_id(site, year)}, {"crawl": 1}) or {}
+    written_by = stored.get("crawl") or {}
+    if written_by.get("_id") == crawl_id:
+        return None
+    record = db[crawls].find_one({"_id": crawl_id}) or {"_id": crawl_id}
+    mine, theirs = record.get("started_at"), written_by.get("started_at")
+    if isinstance(mine, datetime) and isinstance(theirs, datetime) and theirs > mine:
+        return None  # a crawl that started later wrote it
+    doc = write(db, posts, site, year, record)
+    logger.info("summaries of %s %s written after crawl %s ended without them: %d posts",
+                site, year, crawl_id, doc["posts"])
+    refresh_other_years(db, posts, site, year)
+    return doc
 
 
 @dataclass(frozen=True)
@@ -357,6 +461,7 @@ class Backfill:
     written: int
     current: int
     removed: int
+    failed: tuple[str, ...] = ()  # "<site> <year>: <error>" of site-years not computed
 
 
 def _newest_crawl(db: Database, crawls: str, site: str, year: int) -> dict | None:
@@ -372,6 +477,7 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
     stored = {doc["_id"]: doc for doc in db[names.years].find(
         {}, {"site": 1, "year": 1, "generation": 1, "source": 1})}
     written = current = removed = 0
+    failed: list[str] = []
     groups = db[posts].aggregate([{"$group": {
         "_id": {"site": "$site", "year": "$year"}, "posts": {"$sum": 1},
         "crawled_until": {"$max": "$crawled_at"}}}])
@@ -381,11 +487,18 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
             continue
         doc = stored.pop(year_id(site, year), None)
         state = {"posts": group["posts"], "crawled_until": group["crawled_until"]}
-        if doc is not None and doc.get("source") == state:
+        if doc is not None and doc.get("source") == state and _complete(db, names, doc):
             current += 1
             _drop_orphans(db, names, doc)
             continue
-        write(db, posts, site, year, _newest_crawl(db, crawls, site, year))
+        try:
+            write(db, posts, site, year, _newest_crawl(db, crawls, site, year))
+        except PyMongoError:
+            raise
+        except Exception as exc:  # a bug or posts it cannot read: the other years still go
+            logger.error("summaries of %s %s could not be computed", site, year, exc_info=True)
+            failed.append(f"{site} {year}: {type(exc).__name__}: {str(exc)[:200]}")
+            continue
         written += 1
     for doc in stored.values():
         if (doc.get("source") or {}).get("posts"):  # its posts are gone
@@ -394,14 +507,25 @@ def backfill(db: Database, posts: str, crawls: str = "crawls") -> Backfill:
             removed += 1
         else:
             _drop_orphans(db, names, doc)  # a crawl that found no post: kept, it says so
-    return Backfill(written, current, removed)
+    return Backfill(written, current, removed, tuple(failed))
+
+
+def _complete(db: Database, names: Names, doc: Mapping) -> bool:
+    """Whether the generation the year document points to is stored (its rank document is
+    written after its weeks)."""
+    generation = doc.get("generation")
+    return generation is not None and db[names.ranks].count_documents(
+        {"_id": ranks_id(doc.get("site"), doc.get("year"), generation)}, limit=1) == 1
 
 
 def _drop_orphans(db: Database, names: Names, doc: Mapping) -> None:
-    """Week and rank documents of a generation no year document points to (a write that
-    died half-way, or two writes that crossed)."""
+    """Week and rank documents of a generation no year document points to and older than
+    ORPHAN_SECONDS (a write that died half-way, or the loser of two writes that crossed); a
+    younger one may belong to a write about to point the year document to it."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=ORPHAN_SECONDS)
     stale = {"site": doc.get("site"), "year": doc.get("year"),
-             "generation": {"$ne": doc.get("generation")}}
+             "generation": {"$ne": doc.get("generation")},
+             "$or": [{"created_at": {"$lt": cutoff}}, {"created_at": {"$exists": False}}]}
     db[names.weeks].delete_many(stale)
     db[names.ranks].delete_many(stale)
 
@@ -409,7 +533,9 @@ def _drop_orphans(db: Database, names: Names, doc: Mapping) -> None:
 def release_step(storage: Any) -> None:
     """`release`: the summaries of posts stored before (or by a crawl that could not write
     them) and the dashboard's indexes; prints one line. A PyMongoError becomes the release's
-    own error type with one sentence (the deploy stops)."""
+    own error type with one sentence (the deploy stops); site-years whose summaries could not
+    be computed (any other error) become a SummariesError naming them, after the others are
+    written."""
     # the release's own error type, so that it says this in its one sentence and exits 2
     from blogcrawler.storage import StorageUnavailableError
 
@@ -423,3 +549,8 @@ def release_step(storage: Any) -> None:
             f"{reason}") from None
     print(f"release: dashboard summaries ready: {done.written} site-years summarised, "
           f"{done.current} already current, {done.removed} removed", flush=True)
+    if done.failed:
+        raise SummariesError(
+            f"the dashboard's summaries of {len(done.failed)} site-year(s) could not be computed "
+            f"(the dashboard shows their previous ones; the log has the traceback): "
+            + "; ".join(done.failed[:5]))

@@ -180,6 +180,22 @@ class Repository:
 
         return self._recent(("summaries",), read)
 
+    def summaries_missing(self) -> bool:
+        """Whether posts are stored but no summary of them is (a deploy whose `release` did
+        not run or failed after its migration): one find_one on the posts, only when there are
+        no summaries; said in the log too, since the page only shows it to whoever looks."""
+        if self.summaries():
+            return False
+
+        def read() -> bool:
+            found = self._collection(self.config.posts_collection).find_one({}, {"_id": 1})
+            if found is not None:
+                logger.warning("posts are stored in %s but their summaries are missing: run "
+                               "python -m blogcrawler.release", self.config.posts_collection)
+            return found is not None
+
+        return self._recent(("summaries-missing",), read)
+
     def sites_and_years(self) -> dict[str, list[int]]:
         """Each site that has posts with its years, newest first; sites sorted."""
         found: dict[str, list[int]] = {}
@@ -199,6 +215,13 @@ class Repository:
         self._check(site, year)
         return self._recent(("year", site, year), lambda: self._collection(
             self.names.years).find_one({"_id": year_id(site, year)}))
+
+    def generation_now(self, site: str, year: int) -> str | None:
+        """The generation the site-year's summary points to now (read, not cached)."""
+        self._check(site, year)
+        doc = self._read(lambda: self._collection(self.names.years).find_one(
+            {"_id": year_id(site, year)}, {"generation": 1}))
+        return doc.get("generation") if doc else None
 
     def week_rows(self, site: str, year: int, generation: str, axis: str) -> list[dict]:
         """The week documents of one generation of a site-year's summaries, in x order."""
@@ -265,6 +288,19 @@ class Repository:
         query = {**conditions, "site": site, "year": year}
         return self._read(lambda: self._collection(
             self.config.posts_collection).count_documents(query))
+
+    def total_posts(self, site: str, year: int, fresh: bool = False) -> int:
+        """The site-year's number of posts, counted (not the summary's, which a crawl's end
+        may not have rewritten yet); `fresh` counts now, else a count of the last minute (the
+        table counts at its first row, then reuses it for the pages that follow)."""
+        self._check(site, year)
+        key = ("total", site, year)
+        if fresh:
+            with self._lock:
+                self._fresh.pop(key, None)
+        return self._recent(key, lambda: self._collection(
+            self.config.posts_collection).count_documents({"site": site, "year": year}),
+            seconds=60.0)
 
     # -- crawls, jobs, blogs -------------------------------------------------------------------
     def last_crawl(self, site: str, year: int) -> dict | None:

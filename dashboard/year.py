@@ -70,9 +70,20 @@ class Year:
         crawl = repo.last_crawl(site, year)
         # the posts change when a crawl writes them: keyed by its state as well
         version = f"{generation}|{crawl.get('_id') if crawl else '-'}|{crawl_state(crawl)}"
+
+        def current(read: Callable[[str], object], missing) -> object:
+            """`read(generation)`; if the generation is gone (a write replaced it between the
+            summary's read and this one), the one the summary points to now."""
+            found = read(generation)
+            if not missing(found):
+                return found
+            now = repo.generation_now(site, year)
+            return read(now) if now and now != generation else found
+
         return cls(site, year, summary,
-                   lambda axis: repo.week_rows(site, year, generation, axis),
-                   lambda: repo.ranks(site, year, generation),
+                   lambda axis: current(lambda g: repo.week_rows(site, year, g, axis),
+                                        lambda rows: not rows),
+                   lambda: current(lambda g: repo.ranks(site, year, g), lambda doc: not doc),
                    lambda: repo.posts(site, year, version))
 
     @classmethod

@@ -302,3 +302,33 @@ def _crawled_twice(db) -> bool:
     return len(by_site) == 3 and all(
         len(rs) >= 2 and rs[-1]["complete"] and rs[-1]["posts"]["unchanged"] == 52
         for rs in by_site.values())
+
+
+def test_a_killed_first_crawl_still_gets_a_summary_the_dashboard_opens(start_clock, mongo_db,
+                                                                       blog_server):
+    from dashboard.config import Config
+    from dashboard.data import Repository
+
+    uri, database = mongo_db
+    clock = start_clock(**crawl_env(blog_server.url, uri, database, DOWNLOAD_DELAY="0.3",
+                                    CRAWL_INTERVAL_HOURS="24"))
+    client = pymongo.MongoClient(uri)
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while client[database]["posts"].count_documents({}) < 3:  # a few posts stored
+            assert time.monotonic() < deadline, clock.text()[-4000:]
+            assert clock.proc.poll() is None, clock.text()[-4000:]
+            time.sleep(0.2)
+        (crawl,) = psutil.Process(clock.proc.pid).children()
+        crawl.kill()  # kill -9: the crawl writes neither its record's end nor its summary
+        clock.wait_for_log(r"crawl 1 finished in [\d.]+ s: exit -9")
+        record = client[database]["crawls"].find_one({})
+        stored = client[database]["posts"].count_documents({"year": record["year"]})
+        summary = client[database]["posts_years"].find_one({})
+        assert record["status"] == "interrupted"
+        assert summary["crawl"]["_id"] == record["_id"] and summary["posts"] == stored > 0
+        repo = Repository(Config(mongodb_uri=uri, database=database))
+        assert repo.holds(record["site"], record["year"])  # the blog-year opens
+    finally:
+        client.close()
+    assert clock.stop() == 0

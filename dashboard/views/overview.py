@@ -243,6 +243,26 @@ def year_links(years: list[int], state: OverviewState) -> list:
     return links
 
 
+def no_blogs() -> list:
+    return [
+        html.H2("No blogs yet"),
+        html.P("The database has no measured posts. Crawl a blog's year first:"),
+        html.Pre(html.Code("scrapy crawl blog -a url=https://blog.example -a year=2015")),
+        html.P("or put many blogs on the queue: python -m blogcrawler.batch --year 2015 "
+               "URL... (see the README). This page follows the crawls as they run."),
+    ]
+
+
+def summaries_missing() -> list:
+    return [
+        html.H2("Summaries missing"),
+        html.P("Posts are stored, but the summaries this page reads are missing (the deploy's "
+               "release step did not run, or failed). Write them with:"),
+        html.Pre(html.Code("python -m blogcrawler.release")),
+        html.P("then reload this page; a crawl's end also writes its year's summary."),
+    ]
+
+
 def layout() -> html.Div:
     return html.Div(className="overview-page", children=[
         html.Div(className="page-head", children=[
@@ -251,13 +271,8 @@ def layout() -> html.Div:
             html.Div(id="overview-years", className="chips-row"),
         ]),
         progress.layout(),
-        html.Section(id="overview-empty", className="panel empty", hidden=True, children=[
-            html.H2("No blogs yet"),
-            html.P("The database has no measured posts. Crawl a blog's year first:"),
-            html.Pre(html.Code("scrapy crawl blog -a url=https://blog.example -a year=2015")),
-            html.P("or put many blogs on the queue: python -m blogcrawler.batch --year 2015 "
-                   "URL... (see the README). This page follows the crawls as they run."),
-        ]),
+        html.Section(id="overview-empty", className="panel empty", hidden=True,
+                     children=no_blogs()),
         html.Section(className="panel", children=[
             html.Div(className="panel-head panel-head-row", children=[
                 html.H2("Blogs"),
@@ -272,12 +287,12 @@ def register(app: Dash, repo) -> None:
     @app.callback(
         Output("overview-table", "children"), Output("overview-years", "children"),
         Output("overview-note", "children"), Output("compare-link", "href"),
-        Output("overview-empty", "hidden"),
+        Output("overview-empty", "hidden"), Output("overview-empty", "children"),
         Input("url", "search"), Input("status-check", "n_intervals"),
         Input("db-status", "data"), Input("overview-table", "id"))
     def update(search, _tick, status, _mounted):
         if common.database_down(status):
-            return (no_update,) * 5
+            return (no_update,) * 6
         state = parse_overview(search)
         now = datetime.now(UTC)
         config = repo.config
@@ -285,8 +300,10 @@ def register(app: Dash, repo) -> None:
             summaries = repo.summaries()
             found = rows(summaries, repo.recent_crawls(), repo.jobs(), repo.blog_names(), now,
                          config.stale_seconds, config.job_lease_seconds)
+            # posts without summaries: said even while crawls or jobs fill the table
+            missing = repo.summaries_missing()
         except DatabaseUnavailableError:
-            return (no_update,) * 5
+            return (no_update,) * 6
         years = sorted({r.year for r in found}, reverse=True)
         shown = sort_rows(found, state)
         blogs = len({r.site for r in shown})
@@ -295,4 +312,5 @@ def register(app: Dash, repo) -> None:
                 + (f" in {state.year}" if state.year is not None else ""))
         keys = tuple(site_year_key(r.site, r.year) for r in shown if r.posts)[:MAX_COMPARED]
         compare = "/compare" + compare_query(CompareState(blogs=keys))
-        return table(shown, state), year_links(years, state), note, compare, bool(found)
+        return (table(shown, state), year_links(years, state), note, compare,
+                bool(found) and not missing, summaries_missing() if missing else no_blogs())

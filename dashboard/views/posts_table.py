@@ -29,21 +29,24 @@ def page(repo, year, request: object) -> tuple[list[dict], int]:
     column, direction = table.sort_of(request.get("sortModel"))
     start, end = table.window(request)
     if not conditions:
-        rows = _ranked_page(repo, year, column, direction, start, end)
+        # counted, not the summary's figure: a summary not yet rewritten must not cut the
+        # table short (its separators then do not match, and the database sorts)
+        count = repo.total_posts(year.site, year.year, fresh=start == 0)
+        rows = _ranked_page(repo, year, column, direction, start, end, count)
         if rows is not None:
-            return rows, year.post_count
+            return rows, count
     docs = repo.find_posts(year.site, year.year, conditions, table.mongo_sort(column, direction),
                            skip=start, limit=end - start)
     return [table.row_of(d) for d in docs], repo.count_posts(year.site, year.year, conditions)
 
 
-def _ranked_page(repo, year, column: str, direction: int, start: int, end: int
+def _ranked_page(repo, year, column: str, direction: int, start: int, end: int, count: int
                  ) -> list[dict] | None:
     """A page of the unfiltered table through the summaries' separators; None when they are
     missing or no longer match the posts (then the caller asks the database to sort)."""
     ranks = year.ranks or {}
     order = (ranks.get("order") or {}).get(column)
-    if not order or (order.get("n", 0) + order.get("missing", 0)) != year.post_count:
+    if not order or (order.get("n", 0) + order.get("missing", 0)) != count:
         return None
     segments = table.plan(order, ranks.get("step") or 1, start, end, direction)
     if segments is None:

@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dashboard import figures
 from dashboard.data import DatabaseUnavailableError, crawl_state
 from dashboard.figures import PALETTE, typed
-from dashboard.views import common
+from dashboard.views import common, overview
 
 CARDS = ("posts", "words", "mean", "longest", "shortest", "weekly")
 
@@ -156,10 +156,11 @@ def register(app: Dash, repo) -> None:
     @app.callback(
         *outputs, Output("sparkline", "figure"), Output("subtitle", "children"),
         Output("empty-state", "hidden"), Output("dashboard", "hidden"),
+        Output("empty-state", "children"),
         Input("site", "value"), Input("year", "value"), Input("db-status", "data"),
         Input("data-version", "data"))
     def update_summary(site, year, status, _version):
-        unchanged = (no_update,) * (len(outputs) + 4)
+        unchanged = (no_update,) * (len(outputs) + 5)
         if not common.database_ok(status):
             return unchanged
         view = common.view_of(site=site, year=year)
@@ -167,15 +168,18 @@ def register(app: Dash, repo) -> None:
             available = repo.sites_and_years()
             chosen, _message = common.open_view(repo, view, status)
             if not available:
+                # posts without summaries say how to write them, not that there are none
                 return (*[""] * len(outputs), figures.message_figure(""),
-                        "A blog's year in numbers", False, True)
+                        "A blog's year in numbers", False, True,
+                        overview.summaries_missing() if repo.summaries_missing() else no_update)
             if chosen is None:
                 return unchanged
         except DatabaseUnavailableError:
             return unchanged
         summary = chosen.summary
         subtitle = f"{common.host_of(view.site)} · {view.year} · {chosen.post_count:,} posts"
-        return (*cards(summary), sparkline_figure(summary.get("weekly")), subtitle, True, False)
+        return (*cards(summary), sparkline_figure(summary.get("weekly")), subtitle, True, False,
+                no_update)
 
     @app.callback(
         Output("card-crawl", "children"), Output("card-crawl-detail", "children"),

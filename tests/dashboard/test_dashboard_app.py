@@ -206,3 +206,45 @@ def test_empty_database_shows_the_crawl_instructions(mongo_db):
     overview = next(o for o in app.callback_map if "overview-empty.hidden" in o)
     out = json.loads(call_callback(client, app, overview, {"db-status.data": {"ok": True}}).data)
     assert out["response"]["overview-empty"]["hidden"] is False
+    assert "no measured posts" in json.dumps(out["response"]["overview-empty"]["children"])
+
+
+def test_posts_without_summaries_tell_how_to_write_them_not_that_there_are_none(seeded_db):
+    # a deploy whose release did not run: the posts are there, their summaries are not
+    uri, name = seeded_db
+    client = pymongo.MongoClient(uri)
+    for collection in ("posts_years", "posts_weeks", "posts_ranks"):
+        client[name][collection].drop()
+    client.close()
+    app = app_for(uri, name)
+    overview = next(o for o in app.callback_map if "overview-empty.hidden" in o)
+    out = json.loads(call_callback(app.server.test_client(), app, overview,
+                                   {"db-status.data": {"ok": True}}).data)["response"]
+    shown = json.dumps(out["overview-empty"]["children"])
+    assert out["overview-empty"]["hidden"] is False
+    assert "python -m blogcrawler.release" in shown and "no measured posts" not in shown
+    # the blog page says the same
+    blog = next(o for o in app.callback_map if "empty-state.hidden" in o)
+    out = json.loads(call_callback(app.server.test_client(), app, blog,
+                                   {"db-status.data": {"ok": True}}).data)["response"]
+    assert out["empty-state"]["hidden"] is False
+    assert "python -m blogcrawler.release" in json.dumps(out["empty-state"]["children"])
+
+
+def test_the_tables_row_count_is_the_posts_not_a_summary_not_yet_rewritten(seeded_db):
+    # a crawl has stored 3 more posts and its summary is not written yet (or never was)
+    uri, name = seeded_db
+    client = pymongo.MongoClient(uri)
+    client[name].posts.insert_many(post_docs(11)[8:])
+    client.close()
+    app = app_for(uri, name)
+    http = app.server.test_client()
+    order = {"sortModel": [{"colId": "words", "sort": "desc"}]}
+    first = rows_request(http, app, {"startRow": 0, "endRow": 5, **order})
+    response = first["posts-table"]["getRowsResponse"]
+    assert response["rowCount"] == 11
+    assert [r["title"] for r in response["rowData"]] == [f"Week {i}" for i in (11, 10, 9, 8, 7)]
+    rest = rows_request(http, app, {"startRow": 5, "endRow": 15, **order})
+    response = rest["posts-table"]["getRowsResponse"]
+    assert response["rowCount"] == 11
+    assert [r["title"] for r in response["rowData"]] == [f"Week {i}" for i in range(6, 0, -1)]

@@ -319,3 +319,18 @@ def test_a_worker_whose_load_fails_does_not_block_the_next(tmp_path):
     with pytest.raises(pymongo.errors.ServerSelectionTimeoutError):
         cache.get_or_load("k", broken)
     assert SharedCache(tmp_path, 60).get_or_load("k", lambda: "back") == "back"
+
+
+def test_a_summary_read_just_before_a_write_still_draws_the_new_weeks(seeded_db):
+    from dashboard.year import Year
+
+    uri, name = seeded_db
+    repo = repo_for(uri, name)
+    year = Year.from_repository(repo, SITE, 2015)  # the summary read: generation G1 ...
+    client = pymongo.MongoClient(uri)
+    client[name].posts.insert_many(post_docs(10)[8:])
+    summaries.write(client[name], "posts", SITE, 2015)  # ... replaced by G2, G1 removed
+    client.close()
+    weeks = year.weeks("date")
+    assert len(weeks) == 10 and weeks["posts"].sum() == 10
+    assert year.ranks["order"]["words"]["n"] == 10
