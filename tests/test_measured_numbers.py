@@ -1,0 +1,254 @@
+"""The numbers a crawl reports, case by case (pure functions and the real SecantusDB, no crawl):
+each test names a figure or a stored record a user reads, in a case no other test reaches.
+Written from `make mutate`'s survivors (mutation/report.md)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pymongo
+import pytest
+from scrapy.utils.test import get_crawler
+
+from blogcrawler.account import Account
+from blogcrawler.items import PostItem
+from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPipeline
+from blogcrawler.spiders.blog import BlogSpider
+from tests.test_pipelines import make_post
+
+A, B, C, D = (f"http://blog.test/2015/01/0{n}/p{n}/" for n in range(1, 5))
+ZERO = {"listed": 0, "stored_new": 0, "updated": 0, "unchanged": 0, "dropped": 0, "failed": 0,
+        "not_reached": 0}
+
+
+def counts(**nonzero: int) -> dict:
+    return {**ZERO, **nonzero}
+
+
+# -- the crawl record's per-post account ------------------------------------------------------
+
+def test_a_post_listed_again_by_a_later_route_is_counted_once_whatever_became_of_it():
+    account = Account()
+    for url in (A, B, C):
+        account.listed(url)
+    account.measured(A, A)  # measured, the database has not answered yet
+    account.measured(B, B)
+    account.dropped(B, "other_year")
+    account.measured(C, C)
+    account.stored(C, "unchanged")
+    # a sitemap lists all three again: none is asked for again, none counted twice
+    assert [account.listed(url) for url in (A, B, C)] == [False, False, False]
+    account.close(ended_normally=False)
+    assert account.counts() == counts(listed=3, unchanged=1, dropped=1, not_reached=1)
+    assert account.dropped_by_reason() == {"other_year": 1}
+
+
+def test_an_alias_listed_again_is_not_a_second_post():
+    account = Account()
+    account.listed(A)
+    account.listed(B)
+    account.measured(A, A)
+    account.measured(B, A)  # B redirected to A
+    assert account.listed(B) is False
+    account.stored(A, "stored_new")
+    assert account.counts() == counts(listed=1, stored_new=1)
+
+
+def test_a_redirect_to_itself_is_not_an_alias():
+    account = Account()
+    account.listed(A)
+    account.alias(A, A)
+    assert account.aliases == {} and account.counts() == counts(listed=1, not_reached=1)
+
+
+def test_the_first_write_of_a_run_says_what_it_did_to_the_post():
+    # new beats updated beats unchanged, whichever write of the page answers first
+    for first, second, kept in (("unchanged", "stored_new", "stored_new"),
+                                ("updated", "unchanged", "updated"),
+                                ("unchanged", "updated", "updated"),
+                                ("stored_new", "updated", "stored_new")):
+        account = Account()
+        account.listed(A)
+        account.measured(A, A)
+        account.stored(A, first)
+        account.stored(A, second)
+        assert account.counts() == counts(listed=1, **{kept: 1}), (first, second)
+
+
+def test_a_post_stored_after_a_failed_write_is_stored_and_its_reason_gone():
+    account = Account()
+    account.listed(A)
+    account.measured(A, A)
+    account.not_stored(A, "database gone")
+    account.stored(A, "stored_new")
+    account.close(ended_normally=True)
+    assert account.counts() == counts(listed=1, stored_new=1)
+    assert account.failures() == []
+
+
+def test_a_post_seen_by_an_earlier_run_of_the_job_is_not_reached_until_the_database_says():
+    account = Account()
+    account.listed(A)
+    account.listed(B)
+    account.seen_before(A)
+    account.measured(B, B)
+    account.seen_before(B)  # measured in this run: stays measured
+    account.seen_before(C)  # never listed: nothing to say
+    assert account.unsettled("seen_before") == [A]
+    assert account.unsettled("measured") == [B]
+    assert account.counts() == counts(listed=2, not_reached=2)
+    account.close(ended_normally=False)
+    assert account.not_reached() == [A, B]
+    assert account.counts() == counts(listed=2, not_reached=2)
+
+
+def test_after_a_normal_end_every_unanswered_post_is_a_failure_with_its_reason():
+    account = Account()
+    for url in (A, B, C):
+        account.listed(url)
+    account.seen_before(A)
+    account.measured(B, B)
+    account.close(ended_normally=True)
+    assert account.counts() == counts(listed=3, failed=3)
+    assert account.not_reached() == []
+    assert {f["url"] for f in account.failures()} == {A, B, C}
+    assert all(f["reason"].startswith("no outcome recorded") and f["kind"] == "post"
+               for f in account.failures())
+
+
+def test_a_page_measured_without_being_listed_is_a_post_of_the_run():
+    # resumed from a JOBDIR queue: discovery's listing was in the earlier run
+    account = Account()
+    account.dropped(A, "no_date")
+    account.stored(B, "updated")
+    account.not_stored(C, "write refused")
+    assert account.counts() == counts(listed=3, dropped=1, updated=1, failed=1)
+    assert account.failures() == [{"url": C, "kind": "store", "reason": "write refused"}]
+    account.stored(B, "unchanged")  # the same document again: still one post
+    assert account.counts()["listed"] == 3
+
+
+def test_a_failure_names_its_kind_and_a_retry_after_it_starts_clean():
+    account = Account()
+    account.failed(A, "HTTP 404")  # a listing's post link that was never listed as a post
+    account.failed(B, "too large", kind="listing")
+    assert account.failures() == [{"url": A, "kind": "post", "reason": "HTTP 404"},
+                                  {"url": B, "kind": "listing", "reason": "too large"}]
+    assert account.listed(A) is True
+    account.measured(A, A)
+    account.stored(A, "stored_new")
+    assert account.failures() == [{"url": B, "kind": "listing", "reason": "too large"}]
+
+
+# -- validation: what is dropped, with which reason, and what is kept -----------------------
+
+@pytest.fixture
+def crawler(mongo_db):
+    uri, db = mongo_db
+    crawler = get_crawler(BlogSpider, {"MONGODB_URI": uri, "MONGODB_DATABASE": db,
+                                       "BLOG_URL": "http://blog.test", "BLOG_YEAR": "2015",
+                                       "MONGODB_BATCH_SIZE": 2, "MONGODB_FLUSH_SECONDS": 30})
+    crawler.spider = BlogSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    return crawler
+
+
+def test_a_post_of_any_other_year_is_dropped_and_its_message_names_it(crawler):
+    validate = ValidatePostPipeline.from_crawler(crawler)
+    for day in ("2014-12-31", "2016-01-01", "2150-06-01"):
+        post = make_post(1, date=day)
+        with pytest.raises(PostDropped) as dropped:
+            validate.process_item(PostItem(post))
+        assert dropped.value.reason == "other_year"
+        assert str(dropped.value) == (f"other_year: {post['url']} was published on {day}, "
+                                      "not in 2015")
+    assert crawler.stats.get_value("blog/dropped/other_year") == 3
+
+
+def test_a_post_without_a_date_or_title_is_dropped_with_a_message_naming_its_url(crawler):
+    validate = ValidatePostPipeline.from_crawler(crawler)
+    url = make_post(1)["url"]
+    for changes, message in (({"published": None}, f"no_date: {url} shows no publication date"),
+                             ({"published": "2015-01-01"}, "no_date"),  # a string, not a time
+                             ({"date": ""}, "no_date"),
+                             ({"title": None}, f"no_title: {url} has no title"),
+                             ({"title": None, "url": None}, "no_title: ? has no title")):
+        with pytest.raises(PostDropped) as dropped:
+            validate.process_item(PostItem(make_post(1, **changes)))
+        assert str(dropped.value).startswith(message), changes
+    assert crawler.stats.get_value("blog/dropped/no_date") == 3
+    assert crawler.stats.get_value("blog/dropped/no_title") == 2
+
+
+def test_a_kept_post_has_a_tidy_title_and_list_fields(crawler):
+    validate = ValidatePostPipeline.from_crawler(crawler)
+    kept = validate.process_item(PostItem(make_post(
+        1, title="x" * 1500, categories=("News", "Data"), tags=None)))
+    assert kept["title"] == "x" * 1000
+    assert kept["categories"] == ["News", "Data"] and kept["tags"] == []
+    kept = validate.process_item(PostItem(make_post(1, categories=None, tags=("a",))))
+    assert kept["categories"] == [] and kept["tags"] == ["a"]
+
+
+# -- storing: what the database holds after the pipeline ------------------------------------
+
+def store_all(store: StorePostPipeline, posts: list[dict]) -> None:
+    async def run():
+        await store.open_spider()
+        for post in posts:
+            await store.process_item(PostItem(post))
+        await store.close_spider()
+
+    asyncio.run(run())
+
+
+def test_each_stored_post_says_when_and_by_which_crawl_it_was_written(crawler, mongo_db):
+    uri, db = mongo_db
+    before = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    store_all(StorePostPipeline.from_crawler(crawler), [make_post(n) for n in (1, 2, 3)])
+    client = pymongo.MongoClient(uri)
+    docs = list(client[db].posts.find())
+    client.close()
+    assert len(docs) == 3
+    for doc in docs:
+        assert doc["crawl_id"] == crawler.spider.crawl_id
+        assert before <= doc["crawled_at"].replace(tzinfo=None) <= datetime.now(UTC).replace(
+            tzinfo=None)
+    assert crawler.stats.get_value("blog/stored/new") == 3
+
+
+def written_after_each_post(crawler, uri: str, db: str, posts: list[dict]) -> list[int]:
+    """How many posts the database holds after each one the pipeline is given."""
+    store = StorePostPipeline.from_crawler(crawler)
+    client = pymongo.MongoClient(uri)
+
+    async def run():
+        await store.open_spider()
+        counts = []
+        for post in posts:
+            await store.process_item(PostItem(post))
+            counts.append(client[db].posts.count_documents({}))
+        await store.close_spider()
+        return counts
+
+    try:
+        return asyncio.run(run())
+    finally:
+        client.close()
+
+
+def test_a_full_batch_is_written_before_the_crawl_ends(crawler, mongo_db):
+    # MONGODB_BATCH_SIZE 2 and a 30 s timer: the second post fills the batch
+    assert written_after_each_post(crawler, *mongo_db, [make_post(n) for n in (1, 2, 3)]) \
+        == [0, 2, 2]
+
+
+def test_a_batch_size_of_one_writes_each_post_at_once(mongo_db):
+    uri, db = mongo_db
+    crawler = get_crawler(BlogSpider, {"MONGODB_URI": uri, "MONGODB_DATABASE": db,
+                                       "BLOG_URL": "http://blog.test", "BLOG_YEAR": "2015",
+                                       "MONGODB_BATCH_SIZE": 1, "MONGODB_FLUSH_SECONDS": 30})
+    crawler.spider = BlogSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    assert written_after_each_post(crawler, uri, db, [make_post(n) for n in (1, 2)]) == [1, 2]
