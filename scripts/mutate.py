@@ -139,11 +139,14 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(
         json.dumps({"run": run, "mutants": by_module}, indent=1, sort_keys=True) + "\n")
-    patterns = run.get("patterns") or []
+    runs = run.get("runs") or [run]
+    cost = [f"{r['seconds'] / 60:.1f} min on {r['workers']} worker(s)"
+            + (f" for {' '.join(r['patterns'])}" if r.get("patterns") else "") for r in runs]
     lines = [
         "# Mutation testing report (`make mutate`)", "",
-        f"mutmut on {run['workers']} worker processes, {run['seconds'] / 60:.1f} min wall time"
-        + (f", only {' '.join(patterns)}" if patterns else "") + ".",
+        f"mutmut, {run['seconds'] / 60:.1f} min wall time in all"
+        + (f" ({len(runs)} runs, each mutant's last result counts: " + "; ".join(cost) + ")"
+           if len(runs) > 1 else f" ({cost[0]})") + ".",
         "Killed % counts timeouts as caught. Survivors and mutants no test reaches are below;",
         "`.venv-mutate/bin/mutmut show NAME` prints one in full (`mutmut apply NAME` writes it to disk).",
         "", "```", format_table(rows), "```", ""]
@@ -160,6 +163,15 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
             lines += [f"  {line}" for line in changed_lines(name).splitlines()]
             lines += ["  ```", ""]
     (OUT / "report.md").write_text("\n".join(lines))
+
+
+def earlier_runs() -> list[dict]:
+    """The runs whose results mutants/ holds so far (`--keep`), from the last report."""
+    try:
+        run = json.loads((OUT / "results.json").read_text())["run"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return list(run.get("runs") or [{k: run[k] for k in ("seconds", "workers", "patterns")}])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         run = {"seconds": round(seconds, 1), "workers": args.max_children,
-               "patterns": args.patterns}
+               "patterns": args.patterns, "runs": []}
+        if args.keep:  # the results are several runs' together: their cost is all of them
+            run["runs"] = earlier_runs()
+        run["runs"].append({k: run[k] for k in ("seconds", "workers", "patterns")})
+        run["seconds"] = round(sum(r["seconds"] for r in run["runs"]), 1)
     by_module = results()
     if not by_module:
         print("error: no mutation results in mutants/; run `make mutate` first", file=sys.stderr)

@@ -15,6 +15,8 @@ from blogcrawler.account import Account
 from blogcrawler.items import PostItem
 from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPipeline
 from blogcrawler.spiders.blog import BlogSpider
+from blogcrawler.storage import Storage
+from blogstats import summaries
 from tests.test_pipelines import make_post
 
 A, B, C, D = (f"http://blog.test/2015/01/0{n}/p{n}/" for n in range(1, 5))
@@ -252,3 +254,127 @@ def test_a_batch_size_of_one_writes_each_post_at_once(mongo_db):
     crawler.spider = BlogSpider.from_crawler(crawler)
     crawler.stats.open_spider()
     assert written_after_each_post(crawler, uri, db, [make_post(n) for n in (1, 2)]) == [1, 2]
+
+
+# -- the summaries a crawl's end writes (the dashboard reads nothing else) ------------------
+
+SITE = "http://blog.test/"
+
+
+def stored_posts(db, *days_and_words: tuple[str, int], site: str = SITE) -> None:
+    docs = []
+    for n, (day, words) in enumerate(days_and_words, start=1):
+        when = datetime.fromisoformat(day).replace(hour=9, tzinfo=UTC)
+        iso = when.isocalendar()
+        docs.append(make_post(1, url=f"{site}p{n}/", site=site, title=f"Post {n}",
+                              published=when, date=day, year=when.year, iso_year=iso.year,
+                              iso_week=iso.week, week=iso.week, words=words,
+                              crawled_at=datetime(2026, 1, 1, n)))
+    db.posts.insert_many(docs)
+
+
+def finished(**changes) -> dict:
+    crawl = {"_id": "c1", "status": "finished", "complete": True, "finish_reason": "finished",
+             "verified": {"checked": True}, "posts": {"listed": 3}}
+    crawl.update(changes)
+    return crawl
+
+
+def test_a_crawls_end_writes_the_years_figures(mongo_db):
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri)
+    db = client[name]
+    stored_posts(db, ("2015-01-05", 100), ("2015-01-07", 300), ("2015-01-20", 200))
+    storage = Storage(uri, name)
+    summaries.after_crawl(storage, SITE, 2015, finished())
+    year = db.posts_years.find_one({"_id": f"{SITE}|2015"})
+    assert (year["posts"], year["weeks_with_posts"]) == (3, 2)
+    assert (year["first_day"], year["last_day"]) == ("2015-01-05", "2015-01-20")
+    assert year["words"]["total"] == 600
+    assert year["words"]["per_week"] == pytest.approx(600 / 3)  # weeks 2, 3 (none) and 4
+    assert year["weekly"]["posts"] == [2, 0, 1] and year["weekly"]["words"] == [400, 0, 200]
+    assert year["longest"]["title"] == "Post 2" and year["shortest"]["words"] == 100
+    assert year["metrics"]["words"]["median"] == 200
+    assert year["crawl"]["_id"] == "c1" and "verified" not in year["crawl"]
+    assert year["source"] == {"posts": 3, "crawled_until": datetime(2026, 1, 1, 3)}
+    weeks_written = list(db.posts_weeks.find({"generation": year["generation"]}))
+    assert sorted((w["axis"], w["posts"]) for w in weeks_written) == [
+        ("date", 1), ("date", 2), ("week", 1), ("week", 2)]
+    assert db.posts_ranks.count_documents({"generation": year["generation"]}) == 1
+    storage.close()
+    client.close()
+
+
+def test_a_crawl_that_was_stopped_or_unverified_leaves_the_summaries_alone(mongo_db):
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri)
+    db = client[name]
+    stored_posts(db, ("2015-01-05", 100))
+    storage = Storage(uri, name)
+    for site, year, crawl in ((SITE, 2015, finished(finish_reason="forced_stop")),
+                              (SITE, 2015, finished(verified={"checked": False})),
+                              (SITE, 2015, finished(verified=None)),
+                              (SITE, True, finished()), (None, 2015, finished()),
+                              (SITE, "2015", finished())):
+        summaries.after_crawl(storage, site, year, crawl)
+    assert db.posts_years.count_documents({}) == 0
+    summaries.after_crawl(storage, SITE, 2015, finished(finish_reason="closespider_timeout"))
+    assert db.posts_years.count_documents({}) == 1
+    storage.close()
+    client.close()
+
+
+def test_a_new_summary_replaces_the_old_one_and_its_weeks(mongo_db):
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri)
+    db = client[name]
+    stored_posts(db, ("2015-01-05", 100), ("2015-03-02", 300))
+    first = summaries.write(db, "posts", SITE, 2015)
+    db.posts.update_one({"url": f"{SITE}p2/"}, {"$set": {"words": 900}})
+    second = summaries.write(db, "posts", SITE, 2015)
+    assert db.posts_years.find_one()["words"]["total"] == 1000
+    assert {w["generation"] for w in db.posts_weeks.find()} == {second["generation"]}
+    assert {r["generation"] for r in db.posts_ranks.find()} == {second["generation"]}
+    assert first["generation"] != second["generation"]
+    client.close()
+
+
+def test_release_summarises_what_changed_and_forgets_what_is_gone(mongo_db, capsys):
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri)
+    db = client[name]
+    stored_posts(db, ("2015-01-05", 100), ("2015-02-02", 300))
+    stored_posts(db, ("2016-05-05", 50), site="http://other.test/")
+    db.posts.insert_one(make_post(1, url="http://odd.test/x/", site="http://odd.test/",
+                                  year="2015"))  # no int year: not a site-year
+    storage = Storage(uri, name)
+    summaries.release_step(storage)
+    assert capsys.readouterr().out.strip() == ("release: dashboard summaries ready: 2 site-years "
+                                               "summarised, 0 already current, 0 removed")
+    summaries.release_step(storage)  # idempotent
+    assert "0 site-years summarised, 2 already current, 0 removed" in capsys.readouterr().out
+    db.posts.delete_many({"site": "http://other.test/"})
+    db.posts.insert_one(make_post(3, url=f"{SITE}p3/", site=SITE, date="2015-01-03",
+                                  crawled_at=datetime(2026, 2, 1)))
+    done = summaries.backfill(db, "posts")
+    assert (done.written, done.current, done.removed) == (1, 0, 1)
+    assert [y["_id"] for y in db.posts_years.find()] == [f"{SITE}|2015"]
+    assert db.posts_years.find_one()["posts"] == 3
+    assert db.posts_weeks.count_documents({"site": "http://other.test/"}) == 0
+    assert db.posts_ranks.count_documents({}) == 1
+    assert "site_year_words" in db.posts.index_information()
+    storage.close()
+    client.close()
+
+
+def test_a_site_year_whose_crawl_found_no_post_keeps_its_summary(mongo_db):
+    uri, name = mongo_db
+    client = pymongo.MongoClient(uri)
+    db = client[name]
+    empty = summaries.write(db, "posts", SITE, 2009, finished())
+    assert (empty["posts"], empty["first_day"], empty["longest"]) == (0, None, None)
+    assert empty["words"] == {"total": 0.0, "per_week": None, "trend": None}
+    done = summaries.backfill(db, "posts")
+    assert (done.written, done.current, done.removed) == (0, 0, 0)
+    assert db.posts_years.count_documents({"_id": f"{SITE}|2009"}) == 1
+    client.close()
