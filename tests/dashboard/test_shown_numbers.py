@@ -11,6 +11,21 @@ from test_weeks import posts_on
 
 from blogstats import weeks
 from blogstats.postframe import numbers_frame
+from dashboard.urlstate import (
+    CompareState,
+    OverviewState,
+    ViewState,
+    compare_query,
+    overview_query,
+    parse_compare,
+    parse_overview,
+    parse_query,
+    resolve_site_year,
+    site_year_key,
+    split_site_year,
+    state_from_controls,
+    to_query,
+)
 
 
 def weekly_table(days_and_words, x="date", year=2015):
@@ -44,3 +59,76 @@ def test_a_rolling_value_on_the_week_axis_spans_the_blogs_week_numbers():
     assert sums["words"].tolist() == pytest.approx([100 / 2, 400 / 3, 900 / 3])
     assert [d.date() for d in table["start"]] == [date(2015, 1, 5), date(2015, 1, 19),
                                                    date(2015, 2, 2)]
+
+
+# -- the URL: a shared link shows the view it names, junk shows the default view -------------
+
+@pytest.mark.parametrize("search", [
+    "?rolling=3", "?rolling=-4", "?rolling=1", "?rolling=4.0", "?rolling=%204x", "?rolling=%2B4",
+    "?rolling=0004000", "?scale=PCT", "?scale=", "?x=Week", "?agg=total", "?ym=title",
+    "?sx=title&sy=url", "?metrics=Words", "?year=1989", "?year=2101", "?year=99999",
+    "?year=-2015", "?site=", "?site=%20%20", "?" + "&".join(f"k{i}=v" for i in range(60)),
+])
+def test_a_link_with_a_value_no_control_offers_shows_the_default_view(search):
+    assert parse_query(search) == ViewState()
+
+
+def test_a_link_sets_every_control_and_the_last_of_a_repeated_parameter_wins():
+    state = parse_query("?site=%20http://b/%20&year=1990&metrics=words&metrics=links,images"
+                        "&agg=sum&ym=images&rolling=13&rolling=2&scale=pct&terms=apple,,data,apple")
+    assert state == ViewState(metrics=("links", "images"), scale="pct", rolling=2, agg="sum",
+                              ym="images", site="http://b/", year=1990, terms=("apple", "data"))
+    assert parse_query("?year=2100").year == 2100
+    assert parse_query("?" + "x" * 20001 + "&scale=z") == ViewState()  # cut: no scale left
+
+
+def test_a_link_holds_only_what_differs_from_the_default_view():
+    assert to_query(ViewState()) == "?metrics=words,images,links"
+    assert to_query(ViewState(agg="sum", ym="images", terms=())) == \
+        "?metrics=words,images,links&agg=sum&ym=images&terms="
+    assert to_query(ViewState(site="http://b/x?y=1", year=2015, metrics=("links",))) == \
+        "?site=http://b/x%3Fy%3D1&year=2015&metrics=links"
+
+
+def test_the_controls_give_the_view_a_link_would():
+    state = state_from_controls(("links",), "z", "13", "week", "images", "links", "http://b/",
+                                2016, ("data", "data", 7), ["apple", "data"], agg="median",
+                                ym="links")
+    assert state == ViewState(metrics=("links",), scale="z", rolling=13, x="week", sx="images",
+                              sy="links", site="http://b/", year=2016, agg="median", ym="links",
+                              terms=("data",))
+    assert state_from_controls("words", "", None, "", "", "", "", "", "apple").metrics == \
+        ViewState().metrics  # not a list: not given
+    terms = tuple(f"t{i}" for i in range(100))
+    assert len(state_from_controls(None, None, None, None, None, None, None, None,
+                                   list(terms)).terms) == 64
+
+
+def test_an_unknown_site_or_year_opens_the_first_site_at_its_newest_year():
+    available = {"http://a/": [2016, 2015], "http://b/": []}
+    assert resolve_site_year(ViewState(site="http://b/", year=2015), available) == \
+        ViewState(site="http://b/", year=None)
+    assert resolve_site_year(ViewState(site="http://a/", year=2015), available) == \
+        ViewState(site="http://a/", year=2015)
+    assert resolve_site_year(ViewState(), available) == ViewState(site="http://a/", year=2016)
+
+
+def test_overview_and_comparison_links_keep_what_they_name():
+    assert parse_overview("?year=2015&sort=trend&order=desc") == OverviewState(2015, "trend", True)
+    assert parse_overview("?year=1989&sort=nope&order=DESC") == OverviewState()
+    assert parse_overview("?year=2100&order=asc") == OverviewState(year=2100)
+    assert overview_query(OverviewState()) == ""
+    assert overview_query(OverviewState(2015, "words", True)) == "?year=2015&sort=words&order=desc"
+    assert overview_query(OverviewState(descending=True)) == "?order=desc"
+    blogs = ",".join(f"http://b{i}/|2015" for i in range(14))
+    state = parse_compare(f"?blogs={blogs},http://x/|y,nobar,http://b0/|2015"
+                          "&metric=images&agg=sum&layout=multiples")
+    assert state.blogs == tuple(f"http://b{i}/|2015" for i in range(12))
+    assert (state.metric, state.agg, state.layout) == ("images", "sum", "multiples")
+    assert parse_compare("?metric=title&agg=post&layout=grid") == CompareState()
+    assert compare_query(CompareState(("http://a/|2015",))) == \
+        "?blogs=http://a/|2015&metric=words&agg=mean&layout=overlay"
+    assert split_site_year("http://a/|b|2015") == ("http://a/|b", 2015)
+    for junk in ("|2015", "http://a/|", "http://a/", 2015, "a|" + "9" * 7, "x" * 2001 + "|1"):
+        assert split_site_year(junk) is None, junk
+    assert site_year_key("http://a/", 2015) == "http://a/|2015"
