@@ -4,13 +4,15 @@ figure, a card or a link a user reads, in a case no other test reaches. Written 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from dashboard_posts import post_docs, year_of
 from test_weeks import posts_on
 
 from blogstats import weeks
 from blogstats.postframe import numbers_frame
+from dashboard.figures import untyped
 from dashboard.urlstate import (
     CompareState,
     OverviewState,
@@ -26,6 +28,7 @@ from dashboard.urlstate import (
     state_from_controls,
     to_query,
 )
+from dashboard.views.summary import cards, describe_crawl, describe_trend, sparkline_figure
 
 
 def weekly_table(days_and_words, x="date", year=2015):
@@ -132,3 +135,83 @@ def test_overview_and_comparison_links_keep_what_they_name():
     for junk in ("|2015", "http://a/|", "http://a/", 2015, "a|" + "9" * 7, "x" * 2001 + "|1"):
         assert split_site_year(junk) is None, junk
     assert site_year_key("http://a/", 2015) == "http://a/|2015"
+
+
+# -- the summary cards and the last crawl's card ---------------------------------------------
+
+NOW = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
+
+
+def test_the_cards_of_a_single_post_say_one_post_in_one_week():
+    values = cards(year_of(post_docs(1)).summary)
+    assert values[:4] == ["1", "in 1 week of 2015", "100", "in 1 post"]
+    assert values[4:6] == ["100", "mean · median 100"]
+    assert values[6:10] == ["100", "words · Week 1 (2015-01-07)"] * 2
+    assert values[10:] == ["100", "a week on average · not enough weeks for a trend"]
+
+
+def test_cards_of_a_summary_with_holes_show_dashes_not_errors():
+    summary = {"posts": 2, "weeks_with_posts": 2, "year": 2015, "words": {"total": 1234.4},
+               "metrics": {"words": {"mean": None, "median": None}},
+               "longest": {"words": 900, "title": "", "date": None}, "shortest": {"words": 12.6, "title": "Hi", "date": "2015-01-02"}}
+    assert cards(summary) == [
+        "2", "in 2 weeks of 2015", "1,234", "in 2 posts", "–", "", "900",
+        "words · (untitled) ()", "13", "words · Hi (2015-01-02)", "–", "a week on average · not enough weeks for a trend"]
+
+
+def test_a_trend_of_half_a_word_a_week_is_a_trend():
+    assert describe_trend(0.5) == "trend: 0.5 more each week"
+    assert describe_trend(-0.49) == "flat over the year"
+    assert describe_trend(1234.56) == "trend: 1,234.6 more each week"
+
+
+def test_the_last_crawl_card_says_when_in_words_a_person_reads():
+    def detail(ago: timedelta, **crawl) -> str:
+        record = {"status": "finished", "complete": True, "finished_at": NOW - ago,
+                  "posts": {"stored_new": 1200, "updated": 3, "unchanged": 1}, **crawl}
+        return describe_crawl(record, NOW)[1]
+
+    assert detail(timedelta(days=1)) == \
+        "2026-01-01 12:00 UTC (1 day ago) · 1,200 new, 3 updated, 1 unchanged"
+    assert "(3 days ago)" in detail(timedelta(days=3, hours=23))
+    assert "(1 hour ago)" in detail(timedelta(minutes=60))
+    assert "(59 minutes ago)" in detail(timedelta(seconds=3599))
+    assert "(1 minute ago)" in detail(timedelta(seconds=60))
+    assert "(just now)" in detail(timedelta(seconds=59))
+    assert detail(timedelta(0), finished_at="yesterday").startswith(" · ")
+
+
+def test_an_incomplete_crawl_names_its_reason_and_its_failures():
+    record = {"status": "finished", "complete": False, "finished_at": NOW,
+              "posts": {"listed": 5, "failed": 1, "stored_new": 4, "updated": True}}
+    assert describe_crawl(record, NOW) == (
+        "Incomplete (unknown)", "2026-01-02 12:00 UTC (just now) · 1 failure · 4 new, "
+        "0 updated, 0 unchanged", "bad")
+    record = dict(record, finish_reason="shutdown", failures_total=2, posts=None,
+                  items={"failed": 9})
+    assert describe_crawl(record, NOW)[:2] == (
+        "Incomplete (shutdown)", "2026-01-02 12:00 UTC (just now) · 2 failures · 0 new, "
+        "0 updated, 0 unchanged")
+    assert describe_crawl({}, NOW) == ("No crawl recorded", "run `scrapy crawl blog`", "warn")
+
+
+def test_a_crawl_heard_from_lately_is_running_and_one_silent_too_long_interrupted():
+    running = {"status": "running", "started_at": NOW - timedelta(hours=2),
+               "heartbeat_at": (NOW - timedelta(seconds=100)).replace(tzinfo=None),
+               "posts": {"stored_new": 7}}
+    assert describe_crawl(running, NOW, stale_seconds=120) == (
+        "Crawl running", "started 2026-01-02 10:00 UTC (2 hours ago) · 7 posts measured", "warn")
+    headline, detail, tone = describe_crawl(running, NOW, stale_seconds=90)
+    assert (headline, tone) == ("Interrupted", "bad")
+    assert detail == ("last heard from 2026-01-02 11:58 UTC (1 minute ago) · 7 posts measured; "
+                      "the next crawl completes the set")
+
+
+def test_the_sparkline_draws_each_week_from_the_first_monday():
+    figure = sparkline_figure({"start": datetime(2015, 1, 5), "words": [100, 0, 300]})
+    trace = figure["data"][0]
+    assert untyped(trace["y"]) == [100, 0, 300]
+    days = [datetime.fromtimestamp(ms / 1000, UTC).date() for ms in untyped(trace["x"])]
+    assert days == [date(2015, 1, 5), date(2015, 1, 12), date(2015, 1, 19)]
+    assert untyped(sparkline_figure(None)["data"][0]["y"]) == []
+    assert untyped(sparkline_figure({"words": [1.0]})["data"][0]["x"]) == []
