@@ -9,13 +9,19 @@ from datetime import UTC, datetime
 
 import pymongo
 import pytest
+from scrapy import Request
+from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
+from blogcrawler import signals as blog_signals
 from blogcrawler.account import Account
+from blogcrawler.extensions import CrawlRecorder, drop_reason
 from blogcrawler.items import PostItem
 from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPipeline
 from blogcrawler.spiders.blog import BlogSpider
-from blogcrawler.storage import Storage
+from blogcrawler.storage import Storage, UpsertResult
 from blogstats import summaries
 from tests.test_pipelines import make_post
 
@@ -378,3 +384,247 @@ def test_a_site_year_whose_crawl_found_no_post_keeps_its_summary(mongo_db):
     assert (done.written, done.current, done.removed) == (0, 0, 0)
     assert db.posts_years.count_documents({"_id": f"{SITE}|2009"}) == 1
     client.close()
+
+
+# -- the crawl record: what a run's record says, fed by its signals -------------------------
+
+POST = "http://blog.test/2015/01/07/week-1/"
+POST2 = "http://blog.test/2015/01/14/week-2/"
+
+
+@pytest.fixture
+def recorder(mongo_db):
+    uri, db = mongo_db
+    crawler = get_crawler(BlogSpider, {"MONGODB_URI": uri, "MONGODB_DATABASE": db,
+                                       "BLOG_URL": "http://blog.test", "BLOG_YEAR": "2015",
+                                       "CLOSESPIDER_TIMEOUT": 5400})
+    spider = BlogSpider.from_crawler(crawler)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    recorder = CrawlRecorder.from_crawler(crawler)
+    recorder.spider_opened(spider)
+    yield recorder
+    recorder._stop_heartbeat()
+
+
+def send(recorder, signal, **kwargs):
+    recorder.crawler.signals.send_catch_log(signal, **kwargs)
+
+
+def in_database(recorder, *urls: str, crawl_id: str | None = None) -> None:
+    storage = Storage(recorder.storage.uri, recorder.storage.database_name)
+    storage.posts.insert_many([{"url": u, "crawl_id": crawl_id or recorder.crawl_id}
+                               for u in urls])
+    storage.close()
+
+
+def record_in_database(recorder) -> dict:
+    storage = Storage(recorder.storage.uri, recorder.storage.database_name)
+    try:
+        return storage.crawls.find_one({"_id": recorder.crawl_id})
+    finally:
+        storage.close()
+
+
+def stored(recorder, *urls: str) -> None:
+    for url in urls:
+        send(recorder, blog_signals.post_listed, url=url, route="archive")
+        send(recorder, blog_signals.post_measured, listed=url, url=url)
+    in_database(recorder, *urls)
+    send(recorder, blog_signals.posts_stored, result=UpsertResult(new_urls=list(urls)))
+
+
+def test_the_record_of_a_clean_run_is_written_with_its_counts(recorder):
+    stored(recorder, POST, POST2)
+    record = recorder.finish("finished")
+    kept = record_in_database(recorder)
+    assert kept["status"] == "finished" and kept["complete"] is True
+    assert kept["finish_reason"] == "finished" and kept["limit"] is None
+    assert kept["posts"] == counts(listed=2, stored_new=2)
+    assert kept["verified"] == {"checked": True, "missing": 0}
+    assert kept["failures"] == [] and kept["failures_total"] == 0
+    assert record["spider_errors"] == 0 and recorder.exit_status() == 0
+    assert recorder.finish("shutdown") is record  # the first end is the record
+
+
+def test_a_run_that_reached_a_limit_is_incomplete_and_says_which(recorder):
+    stored(recorder, POST)
+    send(recorder, blog_signals.limit_reached, code="max_posts", reason="CRAWL_MAX_POSTS=1")
+    send(recorder, blog_signals.limit_reached, code="max_pages", reason="a second limit")
+    record = recorder.finish("finished")
+    assert (record["finish_reason"], record["limit"]) == ("max_posts", "CRAWL_MAX_POSTS=1")
+    assert record["complete"] is False and record["status"] == "finished"
+    assert recorder.exit_status() == 3
+
+
+def test_a_run_stopped_by_its_time_limit_says_how_long_it_was_allowed(recorder):
+    send(recorder, blog_signals.post_listed, url=POST, route="archive")
+    record = recorder.finish("closespider_timeout")
+    assert record["limit"] == "the run took longer than 1.5 h (CRAWL_MAX_HOURS)"
+    assert record["posts"] == counts(listed=1, not_reached=1)
+    assert record["not_reached"] == [POST] and record["status"] == "finished"
+
+
+@pytest.mark.parametrize("reason", ["shutdown", "forced_stop", "database_unavailable",
+                                    "no_heartbeat"])
+def test_a_stopped_run_is_interrupted_and_its_unanswered_posts_not_reached(recorder, reason):
+    stored(recorder, POST)
+    send(recorder, blog_signals.post_listed, url=POST2, route="archive")
+    record = recorder.finish(reason)
+    assert (record["status"], record["complete"]) == ("interrupted", False)
+    assert record["posts"] == counts(listed=2, stored_new=1, not_reached=1)
+
+
+def test_a_listing_that_failed_counts_unless_its_route_was_given_up(recorder):
+    stored(recorder, POST)
+    send(recorder, blog_signals.listing_failed, url="http://blog.test/feed/", route="feed",
+         reason="HTTP 500")
+    send(recorder, blog_signals.route_started, route="feed")
+    send(recorder, blog_signals.route_skipped, route="feed", reason="the feed failed")
+    send(recorder, blog_signals.route_started, route="archive")
+    send(recorder, blog_signals.route_skipped, route="sitemap", reason="no sitemap")
+    assert recorder.route == "archive" and recorder.progress()["discovery"] == "archive"
+    send(recorder, blog_signals.listing_failed, url="http://blog.test/2015/page/2/",
+         route="archive", reason="HTTP 404")
+    record = recorder.finish("finished")
+    assert record["failures"] == [{"url": "http://blog.test/2015/page/2/", "kind": "listing",
+                                   "reason": "HTTP 404"}]
+    assert record["discovery_skipped"] == {"feed": "the feed failed", "sitemap": "no sitemap"}
+    assert record["complete"] is False
+
+
+def test_a_discovery_that_found_nothing_is_a_failure_of_the_run(recorder):
+    send(recorder, blog_signals.listing_failed, url="http://blog.test/", route="home",
+         reason="no route lists the year's posts", kind="discovery")
+    record = recorder.finish("finished")
+    assert record["failures"] == [{"url": "http://blog.test/", "kind": "discovery",
+                                   "reason": "no route lists the year's posts"}]
+    assert (record["failures_total"], record["complete"]) == (1, False)
+
+
+def test_a_post_too_large_to_store_or_refused_is_a_store_failure(recorder):
+    for url in (POST, POST2):
+        send(recorder, blog_signals.post_listed, url=url, route="archive")
+        send(recorder, blog_signals.post_measured, listed=url, url=url)
+    send(recorder, blog_signals.posts_stored,
+         result=UpsertResult(too_large={POST: 17 * 2**20 + 2**19}))
+    send(recorder, blog_signals.posts_not_stored, urls=[POST2], reason="database gone")
+    record = recorder.finish("finished")
+    assert record["failures"] == [
+        {"url": POST, "kind": "store",
+         "reason": "too large for one MongoDB document (17.5 MB of at most 16 MB)"},
+        {"url": POST2, "kind": "store", "reason": "database gone"}]
+    assert record["posts"] == counts(listed=2, failed=2)
+
+
+def test_updated_and_unchanged_posts_are_checked_whoever_wrote_them(recorder):
+    for url in (POST, POST2):
+        send(recorder, blog_signals.post_listed, url=url, route="archive")
+        send(recorder, blog_signals.post_measured, listed=url, url=url)
+    in_database(recorder, POST)  # updated by this run
+    in_database(recorder, POST2, crawl_id="an-earlier-crawl")  # unchanged: an older crawl's
+    send(recorder, blog_signals.posts_stored,
+         result=UpsertResult(updated_urls=[POST], unchanged_urls=[POST2]))
+    record = recorder.finish("finished")
+    assert record["posts"] == counts(listed=2, updated=1, unchanged=1)
+    assert record["complete"] is True
+
+
+def test_a_post_written_by_another_crawl_is_not_vouched_for_as_new(recorder):
+    send(recorder, blog_signals.post_listed, url=POST, route="archive")
+    send(recorder, blog_signals.post_measured, listed=POST, url=POST)
+    in_database(recorder, POST, crawl_id="someone-else")
+    send(recorder, blog_signals.posts_stored, result=UpsertResult(new_urls=[POST]))
+    record = recorder.finish("finished")
+    assert record["verified"] == {"checked": True, "missing": 1}
+    assert record["failures"][0]["reason"] == ("acknowledged by the database but not in it at "
+                                               "the end of the run")
+
+
+def test_a_post_fetched_by_an_earlier_run_of_the_job_is_settled_by_the_database(recorder):
+    held, gone, alias = POST, POST2, "http://blog.test/2015/01/21/week-3/"
+    for url in (held, gone, alias, alias.rstrip("/")):
+        send(recorder, blog_signals.post_listed, url=url, route="archive")
+    in_database(recorder, held.rstrip("/"), crawl_id="the-earlier-run")
+    for url in (held, gone, alias.rstrip("/")):  # the scheduler refused them: seen before
+        recorder.request_dropped(Request(url, cb_kwargs={"listed": url}), None)
+    recorder.request_dropped(Request(POST, cb_kwargs={}), None)  # not a post: nothing
+    send(recorder, blog_signals.post_measured, listed=alias, url=alias)
+    in_database(recorder, alias)
+    send(recorder, blog_signals.posts_stored, result=UpsertResult(new_urls=[alias]))
+    record = recorder.finish("finished")
+    assert record["posts"] == counts(listed=3, stored_new=1, unchanged=1, failed=1)
+    assert record["failures"] == [{"url": gone, "kind": "post", "reason": (
+        "fetched by an earlier run of this job (JOBDIR) but not in the database; remove the "
+        "job directory to fetch it again")}]
+    assert record["aliases"] == {alias.rstrip("/"): alias}
+
+
+def test_a_redirect_to_a_page_already_asked_for_is_the_same_post(recorder):
+    other = POST.rstrip("/")
+    for url in (POST, other):
+        send(recorder, blog_signals.post_listed, url=url, route="archive")
+    redirected = Request(POST, cb_kwargs={"listed": other}, meta={"redirect_urls": [other]})
+    recorder.request_dropped(redirected, None)
+    stored(recorder, POST)
+    record = recorder.finish("finished")
+    assert record["posts"] == counts(listed=1, stored_new=1)
+    assert record["aliases"] == {other: POST} and record["complete"] is True
+
+
+def test_a_listing_page_whose_callback_raised_fails_its_route(recorder):
+    url = "http://blog.test/2015/page/3/"
+    request = Request(url, cb_kwargs={"route": "archive"})
+    try:
+        raise KeyError("x" * 400)
+    except KeyError:
+        failure = Failure()
+    recorder.spider_error(failure, HtmlResponse(url, body=b"", request=request), None)
+    record = recorder.finish("finished")
+    [listing] = record["failures"]
+    assert (listing["url"], listing["kind"]) == (url, "listing")
+    assert listing["reason"].startswith("error while reading the page: KeyError: 'xxx")
+    assert len(listing["reason"]) == 300
+    assert record["spider_errors"] == 1 and record["complete"] is False
+
+
+def test_a_dropped_item_is_counted_under_the_first_word_of_its_message(recorder):
+    send(recorder, blog_signals.post_listed, url=POST, route="archive")
+    send(recorder, blog_signals.post_measured, listed=POST, url=POST)
+    recorder.item_dropped({"url": POST}, None, DropItem("too_short : 3 words"), None)
+    recorder.item_dropped({"url": None}, None, DropItem("no_url"), None)
+    recorder.item_dropped({"url": POST2}, None, ValueError("not a drop"), None)
+    record = recorder.finish("finished")
+    assert record["dropped_by_reason"] == {"too_short": 1}
+    assert record["posts"] == counts(listed=1, dropped=1)
+    assert drop_reason(DropItem(": nothing before the colon")) == "DropItem"
+
+
+def test_pages_canonical_links_ignored_are_listed(recorder):
+    send(recorder, blog_signals.canonical_ignored, url=POST, canonical="http://elsewhere/",
+         why="another host")
+    record = recorder.finish("finished")
+    assert record["canonical_ignored"] == [{"url": POST, "canonical": "http://elsewhere/",
+                                            "why": "another host"}]
+
+
+def test_when_the_database_is_gone_at_the_end_nothing_stored_is_vouched_for(recorder):
+    stored(recorder, POST)
+    recorder.storage = Storage("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200",
+                               recorder.storage.database_name, timeout=0.2, retry_seconds=0)
+    record = recorder.finish("finished")
+    assert record["verified"] == {"checked": False, "missing": None}
+    assert record["failures"] == [{"url": POST, "kind": "store",
+                                   "reason": "not confirmed: the database did not answer"}]
+    assert record["complete"] is False and recorder.exit_status() == 3
+
+
+def test_a_forced_stop_writes_the_record_once_as_interrupted(recorder):
+    stored(recorder, POST)
+    recorder.abort()
+    kept = record_in_database(recorder)
+    assert (kept["status"], kept["finish_reason"]) == ("interrupted", "forced_stop")
+    assert kept["posts"] == counts(listed=1, stored_new=1)
+    recorder.record["posts"] = "changed after the end"
+    recorder.abort("again")
+    assert record_in_database(recorder)["finish_reason"] == "forced_stop"
