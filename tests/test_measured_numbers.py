@@ -5,8 +5,11 @@ Written from `make mutate`'s survivors (mutation/report.md)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime
 
+import lxml.etree
+import lxml.html
 import pymongo
 import pytest
 from scrapy import Request
@@ -15,6 +18,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from blogcrawler import measure
 from blogcrawler import signals as blog_signals
 from blogcrawler.account import Account
 from blogcrawler.extensions import CrawlRecorder, drop_reason
@@ -628,3 +632,109 @@ def test_a_forced_stop_writes_the_record_once_as_interrupted(recorder):
     recorder.record["posts"] = "changed after the end"
     recorder.abort("again")
     assert record_in_database(recorder)["finish_reason"] == "forced_stop"
+
+
+# -- measuring: the figures of one post's content -------------------------------------------
+
+def html(markup: str):
+    return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+
+def test_blocks_separate_words_in_minified_markup_and_inline_tags_do_not():
+    root = html("<ul><li>one</li><li>two</li></ul><p>th<b>re</b>e</p><h2>four</h2>five<br>six"
+                "<table><tr><td>7</td><td>8</td></tr></table><hr>nine")
+    assert measure.text_of(root) == "one two three four five six 7 8 nine"
+    assert measure.measure_content(root, "http://blog.test/p/")["words"] == 9
+
+
+def test_what_a_reader_never_sees_is_not_text():
+    root = html("a<script>var x = 1;</script>b <style>p{}</style><noscript>no js</noscript>"
+                "<template>t</template><!-- a comment -->c soft\u00adhyphen <?php echo 1 ?>d")
+    assert measure.text_of(root) == "ab c softhyphen d"
+
+
+def test_tags_of_an_xml_parser_in_capitals_count_as_their_html_names():
+    root = lxml.etree.fromstring(
+        "<DIV><P>one</P><P>two <A href='/x'>three</A></P><SCRIPT>x</SCRIPT><IMG/><H3>h</H3>"
+        "<LI>i</LI><BLOCKQUOTE>q</BLOCKQUOTE><TABLE/><IFRAME/><VIDEO/></DIV>")
+    figures = measure.measure_content(root, "http://blog.test/p/")
+    assert figures["text"] == "one two three h i q"
+    assert (figures["paragraphs"], figures["links"], figures["links_internal"]) == (2, 1, 1)
+    assert (figures["images"], figures["headings"], figures["list_items"]) == (1, 1, 1)
+    assert figures["headings_by_level"] == {"h1": 0, "h2": 0, "h3": 1, "h4": 0, "h5": 0,
+                                            "h6": 0}
+    assert (figures["blockquotes"], figures["tables"], figures["embeds"]) == (1, 1, 2)
+
+
+def test_a_post_of_many_thousand_text_nodes_keeps_every_word_in_order():
+    root = html("".join(f"<p>w{i}<b>x</b>y</p>" for i in range(3000)))
+    text = measure.text_of(root)
+    assert text.split() == [f"w{i}xy" for i in range(3000)]
+
+
+def test_whitespace_of_a_long_text_collapses_as_in_a_short_one():
+    for filler in (" ", "\n\t ", "\u3000"):
+        text = ("word" + filler) * ((1 << 20) // 3) + "  end "
+        assert measure.collapse_whitespace(text) == " ".join(text.split())
+    edge = "a" * ((1 << 20) - 1) + "  b"  # a run of spaces across the slice boundary
+    assert measure.collapse_whitespace(edge) == "a" * ((1 << 20) - 1) + " b"
+    assert measure.collapse_whitespace("  a \n b  ") == "a b"
+
+
+def test_a_word_holds_a_letter_or_digit_and_punctuation_alone_is_none():
+    assert measure.count_words("one – two *** 3 | four. «» ") == 4
+    assert [measure.count_words(t) for t in ("", "  ", "–", "– a", "a –", "_")] == [0, 0, 0, 1,
+                                                                                  1, 1]
+
+
+def test_a_term_counts_as_a_whole_word_in_any_case():
+    text = "Data, data-driven bigdata data_x DATA. metadata Big Data"
+    assert measure.count_terms(text, ["data", "big data", "", "x"]) == {
+        "data": 4, "big data": 1, "": 0, "x": 0}
+    assert measure.count_terms("data", ["data"]) == {"data": 1}
+    assert measure.count_terms("ß", ["SS"]) == {"SS": 1}  # case-folded, as a reader matches
+
+
+def test_the_content_hash_is_of_the_collapsed_text():
+    assert measure.content_hash(" a \n b ") == hashlib.sha256(b"a b").hexdigest()
+    root = html("<p>a</p>\n\n<p>b</p>")
+    assert measure.measure_content(root, "http://x/")["content_hash"] == measure.content_hash(
+        "a b")
+
+
+def test_a_link_is_internal_when_it_resolves_to_the_posts_own_host():
+    hrefs = ["#top", "?p=1", "", "  /2015/x/", "relative/path", "HTTPS://WWW.Blog.Test./a",
+             " http://blog.test", "http://blog.test:8080/", "//blog.test/x",
+             # external
+             "//other.test/x", "/\\other.test/x", "http://other.test/", "http://other.test/2",
+             "mailto:me@blog.test", "javascript:void(0)", "ftp://blog.test/", "http://[::1",
+             "https://blog.test.evil/", "https://www2.blog.test/"]
+    assert measure.split_links(hrefs, "http://www.blog.test/2015/01/p/") == (9, 10)
+    # a browser reads a backslash as a slash: these go to other.test
+    assert measure.split_links(["/\\other.test/x", "http:\\\\other.test\\x", "\\\\other.test"],
+                               "http://blog.test/") == (0, 3)
+    assert measure.split_links(["a\\b", "/x\\y"], "http://blog.test/") == (2, 0)
+    assert measure.split_links([], "http://blog.test/") == (0, 0)
+
+
+def test_same_site_ignores_case_a_final_dot_and_www_only():
+    assert measure.same_site("WWW.Blog.Test.", "blog.test")
+    assert measure.same_site("blog.test", "www.blog.test")
+    assert not measure.same_site("www2.blog.test", "blog.test")
+    assert not measure.same_site("wwwblog.test", "blog.test")
+    assert not measure.same_site("blog.test", "log.test")
+
+
+def test_a_paragraph_counts_when_it_holds_a_word_a_reader_sees():
+    root = html("<p><img src=x></p><p>\u00a0</p><p><script>var a</script></p><p><!--c--></p>"
+                "<p><span><b>yes</b></span></p><p><br>tail</p><p><!--c-->after</p><p>2</p>"
+                "<p>– …</p><p><style>x</style>ok</p>")
+    assert measure.measure_content(root, "http://blog.test/")["paragraphs"] == 5
+
+
+def test_the_content_bytes_are_the_html_inside_without_outer_whitespace():
+    assert measure.inner_html_bytes(html("  é  ")) == 2
+    assert measure.inner_html_bytes(html("")) == 0
+    root = html("\n  <p>é</p> mid <b>b</b> tail \n")
+    assert measure.inner_html_bytes(root) == len("<p>é</p> mid <b>b</b> tail".encode())
+    assert measure.inner_html_bytes(html("x <i>i</i>  ")) == len(b"x <i>i</i>")
