@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import lxml.etree
 import lxml.html
@@ -18,10 +18,11 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from blogcrawler import measure
+from blogcrawler import dates, measure
 from blogcrawler import signals as blog_signals
 from blogcrawler.account import Account
 from blogcrawler.extensions import CrawlRecorder, drop_reason
+from blogcrawler.extraction import parse_html
 from blogcrawler.items import PostItem
 from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPipeline
 from blogcrawler.spiders.blog import BlogSpider
@@ -738,3 +739,127 @@ def test_the_content_bytes_are_the_html_inside_without_outer_whitespace():
     root = html("\n  <p>é</p> mid <b>b</b> tail \n")
     assert measure.inner_html_bytes(root) == len("<p>é</p> mid <b>b</b> tail".encode())
     assert measure.inner_html_bytes(html("x <i>i</i>  ")) == len(b"x <i>i</i>")
+
+
+# -- dates: which date a post is counted on ---------------------------------------------------
+
+def dates_of(page: str, url: str = "https://blog.example/post/") -> tuple:
+    published, modified, source = dates.find_dates(parse_html(page.encode()), url)
+    return (published.isoformat() if published else None,
+            modified.isoformat() if modified else None, source)
+
+
+def test_a_date_string_is_read_as_iso_or_free_text_within_the_years_a_blog_can_have():
+    assert dates.parse_datetime(" 2015-03-02T10:00:00+01:00 ") == datetime.fromisoformat(
+        "2015-03-02T10:00:00+01:00")
+    assert dates.parse_datetime("2015-03-02") == datetime(2015, 3, 2, tzinfo=UTC)
+    assert dates.parse_datetime("March 2, 2015 10:00") == datetime(2015, 3, 2, 10, tzinfo=UTC)
+    assert dates.parse_datetime("1990-01-01") == datetime(1990, 1, 1, tzinfo=UTC)
+    assert dates.parse_datetime("2100-12-31") == datetime(2100, 12, 31, tzinfo=UTC)
+    for junk in (None, "", "  ", "1989-12-31", "2101-01-01", "not a date", "99999-01-01"):
+        assert dates.parse_datetime(junk) is None, junk
+
+
+def test_the_permalink_day_is_a_real_calendar_day():
+    assert dates.url_date("http://b/2015/02/28/x/") == datetime(2015, 2, 28, tzinfo=UTC)
+    assert dates.url_date("http://b/2016/02/29") == datetime(2016, 2, 29, tzinfo=UTC)
+    for url in ("http://b/2015/02/29/x/", "http://b/2015/13/01/x/", "http://b/1899/01/01/",
+                "http://b/2015/01/012/", "http://b/x/"):
+        assert dates.url_date(url) is None, url
+
+
+def test_the_publication_date_follows_the_order_of_trust():
+    time_ = '<time class="entry-date published" datetime="2015-01-01T09:00:00+01:00">x</time>'
+    og = '<meta property="article:published_time" content="2015-02-02T09:00:00+01:00">'
+    ld = ('<script type="application/ld+json">{"@type": "BlogPosting", '
+          '"datePublished": "2015-03-03T09:00:00+01:00"}</script>')
+    prop = '<span itemprop="datePublished" content="2015-04-04T09:00:00+01:00"></span>'
+    other = '<meta name="pubdate" content="2015-05-05T09:00:00+01:00">'
+    url = "https://blog.example/2015/06/06/post/"
+    shown = '<div class="entry-meta">July 7, 2015</div>'
+    parts = [time_, og, ld, prop, other]
+    expected = [("2015-01-01", "time"), ("2015-02-02", "meta"), ("2015-03-03", "json-ld"),
+                ("2015-04-04", "itemprop"), ("2015-05-05", "meta")]
+    for i, (day, source) in enumerate(expected):
+        page = f"<html><head>{''.join(parts[i:])}</head><body><h1>T</h1>{shown}</body></html>"
+        published, _, found = dates_of(page, url)
+        assert (published[:10], found) == (day, source), i
+    published, _, found = dates_of(f"<html><body><h1>T</h1>{shown}</body></html>", url)
+    assert (published[:10], found) == ("2015-06-06", "url")
+    published, _, found = dates_of(f"<html><body><h1>T</h1>{shown}</body></html>")
+    assert (published, found) == ("2015-07-07T00:00:00+00:00", "text")
+    assert dates_of("<html><body><p>nothing</p></body></html>") == (None, None, None)
+
+
+def test_the_modified_date_is_read_from_the_time_then_meta_then_json_ld():
+    page = ('<html><head><meta property="og:updated_time" content="2015-02-02T00:00:00Z">'
+            '<script type="application/ld+json">{"dateModified": "2015-03-03"}</script></head>'
+            '<body><time class="updated" datetime="junk">x</time>'
+            '<time class="updated" datetime="2015-01-01T00:00:00Z">y</time></body></html>')
+    assert dates_of(page)[1] == "2015-01-01T00:00:00+00:00"
+    page = page.replace('datetime="2015-01-01T00:00:00Z"', "")
+    assert dates_of(page)[1] == "2015-02-02T00:00:00+00:00"
+    page = page.replace("og:updated_time", "something")
+    assert dates_of(page)[1] == "2015-03-03T00:00:00+00:00"
+
+
+def test_a_utc_meta_date_is_written_as_the_blog_wrote_its_day():
+    # 23:30 UTC on 31 December is 1 January where the blog is (its time element says +01:00)
+    page = ('<html><head><meta property="article:published_time" '
+            'content="2014-12-31T23:30:00+00:00"></head><body>'
+            '<time datetime="2015-01-01T00:30:00+01:00">1 Jan</time></body></html>')
+    assert dates_of(page)[0] == "2015-01-01T00:30:00+01:00"
+    # west of UTC: the permalink says 31 December, the UTC instant 1 January
+    page = ('<html><head><meta property="article:published_time" '
+            'content="2016-01-01T03:00:00+00:00"></head><body></body></html>')
+    published = dates_of(page, "https://blog.example/2015/12/31/p/")[0]
+    assert published.startswith("2015-12-31")
+    far = dates_of(page, "https://blog.example/2015/12/29/p/")[0]  # not a day off: kept
+    assert far == "2016-01-01T03:00:00+00:00"
+
+
+def test_a_time_in_a_sidebar_or_another_posts_article_is_not_the_posts_date():
+    page = ('<html><body><aside><time class="published" datetime="2014-01-01">a</time></aside>'
+            '<article><h1 class="entry-title">T</h1>'
+            '<time class="entry-date published" datetime="2015-05-05">b</time></article>'
+            '<article><h2>Other</h2><time class="published" datetime="2013-03-03">c</time>'
+            '</article></body></html>')
+    assert dates_of(page)[0][:10] == "2015-05-05"
+
+
+def test_a_time_labelled_as_an_update_is_not_the_publication_date():
+    page = ('<html><body><h1>T</h1><p>Last updated on <time class="entry-date" '
+            'datetime="2016-02-13">Feb 13</time></p></body></html>')
+    assert dates_of(page, "https://blog.example/2015/03/01/p/")[0][:10] == "2015-03-01"
+
+
+def test_a_dateline_opens_the_post_in_its_own_short_paragraph():
+    root = html("<p>A photo from 3 May 2014 and many more words here to read</p>"
+                "<p>January 18, 2015</p><p>Body</p>")
+    assert dates.dateline(root, measure.text_of(root)) == datetime(2015, 1, 18, tzinfo=UTC)
+    root = html("<p>Intro</p>" * 5 + "<p>January 18, 2015</p>")
+    assert dates.dateline(root, "Intro text") is None
+    root = html("<p>Written on 3 May 2014, with many words after it to read on and on</p>")
+    assert dates.dateline(root, measure.text_of(root)) == datetime(2014, 5, 3, tzinfo=UTC)
+    assert dates.dateline(html("<p></p>"), "x" * 300 + " 3 May 2014") is None
+
+
+def test_dates_in_words_in_more_shapes():
+    assert dates.parse_text_date("Oct. 15th, 2015") == date(2015, 10, 15)
+    assert dates.parse_text_date("1er mars 2016") == date(2016, 3, 1)
+    assert dates.parse_text_date("15.10.15") == date(2015, 10, 15)
+    assert dates.parse_text_date("13/08/2017", "en-US") == date(2017, 8, 13)  # 13: a day
+    assert dates.parse_text_date("08/13/2017", "de") == date(2017, 8, 13)
+    assert dates.parse_text_date("08/07/2017", "EN") == date(2017, 8, 7)
+    assert dates.parse_text_date("5 Foo 2015, then 6 March 2015") == date(2015, 3, 6)
+    assert dates.parse_text_date("3 May 1989") is None
+    assert dates.parse_text_date("2015-13-45 or 1 May 2015") == date(2015, 5, 1)
+    # the date written first wins whichever pattern finds it
+    assert dates.parse_text_date("on 2 March 2015, updated 2015-04-01") == date(2015, 3, 2)
+
+
+def test_a_stored_instant_is_utc_to_the_millisecond():
+    value = datetime(2015, 1, 1, 0, 30, 0, 123987, tzinfo=timezone(timedelta(hours=1)))
+    assert dates.to_utc(value) == datetime(2014, 12, 31, 23, 30, 0, 123000, tzinfo=UTC)
+    assert dates.to_utc(None) is None
+    assert dates.local_date(value) == date(2015, 1, 1)
