@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import tempfile
+
+import pymongo
 import pytest
 from dashboard_posts import post_docs, year_of
 from test_weeks import posts_on
 
-from blogstats import weeks
+from blogstats import summaries, weeks
 from blogstats.postframe import numbers_frame
+from dashboard import table
+from dashboard.config import Config
+from dashboard.data import Repository
 from dashboard.figures import untyped
 from dashboard.urlstate import (
     CompareState,
@@ -28,7 +34,11 @@ from dashboard.urlstate import (
     state_from_controls,
     to_query,
 )
+from dashboard.views import posts_table
 from dashboard.views.summary import cards, describe_crawl, describe_trend, sparkline_figure
+from dashboard.year import open_year
+
+SITE = "http://blog.example/"
 
 
 def weekly_table(days_and_words, x="date", year=2015):
@@ -215,3 +225,82 @@ def test_the_sparkline_draws_each_week_from_the_first_monday():
     assert days == [date(2015, 1, 5), date(2015, 1, 12), date(2015, 1, 19)]
     assert untyped(sparkline_figure(None)["data"][0]["y"]) == []
     assert untyped(sparkline_figure({"words": [1.0]})["data"][0]["x"]) == []
+
+
+# -- the posts table: every page of every order, as the database sorts them ------------------
+
+@pytest.fixture(scope="module")
+def big_year(mongo_server):
+    """430 posts of one year in a real database (more than two of the summaries' rank steps),
+    words in runs of equal values across the steps and 21 posts without a word count."""
+    client = pymongo.MongoClient(mongo_server.uri)
+    name = "table_pages"
+    client.drop_database(name)
+    docs = []
+    for i in range(430):
+        published = datetime(2015, 1, 1, 8) + timedelta(hours=20 * i)
+        iso = published.isocalendar()
+        doc = post_docs(1, start=published)[0]
+        doc.update(url=f"http://blog.example/p{i:03d}/", title=f"Post {(i * 7) % 430:03d}",
+                   date=f"{published:%Y-%m-%d}", iso_year=iso.year, iso_week=iso.week,
+                   week=iso.week, words=(i * 13) % 37 * 10, comments=i % 3)
+        if i % 21 == 5:
+            del doc["words"]
+        docs.append(doc)
+    client[name].posts.insert_many(docs)
+    summaries.write(client[name], "posts", SITE, 2015)
+    repo = Repository(Config(mongodb_uri=mongo_server.uri, database=name,
+                             cache_dir=tempfile.mkdtemp(prefix="dashboard-cache-")))
+    yield client[name].posts, repo, open_year(repo, SITE, 2015)
+    client.drop_database(name)
+    client.close()
+
+
+@pytest.mark.parametrize("column", ["words", "title"])
+def test_every_page_of_the_unfiltered_table_is_the_databases_order(big_year, column):
+    posts, repo, year = big_year
+    assert year.ranks["order"]["words"]["missing"] == 21
+    for direction, sort in ((1, "asc"), (-1, "desc")):
+        every = [table.row_of(d) for d in posts.find(
+            {}, sort=[(column, direction), ("url", direction)])]
+        for start, end in ((0, 15), (15, 30), (190, 215), (400, 460), (430, 445)):
+            rows, count = posts_table.page(repo, year, {
+                "startRow": start, "endRow": end, "sortModel": [{"colId": column,
+                                                                  "sort": sort}]})
+            assert count == 430
+            assert rows == every[start:end], (column, sort, start, end)
+
+
+def test_a_filter_for_blank_or_not_blank_cells_finds_exactly_those_posts(big_year):
+    posts, repo, year = big_year
+    blank, count = posts_table.page(repo, year, {"startRow": 0, "endRow": 100, "filterModel": {
+        "words": {"filterType": "number", "type": "blank"}}})
+    assert count == 21 and all(r["words"] is None for r in blank)
+    _, count = posts_table.page(repo, year, {"startRow": 0, "endRow": 10, "filterModel": {
+        "words": {"filterType": "number", "type": "notBlank"}}})
+    assert count == 409
+    _, count = posts_table.page(repo, year, {"startRow": 0, "endRow": 10, "filterModel": {
+        "categories": {"filterType": "text", "type": "blank"}}})
+    assert count == 0
+    posts.update_one({"url": "http://blog.example/p000/"}, {"$set": {"categories": []}})
+    posts.update_one({"url": "http://blog.example/p001/"}, {"$set": {"categories": ""}})
+    posts.update_one({"url": "http://blog.example/p002/"}, {"$unset": {"categories": 1}})
+    try:
+        rows, count = posts_table.page(repo, year, {"startRow": 0, "endRow": 10, "filterModel": {
+            "categories": {"filterType": "text", "type": "blank"}}})
+        assert count == 3 and {r["categories"] for r in rows} == {""}
+    finally:
+        posts.update_many({"url": {"$in": [f"http://blog.example/p00{i}/" for i in range(3)]}},
+                          {"$set": {"categories": ["News"]}})
+
+
+def test_a_row_request_names_the_rows_it_gets():
+    assert table.window({"startRow": 0, "endRow": 15}) == (0, 15)
+    assert table.window({"startRow": 5, "endRow": 5}) == (5, 20)  # an empty window: a page
+    assert table.window({"startRow": 30, "endRow": 10}) == (30, 45)
+    assert table.window({"startRow": 10**12, "endRow": 10**12 + 10}) == (10**12, 10**9)
+    assert table.window({"startRow": True, "endRow": 3.0}) == (0, 15)
+    assert table.sort_of([{"colId": "words", "sort": "asc"}]) == ("words", 1)
+    assert table.sort_of([{"colId": "words", "sort": "ASC"}]) == table.DEFAULT_ORDER
+    assert table.sort_of([{"colId": "title"}, {"colId": "comments", "sort": "asc"}]) == \
+        ("comments", 1)
