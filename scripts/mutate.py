@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -67,9 +68,13 @@ def results() -> dict[str, dict[str, str]]:
     """{module: {mutant name: status}} from mutmut's records in mutants/."""
     from mutmut.stats import status_by_exit_code  # mutmut's meaning of each exit code
 
+    configured = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+                     ["only_mutate"])
     found: dict[str, dict[str, str]] = {}
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
         source = meta.relative_to(ROOT / "mutants").with_suffix("")  # blogcrawler/measure.py
+        if source.as_posix() not in configured:  # a module mutated before, no longer asked for
+            continue
         module = ".".join(source.with_suffix("").parts)
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         found[module] = {name: status_by_exit_code[codes[name]]

@@ -4,9 +4,8 @@ figure, a card or a link a user reads, in a case no other test reaches. Written 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-
 import tempfile
+from datetime import UTC, date, datetime, timedelta
 
 import pymongo
 import pytest
