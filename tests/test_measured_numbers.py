@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from datetime import UTC, date, datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import lxml.etree
 import lxml.html
@@ -863,3 +864,54 @@ def test_a_stored_instant_is_utc_to_the_millisecond():
     assert dates.to_utc(value) == datetime(2014, 12, 31, 23, 30, 0, 123000, tzinfo=UTC)
     assert dates.to_utc(None) is None
     assert dates.local_date(value) == date(2015, 1, 1)
+
+
+def test_without_a_year_to_keep_every_dated_post_is_kept(crawler):
+    crawler.spider = SimpleNamespace(name="blog")  # a spider not limited to one year
+    kept = ValidatePostPipeline.from_crawler(crawler).process_item(
+        PostItem(make_post(1, date="2016-03-01")))
+    assert kept["date"] == "2016-03-01"
+
+
+class Heard:
+    """What the pipeline told the crawl record about posts it could not store."""
+
+    def __init__(self, crawler):
+        self.not_stored: list[tuple[list[str], str]] = []
+        crawler.signals.connect(self.receive, signal=blog_signals.posts_not_stored)
+
+    def receive(self, urls, reason):
+        self.not_stored.append((urls, reason))
+
+
+def test_a_forced_stop_writes_the_buffered_posts_at_once(crawler, mongo_db):
+    uri, db = mongo_db
+    store = StorePostPipeline.from_crawler(crawler)  # batch 2, timer 30 s
+    heard = Heard(crawler)
+
+    async def start():
+        await store.open_spider()
+        await store.process_item(PostItem(make_post(1)))
+        store._timer.cancel()
+
+    asyncio.run(start())
+    store.flush_now()  # no event loop any more, as after the reactor stopped
+    client = pymongo.MongoClient(uri)
+    assert [d["url"] for d in client[db].posts.find()] == [make_post(1)["url"]]
+    client.close()
+    assert crawler.stats.get_value("blog/stored/new") == 1 and heard.not_stored == []
+    store.flush_now()  # nothing left: nothing written, nothing failed
+    assert crawler.stats.get_value("blog/stored/new") == 1
+    assert crawler.stats.get_value("blog/stored/failed") is None
+
+
+def test_after_the_database_is_given_up_each_post_is_reported_not_stored(crawler):
+    store = StorePostPipeline.from_crawler(crawler)
+    heard = Heard(crawler)
+    store.buffer.append(dict(make_post(1)))
+    store.unavailable = "the database did not answer for 60 s"
+    store.flush_now()
+    asyncio.run(store.process_item(PostItem(make_post(2))))
+    assert heard.not_stored == [([make_post(1)["url"]], "the database did not answer for 60 s"),
+                                ([make_post(2)["url"]], "the database did not answer for 60 s")]
+    assert crawler.stats.get_value("blog/stored/failed") == 2
