@@ -13,9 +13,11 @@ import lxml.etree
 import lxml.html
 import pymongo
 import pytest
+from pymongo.errors import AutoReconnect, ConnectionFailure
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
@@ -27,7 +29,7 @@ from blogcrawler.extraction import parse_html
 from blogcrawler.items import PostItem
 from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPipeline
 from blogcrawler.spiders.blog import BlogSpider
-from blogcrawler.storage import Storage, UpsertResult
+from blogcrawler.storage import Storage, StorageUnavailableError, UpsertResult
 from blogstats import summaries
 from tests.test_pipelines import make_post
 
@@ -915,3 +917,132 @@ def test_after_the_database_is_given_up_each_post_is_reported_not_stored(crawler
     assert heard.not_stored == [([make_post(1)["url"]], "the database did not answer for 60 s"),
                                 ([make_post(2)["url"]], "the database did not answer for 60 s")]
     assert crawler.stats.get_value("blog/stored/failed") == 2
+
+
+# -- storage: what the database holds ---------------------------------------------------------
+
+def test_checking_a_writable_database_creates_the_indexes_the_reads_need(mongo_db):
+    uri, name = mongo_db
+    storage = Storage(uri, name)
+    storage.check(write=True)
+    posts = storage.posts.index_information()
+    crawls = storage.crawls.index_information()
+    storage.close()
+    assert posts["url_unique"]["unique"] is True and posts["url_unique"]["key"] == [("url", 1)]
+    assert posts["site_year"]["key"] == [("site", 1), ("year", 1)]
+    assert crawls["started_at"]["key"] == [("started_at", -1)]
+    assert crawls["site_year_started"]["key"] == [("site", 1), ("year", 1), ("started_at", -1)]
+
+
+def test_a_database_nobody_answers_on_is_one_sentence_naming_it():
+    from tests.conftest import free_port
+
+    port = free_port()
+    storage = Storage(f"mongodb://u:s3cret@127.0.0.1:{port}/", "blog", timeout=0.2)
+    with pytest.raises(StorageUnavailableError) as gone:
+        storage.check()
+    storage.close()
+    assert str(gone.value) == (f"cannot reach MongoDB at mongodb://u:***@127.0.0.1:{port}/ "
+                               "within 0.2 s (ServerSelectionTimeoutError); start the server or "
+                               "set MONGODB_URI")
+
+
+def test_a_write_is_retried_while_the_database_comes_back_and_then_given_up(mongo_db):
+    storage = Storage("mongodb://u:pw@db.test/", "blog", retry_seconds=0.6)
+    answers = [AutoReconnect("down"), "written"]
+
+    def operation():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert storage._retrying("writing 3 posts", operation) == "written"
+    with pytest.raises(StorageUnavailableError) as gone:
+        storage._retrying("writing 3 posts", lambda: (_ for _ in ()).throw(
+            ConnectionFailure("x")), seconds=0)
+    assert str(gone.value) == ("writing 3 posts failed: MongoDB at mongodb://u:***@db.test/ did "
+                               "not answer for 0 s (ConnectionFailure)")
+    with pytest.raises(ValueError):  # not a connection error: not retried, not hidden
+        storage._retrying("x", lambda: (_ for _ in ()).throw(ValueError("bad")))
+
+
+def test_a_post_too_large_for_one_document_fails_alone_and_a_later_copy_is_written(mongo_db):
+    uri, name = mongo_db
+    storage = Storage(uri, name)
+    huge = make_post(1, title="x" * (17 * 2**20))
+    result = storage.upsert_posts([huge, make_post(2)])
+    assert list(result.too_large) == [huge["url"]] and result.too_large[huge["url"]] > 17 * 2**20
+    assert result.new_urls == [make_post(2)["url"]]
+    again = storage.upsert_posts([huge, make_post(1)])  # the same URL, small enough now
+    assert again.too_large == {} and again.new_urls == [huge["url"]]
+    assert storage.upsert_posts([huge]).new == 0 and storage.posts.count_documents({}) == 2
+    storage.close()
+
+
+def test_results_of_several_writes_add_up():
+    total = UpsertResult(new_urls=["a"], too_large={"x": 1})
+    total += UpsertResult(new_urls=["b"], updated_urls=["c"], unchanged_urls=["d"],
+                          too_large={"y": 2})
+    assert (total.new, total.updated, total.unchanged) == (2, 1, 1)
+    assert total.new_urls == ["a", "b"] and total.too_large == {"x": 1, "y": 2}
+
+
+def test_posts_stored_before_the_calendar_year_get_their_year_and_stay_unchanged(mongo_db):
+    uri, name = mongo_db
+    storage = Storage(uri, name)
+    old = []
+    for n, day in enumerate(("2016-01-01", "2015-12-31", "2015-06-15", "not a date"), start=1):
+        doc = make_post(n, date=day, year=2015)
+        del doc["iso_week"]
+        old.append(doc)
+    storage.posts.insert_many([dict(d) for d in old])
+    storage.posts.insert_one(make_post(5, iso_year=2015))  # migrated already: left alone
+    assert storage.migrate_calendar_year(batch_size=2) == 3
+    by_date = {d["date"]: d for d in storage.posts.find()}
+    assert (by_date["2016-01-01"]["year"], by_date["2016-01-01"]["iso_year"],
+            by_date["2016-01-01"]["iso_week"]) == (2016, 2015, 53)
+    assert (by_date["2015-12-31"]["year"], by_date["2015-12-31"]["iso_week"]) == (2015, 53)
+    assert "iso_year" not in by_date["not a date"]
+    assert storage.migrate_calendar_year() == 0
+    # the next crawl measures the same posts: nothing to rewrite
+    again = []
+    for doc in old[:3]:
+        day = date.fromisoformat(doc["date"])
+        iso = day.isocalendar()
+        again.append(dict(doc, year=day.year, iso_year=iso.year, iso_week=iso.week))
+    result = storage.upsert_posts(again)
+    assert (result.new, result.updated, result.unchanged) == (0, 0, 3)
+    storage.close()
+
+
+def test_one_post_at_a_time_stores_what_the_bulk_path_does(mongo_db):
+    uri, name = mongo_db
+    storage = Storage(uri, name)
+    storage.upsert_post_one_at_a_time(make_post(1))
+    storage.upsert_post_one_at_a_time(make_post(1, words=5))
+    assert storage.posts.count_documents({}) == 1
+    assert storage.upsert_posts([make_post(1, words=5)]).unchanged == 1
+    storage.close()
+
+
+def test_the_settings_name_where_posts_and_records_go(mongo_db):
+    uri, name = mongo_db
+    storage = Storage.from_settings(Settings({
+        "MONGODB_URI": uri, "MONGODB_DATABASE": name, "MONGODB_POSTS_COLLECTION": "articles",
+        "MONGODB_CRAWLS_COLLECTION": "runs", "MONGODB_TIMEOUT_SECONDS": "2.5",
+        "MONGODB_RETRY_SECONDS": "7", "MONGODB_JOURNAL": "false"}))
+    storage.upsert_posts([make_post(1)])
+    storage.start_crawl({"_id": "c1", "status": "running"})
+    client = pymongo.MongoClient(uri)
+    assert client[name].articles.count_documents({}) == 1
+    assert client[name].runs.count_documents({}) == 1
+    client.close()
+    assert (storage.timeout, storage.retry_seconds) == (2.5, 7.0)
+    assert storage.write_concern.document == {}
+    default = Storage.from_settings(Settings({"MONGODB_URI": uri, "MONGODB_DATABASE": name}))
+    assert (default.posts_name, default.crawls_name) == ("posts", "crawls")
+    assert (default.timeout, default.retry_seconds) == (5.0, 60.0)
+    assert default.write_concern.document == {"j": True}
+    storage.close()
+    default.close()
