@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pymongo
 import pytest
 from dashboard_posts import post_docs, year_of
@@ -35,7 +36,7 @@ from dashboard.urlstate import (
 )
 from dashboard.views import posts_table
 from dashboard.views.summary import cards, describe_crawl, describe_trend, sparkline_figure
-from dashboard.year import open_year
+from dashboard.year import TooManyPostsError, Year, open_year, weeks_frame
 
 SITE = "http://blog.example/"
 
@@ -303,3 +304,67 @@ def test_a_row_request_names_the_rows_it_gets():
     assert table.sort_of([{"colId": "words", "sort": "ASC"}]) == table.DEFAULT_ORDER
     assert table.sort_of([{"colId": "title"}, {"colId": "comments", "sort": "asc"}]) == \
         ("comments", 1)
+
+
+# -- the year a page shows: read from the summaries, the same as computed from the posts -------
+
+def naive(values) -> list:
+    """Days as naive UTC (the database gives them aware) or numbers (the week axis)."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        return list(values)
+    index = pd.DatetimeIndex(values)
+    return list(index.tz_convert(None) if index.tz is not None else index)
+
+
+def test_the_weeks_read_from_the_database_are_the_weeks_of_the_posts(big_year):
+    posts, repo, year = big_year
+    docs = list(posts.find())
+    frame = numbers_frame(docs)
+    for axis in ("date", "week"):
+        shown = year.weeks(axis)
+        truth = weeks.weekly(frame, ["words", "comments"], axis, 2015, medians=True)
+        assert len(shown) == len(truth) > 50
+        assert shown["posts"].tolist() == truth["posts"].tolist()
+        for column in ("words", "words:sum", "words:n", "words:median", "comments"):
+            assert shown[column].tolist() == pytest.approx(truth[column].tolist(), nan_ok=True)
+        assert naive(shown["start"]) == naive(truth["start"])
+        assert naive(shown["x"]) == naive(truth["x"])
+    assert year.post_count == 430 and year.drawn_per_post and len(year.posts) == 430
+    assert year.generation == year.summary["generation"] and year.terms == ["android", "apple",
+                                                                            "data"]
+
+
+def test_a_week_without_any_value_of_a_column_shows_a_gap_not_a_zero():
+    rows = [{"start": datetime(2015, 1, 5), "x": datetime(2015, 1, 5), "posts": 2,
+             "values": {"words": [300.0, 2, 150.0], "comments": [0.0, 0, None]}},
+            {"start": datetime(2015, 1, 12), "x": datetime(2015, 1, 12), "posts": 1,
+             "values": {"words": [50.0, 1, 50.0]}}]
+    frame = weeks_frame(rows, "date")
+    assert frame["words"].tolist() == [150, 50] and frame["posts"].tolist() == [2, 1]
+    assert frame["comments"].isna().all() and frame["comments:sum"].isna().all()
+    assert frame["comments:n"].tolist() == [0, 0]
+    assert frame["comments:median"].isna().all() and frame["words:median"].tolist() == [150, 50]
+    week_axis = weeks_frame([dict(rows[0], x=2.0)], "week")
+    assert week_axis["x"].tolist() == [2.0]
+
+
+def test_a_year_too_big_to_draw_post_by_post_is_drawn_per_week():
+    def year_with(posts):
+        return Year("http://b/", 2015, {"posts": posts, "terms": ["a", 3, None]},
+                    lambda axis: [], lambda: None, lambda: "the posts")
+
+    assert year_with(1000).drawn_per_post and year_with(1000).posts == "the posts"
+    big = year_with(1001)
+    assert not big.drawn_per_post
+    with pytest.raises(TooManyPostsError, match="1001 posts: drawn per week"):
+        _ = big.posts
+    assert big.terms == ["a"] and year_with(None).post_count == 0
+
+
+def test_a_site_year_without_posts_or_unknown_opens_nothing(big_year, mongo_server):
+    posts, repo, year = big_year
+    assert open_year(repo, "http://unknown/", 2015) is None
+    assert open_year(repo, SITE, 2014) is None
+    assert open_year(repo, {"$ne": 1}, 2015) is None
+    summaries.write(posts.database, "posts", "http://empty/", 2015)
+    assert Year.from_repository(repo, "http://empty/", 2015) is None
