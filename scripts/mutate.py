@@ -1,8 +1,9 @@
 """`make mutate`: mutation testing of the modules whose numbers users trust, and its report.
 
 Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`) on measure, dates, pipelines,
-storage, the crawl record (extensions) and the dashboard's figures, summary, table and URL
-state, then prints one table (module, mutants, killed, survived, no tests, timeout, killed %)
+storage, the crawl record (extensions, account), the summaries and weeks the dashboard's
+figures come from (blogstats), and the dashboard's year, figures, table and URL state, then
+prints one table (module, mutants, killed, survived, no tests, timeout, killed %)
 and writes `mutation/report.md` (the table, the run's cost, and every surviving mutant as the
 line it changed) and `mutation/results.json` (each mutant's status).
 
@@ -10,7 +11,8 @@ line it changed) and `mutation/results.json` (each mutant's status).
 
 PATTERNs are mutmut's mutant names with `*` (e.g. `blogcrawler.measure.*`) to test only some;
 `--keep` reuses the previous run's results in mutants/ (mutmut re-tests only functions that
-changed), otherwise every run starts from scratch so the report is reproducible;
+changed, and every mutant a PATTERN names), otherwise every run starts from scratch so the
+report is reproducible; the report's cost is then the sum of the runs kept;
 `--report-only` writes the report and table again from the last run's results.
 
 Why mutmut (3.x) and not cosmic-ray: mutmut imports the project and pytest once, then forks a
