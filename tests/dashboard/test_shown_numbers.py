@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 import pymongo
 import pytest
@@ -368,3 +369,78 @@ def test_a_site_year_without_posts_or_unknown_opens_nothing(big_year, mongo_serv
     assert open_year(repo, {"$ne": 1}, 2015) is None
     summaries.write(posts.database, "posts", "http://empty/", 2015)
     assert Year.from_repository(repo, "http://empty/", 2015) is None
+
+
+# -- the summaries' figures, from a frame of posts (pure) ------------------------------------
+
+def labelled(docs):
+    return numbers_frame([dict(d, _id=i) for i, d in enumerate(docs)], labels=True)
+
+
+def test_a_pairs_moments_are_over_the_posts_that_have_both_metrics():
+    docs = post_docs(5)
+    docs[1]["images"] = None
+    docs[3]["words"] = None
+    pairs = summaries.year_document(labelled(docs), SITE, 2015)["pairs"]
+    n, mean_a, mean_b, saa, sbb, sab = pairs["words|images"]
+    words, images = np.array([100.0, 300.0, 500.0]), np.array([1.0, 1.0, 1.0])
+    assert n == 3 and (mean_a, mean_b) == (words.mean(), images.mean())
+    assert (saa, sbb, sab) == pytest.approx((((words - words.mean()) ** 2).sum(), 0.0, 0.0))
+    assert pairs["words|words"][0] == 4  # a metric with itself: the posts that have it
+    docs = [dict(d, comments=None) for d in post_docs(3)]
+    assert summaries.year_document(labelled(docs), SITE, 2015)["pairs"]["words|comments"] == \
+        [0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_a_metric_no_post_has_is_counted_as_none_not_as_zeros():
+    docs = [dict(d, comments=None) for d in post_docs(3)]
+    stats = summaries.year_document(labelled(docs), SITE, 2015)["metrics"]
+    assert stats["comments"] == {"n": 0, "sum": 0.0, "mean": None, "median": None, "min": None,
+                                 "max": None}
+    assert stats["words"] == {"n": 3, "sum": 600.0, "mean": 200.0, "median": 200.0,
+                              "min": 100.0, "max": 300.0}
+
+
+def test_the_trend_is_the_least_squares_slope_from_three_weeks():
+    assert summaries.trend_per_week(pd.Series([100.0, 200.0])) is None
+    assert summaries.trend_per_week(pd.Series([100.0, 0.0, 300.0])) == pytest.approx(100.0)
+    assert summaries.trend_per_week(pd.Series([5.0, 3.0, 1.0, -1.0])) == pytest.approx(-2.0)
+
+
+def test_the_scatter_sample_spreads_over_the_year_from_its_first_to_its_last_post():
+    frame = labelled(post_docs(10))
+    assert summaries.sample_rows(frame, size=10) is None
+    sample = summaries.sample_rows(frame, size=4)
+    assert sample["title"] == ["Week 1", "Week 4", "Week 7", "Week 10"]
+    assert sample["metrics"]["words"] == [100.0, 400.0, 700.0, 1000.0]
+    assert sample["url"][0] == post_docs(1)[0]["url"] and sample["date"][-1] == "2015-03-11"
+
+
+def test_a_week_document_holds_each_columns_sum_count_and_median():
+    docs = post_docs(3)
+    docs[1] = dict(docs[1], published=docs[0]["published"], date=docs[0]["date"],
+                   iso_week=docs[0]["iso_week"], week=1, words=None)
+    week_docs = summaries.week_documents(labelled(docs), SITE, 2015, "g1")
+    by_axis = {axis: [w for w in week_docs if w["axis"] == axis] for axis in ("date", "week")}
+    first = by_axis["date"][0]
+    assert first["posts"] == 2 and first["values"]["words"] == [100.0, 1, 100.0]
+    assert first["values"]["images"] == [1.0, 2, 0.5]
+    assert first["x"] == datetime(2015, 1, 5) and first["start"] == datetime(2015, 1, 5)
+    assert first["_id"] == f"{SITE}|2015|g1|date|0" and first["generation"] == "g1"
+    assert [w["x"] for w in by_axis["week"]] == [1.0, 3.0]
+    assert by_axis["week"][0]["start"] == datetime(2015, 1, 7)  # the first day with a post
+    assert first["values"]["term:android"] == [1.0, 2, 0.5]
+
+
+def test_the_summary_of_a_year_counts_weeks_with_posts_and_names_its_days():
+    docs = post_docs(3)
+    docs.append(dict(docs[2], url="http://blog.example/extra/", words=50))  # same week as #3
+    year = summaries.year_document(labelled(docs), SITE, 2015)
+    assert (year["posts"], year["weeks_with_posts"]) == (4, 3)
+    assert (year["first_day"], year["last_day"]) == ("2015-01-07", "2015-01-21")
+    assert year["weekly"]["posts"] == [1, 1, 2] and year["weekly"]["words"] == [100, 200, 350]
+    assert year["weekly"]["start"] == datetime(2015, 1, 5)
+    assert year["shortest"] == {"title": "Week 3", "date": "2015-01-21",
+                                "url": "http://blog.example/extra/", "words": 50}
+    assert year["_id"] == f"{SITE}|2015" and year["terms"] == ["android", "apple", "data"]
+    assert year["term_stats"]["android"]["sum"] == 0 + 1 + 2 + 2
