@@ -16,7 +16,7 @@ from test_weeks import posts_on
 
 from blogstats import summaries, weeks
 from blogstats.postframe import numbers_frame
-from dashboard import table
+from dashboard import figures, table
 from dashboard.config import Config
 from dashboard.data import Repository
 from dashboard.figures import untyped
@@ -444,3 +444,66 @@ def test_the_summary_of_a_year_counts_weeks_with_posts_and_names_its_days():
                                 "url": "http://blog.example/extra/", "words": 50}
     assert year["_id"] == f"{SITE}|2015" and year["terms"] == ["android", "apple", "data"]
     assert year["term_stats"]["android"]["sum"] == 0 + 1 + 2 + 2
+
+
+# -- what every figure shares ----------------------------------------------------------------
+
+def test_a_figures_labels_say_what_its_numbers_are():
+    assert figures.value_format("pct") == ":.0f}%" and figures.value_format("z") == ":.2f} σ"
+    assert figures.value_format("raw") == figures.value_format("junk") == ":,.0f}"
+    assert figures.scale_title("pct") == "% of the year's maximum"
+    assert figures.scale_title("z") == "z-score (σ from the year's mean)"
+    assert figures.scale_title("raw") == "Value"
+    assert figures.metric_label("term:big data") == "“big data”"
+    assert figures.metric_label("words") == "Words" and figures.metric_label("nope") == "nope"
+    assert figures.escape("") == "(untitled)" and figures.escape(None, "–") == "–"
+    assert figures.escape("<b>A & B</b> \"q\"") == "&lt;b&gt;A &amp; B&lt;/b&gt; \"q\""
+
+
+def test_each_line_gets_its_own_colour_until_the_palette_repeats():
+    colours = [figures.color(i) for i in range(10)]
+    assert len(set(colours[:8])) == 8 and colours[8:] == colours[:2]
+
+
+def test_a_figures_layout_is_its_own_copy():
+    one = figures.layout(height=300)
+    one["font"]["size"] = 99
+    two = figures.layout()
+    assert two["font"]["size"] == 13 and "height" not in two and one["height"] == 300
+
+
+def test_scaled_values_of_a_column_with_gaps():
+    values = pd.Series([10.0, np.nan, 30.0])
+    assert figures.scale_values(values, "pct").tolist()[::2] == [pytest.approx(100 / 3), 100.0]
+    z = figures.scale_values(values, "z").tolist()
+    assert z[0] == pytest.approx(-1.0) and z[2] == pytest.approx(1.0) and np.isnan(z[1])
+    assert figures.scale_values(pd.Series([np.nan, np.nan]), "pct").isna().all()
+    assert figures.scale_values(pd.Series([-5.0, -1.0]), "pct").tolist() == [500.0, 100.0]
+    assert figures.scale_values(values, "raw").tolist()[::2] == [10.0, 30.0]
+
+
+def test_days_are_sent_as_epoch_milliseconds():
+    assert figures.epoch_ms(pd.DatetimeIndex(["1970-01-02", "2015-01-05"])).tolist() == [
+        86_400_000.0, 1_420_416_000_000.0]
+    assert figures.untyped([1, 2]) == [1, 2]
+
+
+def test_a_zoom_is_kept_only_on_a_figure_with_an_x_axis():
+    zoom = {"rev": "r", "range": [1, 2]}
+    bare = {"data": [], "layout": {"uirevision": "r"}}
+    assert figures.keep_x_zoom(bare, zoom) is bare
+    kept = figures.keep_x_zoom({"data": [], "layout": {"uirevision": "r", "xaxis": {"a": 1}}},
+                               zoom)
+    assert kept["layout"]["xaxis"] == {"a": 1, "range": [1, 2], "autorange": False}
+    assert figures.zoomed_x_range({"rev": "r", "range": [True, 2]}, "r") is None
+    assert figures.zoomed_x_range({"rev": "r", "range": ["x" * 40, 2.5]}, "r") == ["x" * 40, 2.5]
+    assert figures.zoomed_x_range({"rev": "r", "range": (1, 2)}, "r") is None
+
+
+def test_an_empty_figure_says_why_in_the_middle_and_draws_no_axes():
+    figure = figures.message_figure("No posts")
+    assert figure["data"] == []
+    note = figure["layout"]["annotations"][0]
+    assert (note["text"], note["x"], note["y"], note["showarrow"]) == ("No posts", 0.5, 0.5,
+                                                                         False)
+    assert figure["layout"]["xaxis"] == {"visible": False} == figure["layout"]["yaxis"]
