@@ -14,7 +14,7 @@ import lxml.html
 import pymongo
 import pytest
 from pymongo.errors import AutoReconnect, ConnectionFailure
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from blogcrawler import dates, measure
 from blogcrawler import signals as blog_signals
 from blogcrawler.account import Account
-from blogcrawler.extensions import CrawlRecorder, drop_reason
+from blogcrawler.extensions import CrawlRecorder, drop_reason, interrupt_record
 from blogcrawler.extraction import parse_html
 from blogcrawler.items import PostItem
 from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPipeline
@@ -1046,3 +1046,80 @@ def test_the_settings_name_where_posts_and_records_go(mongo_db):
     assert default.write_concern.document == {"j": True}
     storage.close()
     default.close()
+
+
+def test_a_heartbeat_writes_the_runs_progress_into_its_record(recorder):
+    stored(recorder, POST)
+    send(recorder, blog_signals.post_listed, url=POST2, route="archive")
+    send(recorder, blog_signals.route_started, route="sitemap")
+    recorder.crawler.stats.set_value("response_received_count", 7)
+    before = record_in_database(recorder)["heartbeat_at"]
+    recorder.storage.heartbeat(recorder.crawl_id, recorder.progress())
+    kept = record_in_database(recorder)
+    assert kept["posts"] == counts(listed=2, stored_new=1, not_reached=1)
+    assert (kept["discovery"], kept["pages"], kept["status"]) == ("sitemap", 7, "running")
+    assert kept["heartbeat_at"] >= before
+    send(recorder, blog_signals.route_skipped, route="sitemap", reason="no sitemap")
+    assert recorder.progress()["discovery"] is None
+    recorder.finish("finished")
+    recorder.storage = Storage(recorder.storage.uri, recorder.storage.database_name)
+    recorder.storage.heartbeat(recorder.crawl_id, {"status": "late", "pages": 99})
+    kept = record_in_database(recorder)  # a finished record is not touched
+    assert (kept["status"], kept["pages"]) == ("finished", 7)
+    recorder.storage.close()
+
+
+def test_a_failed_page_of_a_route_given_up_is_not_a_failure_of_the_run(recorder):
+    stored(recorder, POST)
+    for url, route in (("http://blog.test/feed/", "feed"), ("http://blog.test/page/2/",
+                                                             "archive")):
+        request = Request(url, cb_kwargs={"route": route})
+        try:
+            raise ValueError("bad markup")
+        except ValueError:
+            failure = Failure()
+        recorder.spider_error(failure, HtmlResponse(url, body=b"", request=request), None)
+    send(recorder, blog_signals.route_skipped, route="feed", reason="its pages failed")
+    send(recorder, blog_signals.post_failed, url=POST2, reason="HTTP 410")
+    record = recorder.finish("finished")
+    assert [f["url"] for f in record["failures"]] == [POST2, "http://blog.test/page/2/"]
+    assert record["spider_errors"] == 2 and record["posts"]["failed"] == 1
+
+
+def test_a_redirect_from_a_listed_url_to_a_post_is_that_post_not_a_lost_one(recorder):
+    short = "http://blog.test/?p=12"
+    send(recorder, blog_signals.post_listed, url=short, route="sitemap")
+    redirected = Request(POST, cb_kwargs={"listed": short}, meta={"redirect_urls": [short]})
+    recorder.request_dropped(redirected, None)
+    stored(recorder, POST)
+    record = recorder.finish("finished")
+    assert record["posts"] == counts(listed=1, stored_new=1)
+    assert record["aliases"] == {short: POST} and record["failures"] == []
+
+
+def test_the_scrapy_close_signal_writes_the_record_and_the_exit_status_follows(recorder):
+    stored(recorder, POST)
+    recorder.crawler.signals.send_catch_log(signals.spider_closed, spider=recorder.crawler.spider,
+                                            reason="finished")
+    assert record_in_database(recorder)["complete"] is True and recorder.exit_status() == 0
+    crawler = SimpleNamespace(extensions=SimpleNamespace(middlewares=[object(), recorder]))
+    assert CrawlRecorder.of(crawler) is recorder
+    assert CrawlRecorder.of(SimpleNamespace(extensions=SimpleNamespace(middlewares=[]))) is None
+    assert CrawlRecorder.of(SimpleNamespace()) is None
+
+
+def test_a_killed_crawls_record_is_marked_interrupted_with_its_last_counts(mongo_db):
+    uri, name = mongo_db
+    storage = Storage(uri, name)
+    storage.crawls.insert_many([
+        {"_id": "run", "status": "running", "posts": {"listed": 3, "stored_new": 1}},
+        {"_id": "done", "status": "finished", "complete": True}])
+    record = interrupt_record(storage, "run", "SIGKILL")
+    assert (record["status"], record["complete"], record["finish_reason"]) == (
+        "interrupted", False, "killed")
+    assert record["note"] == "the crawl process ended without finishing its record: SIGKILL"
+    assert record["posts"] == {"listed": 3, "stored_new": 1}
+    assert record["finished_at"] is not None
+    assert interrupt_record(storage, "done", "x")["status"] == "finished"
+    assert interrupt_record(storage, "nothing", "x") is None
+    storage.close()
