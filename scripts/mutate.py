@@ -47,7 +47,8 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import SecantusServer  # noqa: E402 (after the path is set)
 
 OUT = ROOT / "mutation"
-COLUMNS = ("module", "mutants", "killed", "survived", "no tests", "timeout", "other", "killed %")
+COLUMNS = ("module", "mutants", "tested", "killed", "survived", "no tests", "timeout", "other",
+           "killed %")
 
 
 def run_mutmut(patterns: list[str], max_children: int, log: Path) -> tuple[int, float]:
@@ -109,12 +110,13 @@ def table_rows(by_module: dict[str, dict[str, str]]) -> list[tuple]:
 
 def _row(module: str, counts: Counter) -> tuple:
     mutants = sum(counts.values())
+    tested = mutants - counts["not checked"]  # a sampled run leaves some untested
     known = ("killed", "survived", "no tests", "timeout")
-    other = mutants - sum(counts[k] for k in known)
+    other = tested - sum(counts[k] for k in known)
     # A mutant whose tests time out is caught (the suite would hang and fail), as in Stryker.
     detected = counts["killed"] + counts["timeout"]
-    share = f"{100 * detected / mutants:.1f}" if mutants else "-"
-    return (module, mutants, counts["killed"], counts["survived"], counts["no tests"],
+    share = f"{100 * detected / tested:.1f}" if tested else "-"
+    return (module, mutants, tested, counts["killed"], counts["survived"], counts["no tests"],
             counts["timeout"], other, share)
 
 
@@ -172,6 +174,26 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
     (OUT / "report.md").write_text("\n".join(lines))
 
 
+def sample(fraction: float, seed: int) -> list[str]:
+    """A share of the mutants mutants/ holds and no run has decided yet, the same share of
+    each module (seeded, so a sample is reproducible), and every mutant a run left alive (a
+    test written since may kill it). Mutant sampling estimates a module's killed share from
+    fewer runs (Zhang et al., "Operator-based and random mutant selection", ICSE 2010)."""
+    import random
+
+    from mutmut.stats import status_by_exit_code
+
+    chosen: list[str] = []
+    rng = random.Random(seed)
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        pending = sorted((k for k, c in codes.items() if c is None), key=_natural)
+        chosen += rng.sample(pending, round(len(pending) * fraction))
+        chosen += [k for k, c in codes.items()  # alive, or a run stopped before its verdict
+                   if c is not None and status_by_exit_code[c] not in ("killed", "timeout")]
+    return chosen
+
+
 def earlier_runs() -> list[dict]:
     """The runs whose results mutants/ holds so far (`--keep`), from the last report."""
     try:
@@ -187,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true",
                         help="reuse the previous run's results (mutmut's incremental mode)")
+    parser.add_argument("--sample", type=float, metavar="FRACTION",
+                        help="with --keep: test only this share of the mutants not decided "
+                             "yet (of each module), and again those left alive")
+    parser.add_argument("--seed", type=int, default=14, help="of --sample")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the report again from the last run's results")
     args = parser.parse_args(argv)
@@ -199,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if not args.keep:
             shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        if args.sample is not None:
+            if not args.keep or not (ROOT / "mutants").is_dir():
+                print("error: --sample picks from the mutants of an earlier run: run once "
+                      "with --keep and no --sample first", file=sys.stderr)
+                return 2
+            args.patterns = [*args.patterns, *sample(args.sample, args.seed)]
         log = OUT / "mutmut.log"
         status, seconds = run_mutmut(args.patterns, args.max_children, log)
         if status != 0:
@@ -206,8 +238,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: mutmut run failed (exit {status}); its output is in {log}:\n{tail}",
                   file=sys.stderr)
             return 1
+        shown = (args.patterns if args.sample is None
+                 else [f"--sample {args.sample} --seed {args.seed}"])
         run = {"seconds": round(seconds, 1), "workers": args.max_children,
-               "patterns": args.patterns, "runs": []}
+               "patterns": shown, "runs": []}
         if args.keep:  # the results are several runs' together: their cost is all of them
             run["runs"] = earlier_runs()
         run["runs"].append({k: run[k] for k in ("seconds", "workers", "patterns")})
