@@ -1123,3 +1123,37 @@ def test_a_killed_crawls_record_is_marked_interrupted_with_its_last_counts(mongo
     assert interrupt_record(storage, "done", "x")["status"] == "finished"
     assert interrupt_record(storage, "nothing", "x") is None
     storage.close()
+
+
+def test_when_the_database_dies_mid_crawl_the_crawl_stops_and_no_post_is_lost_silently():
+    from tests.conftest import free_port
+
+    port = free_port()
+    crawler = get_crawler(BlogSpider, {
+        "MONGODB_URI": f"mongodb://127.0.0.1:{port}/", "MONGODB_DATABASE": "blog",
+        "MONGODB_TIMEOUT_SECONDS": 0.2, "MONGODB_RETRY_SECONDS": 0, "BLOG_URL": "http://blog.test",
+        "BLOG_YEAR": "2015", "MONGODB_BATCH_SIZE": 2})
+    crawler.spider = BlogSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    stopped: list[str] = []
+
+    async def close_spider_async(reason):
+        stopped.append(reason)
+
+    crawler.engine = SimpleNamespace(close_spider_async=close_spider_async)
+    heard = Heard(crawler)
+    store = StorePostPipeline.from_crawler(crawler)
+
+    async def run():
+        for n in (1, 2, 3):
+            await store.process_item(PostItem(make_post(n)))
+        await store._closing
+        await store.close_spider()  # never opened (the database was gone): closes all the same
+
+    asyncio.run(run())
+    reason = (f"writing 2 posts failed: MongoDB at mongodb://127.0.0.1:{port}/ did not answer "
+              "for 0 s (ServerSelectionTimeoutError)")
+    assert heard.not_stored == [([make_post(1)["url"], make_post(2)["url"]], reason),
+                                ([make_post(3)["url"]], reason)]
+    assert stopped == ["database_unavailable"] and store.unavailable == reason
+    assert crawler.stats.get_value("blog/stored/failed") == 3
