@@ -1157,3 +1157,23 @@ def test_when_the_database_dies_mid_crawl_the_crawl_stops_and_no_post_is_lost_si
                                 ([make_post(3)["url"]], reason)]
     assert stopped == ["database_unavailable"] and store.unavailable == reason
     assert crawler.stats.get_value("blog/stored/failed") == 3
+
+
+def test_a_discovery_failure_counts_even_when_its_route_was_given_up(recorder):
+    stored(recorder, POST)
+    send(recorder, blog_signals.listing_failed, url="http://blog.test/sitemap.xml",
+         route="sitemap", reason="HTTP 500", kind="discovery")
+    send(recorder, blog_signals.listing_failed, url="http://blog.test/sitemap-1.xml",
+         route="sitemap", reason="HTTP 404")
+    send(recorder, blog_signals.route_skipped, route="sitemap", reason="it failed")
+    record = recorder.finish("finished")
+    assert record["failures"] == [{"url": "http://blog.test/sitemap.xml", "kind": "discovery",
+                                   "reason": "HTTP 500"}]
+
+
+def test_a_drop_names_its_own_reason_word_whatever_its_message():
+    class Dropped(DropItem):
+        reason = "no_title"
+
+    assert drop_reason(Dropped("the page: had no h1")) == "no_title"
+    assert drop_reason(DropItem("other_year: 2016-01-01")) == "other_year"
