@@ -1177,3 +1177,74 @@ def test_a_drop_names_its_own_reason_word_whatever_its_message():
 
     assert drop_reason(Dropped("the page: had no h1")) == "no_title"
     assert drop_reason(DropItem("other_year: 2016-01-01")) == "other_year"
+
+
+def test_a_second_opinion_reads_the_month_of_the_posts_uploads_in_the_pages_charset():
+    page = ('<html><head><meta charset="iso-8859-1"><title>Café</title></head><body><h1>Café'
+            '</h1><img src="/wp-content/uploads/2017/08/x.jpg"><p>Texte sans date.</p></body>'
+            '</html>').encode("latin-1")
+    assert dates.second_opinion_date(page, "https://blog.example/cafe/") == datetime(
+        2017, 8, 1, tzinfo=UTC)
+    assert dates.second_opinion_date(page, "https://blog.example/cafe/", "latin-1") == datetime(
+        2017, 8, 1, tzinfo=UTC)
+    assert dates.second_opinion_date(b"<html><body>nothing</body></html>",
+                                     "https://blog.example/x/") is None
+
+
+def test_a_broken_json_ld_block_does_not_hide_the_next_one():
+    page = ('<html><head><script type="application/ld+json">{broken</script>'
+            '<script type="text/javascript">var x = 1;</script>'
+            '<script type="application/ld+json"></script>'
+            '<script type="Application/LD+JSON ">{"@type": "Article", "datePublished": '
+            '"2015-04-04T10:00:00+02:00"}</script></head><body></body></html>')
+    assert dates_of(page) == ("2015-04-04T10:00:00+02:00", None, "json-ld")
+
+
+def test_a_date_in_a_posted_sentence_or_meta_line_is_read_in_the_pages_language():
+    sentence = '<html lang="{}"><body><h1>T</h1><p>Posted on 08/07/2017 by Tom</p></body></html>'
+    assert dates_of(sentence.format("en-US"))[0][:10] == "2017-08-07"
+    assert dates_of(sentence.format("de-DE"))[0][:10] == "2017-07-08"
+    meta = ('<html lang="{}"><body><h1>T</h1><div class="entry-meta">08/07/2017</div>'
+            '</body></html>')
+    assert dates_of(meta.format("en-US"))[0][:10] == "2017-08-07"
+    assert dates_of(meta.format("de-DE"))[0][:10] == "2017-07-08"
+
+
+def test_the_first_date_of_the_posts_meta_line_wins_and_other_posts_lists_are_skipped():
+    page = ('<html><body><div class="widget"><span class="date">1 May 2013</span></div>'
+            '<div class="comment"><span class="posted">2 May 2013</span></div>'
+            '<div class="sidebar mainwrap"><h1>Title</h1>'
+            '<span class="byline"><abbr title="3 March 2015">yesterday</abbr></span>'
+            '<span class="date">4 April 2015</span></div></body></html>')
+    assert dates_of(page)[0][:10] == "2015-03-03"
+    head_only = ('<html><head><title class="date">5 May 2015</title></head><body><h1>T</h1>'
+                 '</body></html>')
+    assert dates_of(head_only) == (None, None, None)
+
+
+def test_the_itemprop_nearest_the_posts_title_is_its_date():
+    page = ('<html><body><div class="related-posts"><article><h3>Other</h3>'
+            '<meta itemprop="datePublished" content="2014-01-01"></article></div>'
+            '<time itemprop="datePublished" datetime="2013-03-03">March 3</time>'
+            '<p>filler</p><p>filler</p><p>filler</p>'
+            '<h1 class="entry-title">T</h1><time itemprop="datePublished" datetime="2015-05-05">'
+            'May 5</time></body></html>')
+    assert dates_of(page)[0][:10] == "2015-05-05"
+
+
+def test_a_dateline_of_one_word_and_a_late_one_after_five_paragraphs():
+    root = html("<p>A caption from 3 May 2014 with many more words in it</p><p>19.11.2021</p>")
+    assert dates.dateline(root, measure.text_of(root), "de") == datetime(2021, 11, 19,
+                                                                         tzinfo=UTC)
+    root = html("<p>Many words in this first paragraph, far more than six</p>" * 5
+                + "<p>Jan 18, 2015</p>")
+    assert dates.dateline(root, "Written 3 May 2014 " + measure.text_of(root)) == datetime(
+        2014, 5, 3, tzinfo=UTC)
+    root = html("<div>1 June 2015</div><p>x</p>")
+    assert dates.dateline(root, "") is None  # the first date of a paragraph, or of the text
+
+
+def test_the_ends_of_the_years_a_date_in_words_can_have():
+    assert dates.parse_text_date("12/11/2015", "en-US") == date(2015, 12, 11)
+    assert dates.parse_text_date("1 May 1990") == date(1990, 5, 1)
+    assert dates.parse_text_date("31.12.99") == date(2099, 12, 31)
