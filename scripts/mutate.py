@@ -174,7 +174,7 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
     (OUT / "report.md").write_text("\n".join(lines))
 
 
-def sample(fraction: float, seed: int) -> list[str]:
+def sample(fraction: float, seed: int, patterns: list[str]) -> list[str]:
     """A share of the mutants mutants/ holds and no run has decided yet, the same share of
     each module (seeded, so a sample is reproducible), and every mutant a run left alive (a
     test written since may kill it). Mutant sampling estimates a module's killed share from
@@ -185,8 +185,12 @@ def sample(fraction: float, seed: int) -> list[str]:
 
     chosen: list[str] = []
     rng = random.Random(seed)
+    import fnmatch
+
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
+        if patterns and not any(fnmatch.fnmatch(name, p) for name in codes for p in patterns):
+            continue  # a module the PATTERNs leave out
         pending = sorted((k for k, c in codes.items() if c is None), key=_natural)
         chosen += rng.sample(pending, round(len(pending) * fraction))
         chosen += [k for k, c in codes.items()  # alive, or a run stopped before its verdict
@@ -230,7 +234,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("error: --sample picks from the mutants of an earlier run: run once "
                       "with --keep and no --sample first", file=sys.stderr)
                 return 2
-            args.patterns = [*args.patterns, *sample(args.sample, args.seed)]
+            shown = [f"--sample {args.sample} --seed {args.seed}", *args.patterns]
+            args.patterns = sample(args.sample, args.seed, args.patterns)
+            if not args.patterns:  # without names mutmut would run every mutant
+                print("error: --sample left no mutant to test", file=sys.stderr)
+                return 2
         log = OUT / "mutmut.log"
         status, seconds = run_mutmut(args.patterns, args.max_children, log)
         if status != 0:
@@ -238,8 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: mutmut run failed (exit {status}); its output is in {log}:\n{tail}",
                   file=sys.stderr)
             return 1
-        shown = (args.patterns if args.sample is None
-                 else [f"--sample {args.sample} --seed {args.seed}"])
+        if args.sample is None:
+            shown = args.patterns
         run = {"seconds": round(seconds, 1), "workers": args.max_children,
                "patterns": shown, "runs": []}
         if args.keep:  # the results are several runs' together: their cost is all of them
