@@ -507,3 +507,17 @@ def test_an_empty_figure_says_why_in_the_middle_and_draws_no_axes():
     assert (note["text"], note["x"], note["y"], note["showarrow"]) == ("No posts", 0.5, 0.5,
                                                                          False)
     assert figure["layout"]["xaxis"] == {"visible": False} == figure["layout"]["yaxis"]
+
+
+def test_the_ends_of_what_a_link_may_hold():
+    assert to_query(ViewState(terms=("apple", "big data"))).endswith("&terms=apple,big+data")
+    fifty = "&".join(f"k{i}=v" for i in range(49))
+    assert parse_overview(f"?{fifty}&year=2015") == OverviewState(year=2015)  # 50 fields
+    assert parse_overview(f"?{fifty}&k=v&year=2015") == OverviewState()  # 51: junk
+    # a query is read up to its 20,000th character: "year=201" there, not "year=2015"
+    long = "?k=" + "v" * 19989 + "&year=2015"
+    assert parse_overview(long) == OverviewState() and parse_query(long).year is None
+    assert parse_compare("?blogs=http://a/|b|2015").blogs == ("http://a/|b|2015",)
+    key = "x" * 1995 + "|2015"
+    assert split_site_year(key) == ("x" * 1995, 2015)
+    assert split_site_year("x" + key) is None
