@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from concurrent.futures import Future
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -1252,3 +1253,49 @@ def test_the_ends_of_the_years_a_date_in_words_can_have():
     assert dates.parse_text_date("12/11/2015", "en-US") == date(2015, 12, 11)
     assert dates.parse_text_date("1 May 1990") == date(1990, 5, 1)
     assert dates.parse_text_date("31.12.99") == date(2099, 12, 31)
+
+
+def test_the_stats_count_new_updated_unchanged_and_too_large_posts(crawler, mongo_db, caplog):
+    uri, db = mongo_db
+    Storage(uri, db).upsert_posts([make_post(1), make_post(2)])
+    huge = make_post(3, title="x" * (17 * 2**20))
+    store_all(StorePostPipeline.from_crawler(crawler),
+              [make_post(1, words=1), make_post(2), huge, make_post(4)])
+    stats = crawler.stats
+    assert [stats.get_value(f"blog/stored/{k}") for k in ("new", "updated", "unchanged",
+                                                          "failed")] == [1, 1, 1, 1]
+    assert (f"post {huge['url']} not stored: its document is 17.0 MB, MongoDB takes at most "
+            "16 MB") in caplog.text
+
+
+def finished_future(result=None, error=None) -> Future:
+    future: Future = Future()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+    return future
+
+
+def test_a_forced_stop_learns_the_outcome_of_the_write_in_flight(crawler, mongo_db):
+    uri, db = mongo_db
+    heard = Heard(crawler)
+    store = StorePostPipeline.from_crawler(crawler)
+    one, two, three = (make_post(n) for n in (1, 2, 3))
+    # it was written: counted, not written again
+    store._writing = (finished_future(UpsertResult(new_urls=[one["url"]])), [one])
+    store.flush_now()
+    assert crawler.stats.get_value("blog/stored/new") == 1
+    # the database gave up on it: each post reported not stored
+    store._writing = (finished_future(error=StorageUnavailableError("gone")), [two])
+    store.flush_now()
+    assert heard.not_stored == [([two["url"]], "gone")]
+    # it failed otherwise: written again now, before the buffered posts
+    store._writing = (finished_future(error=RuntimeError("?")), [dict(three)])
+    store.buffer = [dict(one)]
+    store.flush_now()
+    client = pymongo.MongoClient(uri)
+    assert sorted(d["url"] for d in client[db].posts.find()) == sorted([one["url"],
+                                                                         three["url"]])
+    client.close()
+    assert crawler.stats.get_value("blog/stored/new") == 3 and store._writing is None
