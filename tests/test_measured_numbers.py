@@ -30,7 +30,7 @@ from blogcrawler.extraction import parse_html
 from blogcrawler.items import PostItem
 from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPipeline
 from blogcrawler.spiders.blog import BlogSpider
-from blogcrawler.storage import Storage, StorageUnavailableError, UpsertResult
+from blogcrawler.storage import Storage, StorageUnavailableError, UpsertResult, mask_uri
 from blogstats import summaries
 from tests.test_pipelines import make_post
 
@@ -1299,3 +1299,15 @@ def test_a_forced_stop_learns_the_outcome_of_the_write_in_flight(crawler, mongo_
                                                                          three["url"]])
     client.close()
     assert crawler.stats.get_value("blog/stored/new") == 3 and store._writing is None
+
+
+def test_a_database_that_refuses_the_indexes_says_so_in_its_own_words(mongo_db):
+    uri, name = mongo_db
+    storage = Storage(uri, name)
+    storage.posts.create_index([("title", 1)], name="url_unique")  # someone else's index
+    with pytest.raises(StorageUnavailableError) as refused:
+        storage.check(write=True)
+    storage.close()
+    message = str(refused.value)
+    assert message.startswith(f"MongoDB at {mask_uri(uri)} refused: An existing index has the "
+                              "same name as the requested index")
