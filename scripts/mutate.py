@@ -30,8 +30,10 @@ of one start and stop per mutant.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -47,8 +49,17 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import SecantusServer  # noqa: E402 (after the path is set)
 
 OUT = ROOT / "mutation"
-COLUMNS = ("module", "mutants", "tested", "killed", "survived", "no tests", "timeout", "other",
-           "killed %")
+COLUMNS = ("module", "mutants", "tested", "killed", "survived", "equivalent", "no tests",
+           "timeout", "other", "killed %", "score %")
+# Survivors judged equivalent (no input can tell them from the original), each with its reason:
+# one `- \`NAME\`: reason` line each, kept by hand.
+EQUIVALENT = OUT / "equivalent.md"
+
+
+def equivalent_names() -> set[str]:
+    if not EQUIVALENT.exists():
+        return set()
+    return set(re.findall(r"^- `([^`]+)`", EQUIVALENT.read_text(), re.MULTILINE))
 
 
 def run_mutmut(patterns: list[str], max_children: int, log: Path) -> tuple[int, float]:
@@ -100,8 +111,10 @@ def function_of(name: str) -> str:
 def table_rows(by_module: dict[str, dict[str, str]]) -> list[tuple]:
     rows = []
     total: Counter = Counter()
+    equivalent = equivalent_names()
     for module, statuses in by_module.items():
-        counts = Counter(statuses.values())
+        counts = Counter("equivalent" if status == "survived" and name in equivalent else status
+                         for name, status in statuses.items())
         total.update(counts)
         rows.append(_row(module, counts))
     rows.append(_row("all", total))
@@ -111,13 +124,16 @@ def table_rows(by_module: dict[str, dict[str, str]]) -> list[tuple]:
 def _row(module: str, counts: Counter) -> tuple:
     mutants = sum(counts.values())
     tested = mutants - counts["not checked"]  # a sampled run leaves some untested
-    known = ("killed", "survived", "no tests", "timeout")
+    known = ("killed", "survived", "equivalent", "no tests", "timeout")
     other = tested - sum(counts[k] for k in known)
     # A mutant whose tests time out is caught (the suite would hang and fail), as in Stryker.
     detected = counts["killed"] + counts["timeout"]
     share = f"{100 * detected / tested:.1f}" if tested else "-"
-    return (module, mutants, tested, counts["killed"], counts["survived"], counts["no tests"],
-            counts["timeout"], other, share)
+    # the mutation score: of the mutants a test could tell from the original
+    telling = tested - counts["equivalent"]
+    score = f"{100 * detected / telling:.1f}" if telling else "-"
+    return (module, mutants, tested, counts["killed"], counts["survived"], counts["equivalent"],
+            counts["no tests"], counts["timeout"], other, share, score)
 
 
 def format_table(rows: list[tuple]) -> str:
@@ -156,11 +172,15 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
         f"mutmut, {run['seconds'] / 60:.1f} min wall time in all"
         + (f" ({len(runs)} runs, each mutant's last result counts: " + "; ".join(cost) + ")"
            if len(runs) > 1 else f" ({cost[0]})") + ".",
-        "Killed % counts timeouts as caught. Survivors and mutants no test reaches are below;",
+        "Killed % counts timeouts as caught; score % leaves out the survivors judged equivalent "
+        "(mutation/equivalent.md, each with its reason). Survivors and mutants no test reaches "
+        "are below;",
         "`.venv-mutate/bin/mutmut show NAME` prints one in full (`mutmut apply NAME` writes it to disk).",
         "", "```", format_table(rows), "```", ""]
+    equivalent = equivalent_names()
     for module, statuses in by_module.items():
-        left = [name for name, status in statuses.items() if status in ("survived", "no tests")]
+        left = [name for name, status in statuses.items()
+                if status in ("survived", "no tests") and name not in equivalent]
         if not left:
             continue
         lines += [f"## {module}: {len(left)} not killed", ""]
@@ -171,6 +191,8 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
             lines += [f"- `{name}` ({statuses[name]})", "", "  ```diff"]
             lines += [f"  {line}" for line in changed_lines(name).splitlines()]
             lines += ["  ```", ""]
+    if equivalent:
+        lines += [EQUIVALENT.read_text()]
     (OUT / "report.md").write_text("\n".join(lines))
 
 
@@ -179,14 +201,10 @@ def sample(fraction: float, seed: int, patterns: list[str]) -> list[str]:
     each module (seeded, so a sample is reproducible), and every mutant a run left alive (a
     test written since may kill it). Mutant sampling estimates a module's killed share from
     fewer runs (Zhang et al., "Operator-based and random mutant selection", ICSE 2010)."""
-    import random
-
     from mutmut.stats import status_by_exit_code
 
     chosen: list[str] = []
     rng = random.Random(seed)
-    import fnmatch
-
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         if patterns and not any(fnmatch.fnmatch(name, p) for name in codes for p in patterns):
