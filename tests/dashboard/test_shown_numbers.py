@@ -521,3 +521,11 @@ def test_the_ends_of_what_a_link_may_hold():
     key = "x" * 1995 + "|2015"
     assert split_site_year(key) == ("x" * 1995, 2015)
     assert split_site_year("x" + key) is None
+
+
+@pytest.mark.parametrize("typed", ["inf", "-Infinity", "nan", "1e999"])
+def test_a_number_filter_that_is_no_finite_number_is_ignored(big_year, typed):
+    posts, repo, year = big_year
+    _, count = posts_table.page(repo, year, {"startRow": 0, "endRow": 5, "filterModel": {
+        "words": {"filterType": "number", "type": "lessThan", "filter": typed}}})
+    assert count == 430
