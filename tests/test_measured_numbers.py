@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from concurrent.futures import Future
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -1058,12 +1059,14 @@ def test_a_heartbeat_writes_the_runs_progress_into_its_record(recorder):
     send(recorder, blog_signals.post_listed, url=POST2, route="archive")
     send(recorder, blog_signals.route_started, route="sitemap")
     recorder.crawler.stats.set_value("response_received_count", 7)
-    before = record_in_database(recorder)["heartbeat_at"]
+    before = datetime(2015, 1, 1, tzinfo=UTC)
+    recorder.storage.crawls.update_one({"_id": recorder.crawl_id},
+                                       {"$set": {"heartbeat_at": before}})
     recorder.storage.heartbeat(recorder.crawl_id, recorder.progress())
     kept = record_in_database(recorder)
     assert kept["posts"] == counts(listed=2, stored_new=1, not_reached=1)
     assert (kept["discovery"], kept["pages"], kept["status"]) == ("sitemap", 7, "running")
-    assert kept["heartbeat_at"] >= before
+    assert kept["heartbeat_at"] > before
     send(recorder, blog_signals.route_skipped, route="sitemap", reason="no sitemap")
     assert recorder.progress()["discovery"] is None
     recorder.finish("finished")
@@ -1087,7 +1090,8 @@ def test_a_failed_page_of_a_route_given_up_is_not_a_failure_of_the_run(recorder)
     send(recorder, blog_signals.route_skipped, route="feed", reason="its pages failed")
     send(recorder, blog_signals.post_failed, url=POST2, reason="HTTP 410")
     record = recorder.finish("finished")
-    assert [f["url"] for f in record["failures"]] == [POST2, "http://blog.test/page/2/"]
+    assert [(f["url"], f["reason"][:8]) for f in record["failures"]] == [
+        (POST2, "HTTP 410"), ("http://blog.test/page/2/", "error wh")]
     assert record["spider_errors"] == 2 and record["posts"]["failed"] == 1
 
 
@@ -1311,3 +1315,25 @@ def test_a_database_that_refuses_the_indexes_says_so_in_its_own_words(mongo_db):
     message = str(refused.value)
     assert message.startswith(f"MongoDB at {mask_uri(uri)} refused: An existing index has the "
                               "same name as the requested index")
+
+
+def test_two_listed_urls_measured_as_one_page_are_one_post_and_the_log_says_so(recorder, caplog):
+    caplog.set_level(logging.INFO, logger="blogcrawler.extensions")
+    short = "http://blog.test/?p=7"
+    for url in (POST, short):
+        send(recorder, blog_signals.post_listed, url=url, route="sitemap")
+    send(recorder, blog_signals.post_measured, listed=POST, url=POST)
+    send(recorder, blog_signals.post_measured, listed=short, url=POST)
+    in_database(recorder, POST)
+    send(recorder, blog_signals.posts_stored, result=UpsertResult(new_urls=[POST]))
+    record = recorder.finish("finished")
+    assert record["posts"] == counts(listed=1, stored_new=1) and record["aliases"] == {
+        short: POST}
+    assert f"{short} is the same page as {POST}: counted once" in caplog.text
+
+
+def test_a_page_measured_in_a_resumed_run_without_its_listing_is_counted():
+    account = Account()
+    account.measured(A, A)  # the listing was in the earlier run of the job
+    account.close(ended_normally=False)
+    assert account.counts() == counts(listed=1, not_reached=1)
