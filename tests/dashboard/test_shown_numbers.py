@@ -533,3 +533,22 @@ def test_a_number_filter_that_is_no_finite_number_is_ignored(big_year, typed):
     _, count = posts_table.page(repo, year, {"startRow": 0, "endRow": 5, "filterModel": {
         "words": {"filterType": "number", "type": "lessThan", "filter": typed}}})
     assert count == 430
+
+
+def test_a_rolling_mean_leaves_out_posts_without_the_value_and_a_window_of_none_is_a_gap():
+    docs = posts_on([(datetime(2015, 3, 2), 100), (datetime(2015, 3, 3), 0),
+                     (datetime(2015, 3, 20), 0), (datetime(2015, 3, 21), 300)])
+    docs[1]["words"] = None
+    docs[2]["words"] = None
+    smoothed, partial = weeks.rolling_posts(numbers_frame(docs), ["words"], 1, 2015)
+    values = smoothed["words"].tolist()
+    assert values[:2] == [100.0, 100.0] and np.isnan(values[2]) and values[3] == 300.0
+    assert partial.tolist() == [False] * 4
+    table = weeks.weekly(numbers_frame(docs), ["words"], "date", 2015, medians=True)
+    means, _ = weeks.rolling_weeks(table, ["words"], 1, "date", 2015)
+    assert means["words"].tolist() == [100.0, 300.0]
+    raw, none_partial = weeks.rolling_weeks(table, ["words"], 0, "date", 2015, agg="sum")
+    assert raw["words"].tolist() == [100.0, 300.0] and not none_partial.any()
+    assert none_partial.dtype == bool
+    _, raw_partial = weeks.rolling_posts(numbers_frame(docs), ["words"], 0, 2015)
+    assert raw_partial.dtype == bool and not raw_partial.any()
