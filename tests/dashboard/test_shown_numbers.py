@@ -518,6 +518,8 @@ def test_the_ends_of_what_a_link_may_hold():
     assert parse_overview(f"?{fifty}&k=v&year=2015") == OverviewState()  # 51: junk
     assert parse_query(f"?{fifty}&scale=z").scale == "z"
     assert parse_query(f"?{fifty}&k=v&scale=z") == ViewState()
+    assert parse_query("?scale=z&scale=&rolling=4&rolling=").scale == "z"  # blanks: not given
+    assert parse_query("?scale=z&scale=&rolling=4&rolling=").rolling == 4
     # a query is read up to its 20,000th character: "year=201" there, not "year=2015"
     long = "?k=" + "v" * 19989 + "&year=2015"
     assert parse_overview(long) == OverviewState() and parse_query(long).year is None
