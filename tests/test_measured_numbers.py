@@ -1337,3 +1337,19 @@ def test_a_page_measured_in_a_resumed_run_without_its_listing_is_counted():
     account.measured(A, A)  # the listing was in the earlier run of the job
     account.close(ended_normally=False)
     assert account.counts() == counts(listed=1, not_reached=1)
+
+
+def test_a_plain_post_counts_none_of_what_it_does_not_hold():
+    figures = measure.measure_content(html("<p>Just words here.</p>"), "http://blog.test/p/")
+    assert {k: figures[k] for k in ("images", "links", "links_internal", "links_external",
+                                    "list_items", "blockquotes", "embeds", "tables",
+                                    "headings")} == dict.fromkeys(
+        ("images", "links", "links_internal", "links_external", "list_items", "blockquotes",
+         "embeds", "tables", "headings"), 0)
+    assert (figures["words"], figures["paragraphs"]) == (3, 1)
+
+
+def test_content_bytes_serialise_a_closing_void_element_as_html():
+    assert measure.inner_html_bytes(html("<p>a</p><br>")) == len(b"<p>a</p><br>")
+    assert measure.inner_html_bytes(html("<br><p>a<img src=x></p>")) == len(
+        b'<br><p>a<img src="x"></p>')
