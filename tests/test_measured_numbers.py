@@ -895,17 +895,19 @@ def test_a_forced_stop_writes_the_buffered_posts_at_once(crawler, mongo_db):
 
     async def start():
         await store.open_spider()
-        await store.process_item(PostItem(make_post(1)))
+        for n in (1, 2, 3):  # the first two fill a batch and are written
+            await store.process_item(PostItem(make_post(n)))
         store._timer.cancel()
 
     asyncio.run(start())
     store.flush_now()  # no event loop any more, as after the reactor stopped
     client = pymongo.MongoClient(uri)
-    assert [d["url"] for d in client[db].posts.find()] == [make_post(1)["url"]]
+    assert sorted(d["url"] for d in client[db].posts.find()) == [
+        make_post(n)["url"] for n in (1, 2, 3)]
     client.close()
-    assert crawler.stats.get_value("blog/stored/new") == 1 and heard.not_stored == []
+    assert crawler.stats.get_value("blog/stored/new") == 3 and heard.not_stored == []
     store.flush_now()  # nothing left: nothing written, nothing failed
-    assert crawler.stats.get_value("blog/stored/new") == 1
+    assert crawler.stats.get_value("blog/stored/new") == 3
     assert crawler.stats.get_value("blog/stored/failed") is None
 
 
@@ -1134,7 +1136,7 @@ def test_a_killed_crawls_record_is_marked_interrupted_with_its_last_counts(mongo
     storage.close()
 
 
-def test_when_the_database_dies_mid_crawl_the_crawl_stops_and_no_post_is_lost_silently():
+def test_when_the_database_dies_mid_crawl_the_crawl_stops_and_no_post_is_lost_silently(caplog):
     from tests.conftest import free_port
 
     port = free_port()
@@ -1165,7 +1167,11 @@ def test_when_the_database_dies_mid_crawl_the_crawl_stops_and_no_post_is_lost_si
     assert heard.not_stored == [([make_post(1)["url"], make_post(2)["url"]], reason),
                                 ([make_post(3)["url"]], reason)]
     assert stopped == ["database_unavailable"] and store.unavailable == reason
-    assert crawler.stats.get_value("blog/stored/failed") == 3
+    assert f"{reason}; 2 posts not stored, stopping the crawl" in caplog.text
+    store.buffer = [dict(make_post(4))]  # buffered before the database was given up
+    asyncio.run(store.flush())
+    assert heard.not_stored[-1] == ([make_post(4)["url"]], reason)
+    assert crawler.stats.get_value("blog/stored/failed") == 4
 
 
 def test_a_discovery_failure_counts_even_when_its_route_was_given_up(recorder):
@@ -1353,3 +1359,14 @@ def test_content_bytes_serialise_a_closing_void_element_as_html():
     assert measure.inner_html_bytes(html("<p>a</p><br>")) == len(b"<p>a</p><br>")
     assert measure.inner_html_bytes(html("<br><p>a<img src=x></p>")) == len(
         b'<br><p>a<img src="x"></p>')
+
+
+def test_the_crawl_record_counts_what_the_store_pipeline_wrote(crawler, mongo_db):
+    record = CrawlRecorder.from_crawler(crawler)
+    record.spider_opened(crawler.spider)
+    for n in (1, 2):
+        url = make_post(n)["url"]
+        send(record, blog_signals.post_listed, url=url, route="archive")
+        send(record, blog_signals.post_measured, listed=url, url=url)
+    store_all(StorePostPipeline.from_crawler(crawler), [make_post(1), make_post(2)])
+    assert record.finish("finished")["posts"] == counts(listed=2, stored_new=2)
