@@ -1370,3 +1370,16 @@ def test_the_crawl_record_counts_what_the_store_pipeline_wrote(crawler, mongo_db
         send(record, blog_signals.post_measured, listed=url, url=url)
     store_all(StorePostPipeline.from_crawler(crawler), [make_post(1), make_post(2)])
     assert record.finish("finished")["posts"] == counts(listed=2, stored_new=2)
+
+
+def test_summaries_a_crawl_could_not_write_are_a_warning_not_a_failure(caplog):
+    from tests.conftest import free_port
+
+    storage = Storage(f"mongodb://127.0.0.1:{free_port()}/", "blog", timeout=0.2)
+    summaries.after_crawl(storage, SITE, 2015, finished())  # does not raise
+    storage.close()
+    [warning] = [r for r in caplog.records if r.name == "blogstats.summaries"]
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage().startswith(
+        f"summaries of {SITE} 2015 not written (the dashboard shows the previous ones until the "
+        "next crawl or release): 127.0.0.1:")

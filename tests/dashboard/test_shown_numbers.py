@@ -554,3 +554,48 @@ def test_a_rolling_mean_leaves_out_posts_without_the_value_and_a_window_of_none_
     assert none_partial.dtype == bool
     _, raw_partial = weeks.rolling_posts(numbers_frame(docs), ["words"], 0, 2015)
     assert raw_partial.dtype == bool and not raw_partial.any()
+
+
+def test_on_the_week_axis_a_window_counts_the_blogs_weeks_not_the_calendars():
+    # "Week 1", "Week 2", "Week 3" posted two weeks apart: three of the blog's weeks
+    docs = posts_on([(datetime(2015, 1, 5), 100), (datetime(2015, 1, 19), 300),
+                     (datetime(2015, 2, 2), 600)])
+    for number, doc in enumerate(docs, start=1):
+        doc["week"] = number
+    frame = numbers_frame(docs)
+    by_week = weeks.weekly(frame, ["words"], "week", 2015)
+    means, partial = weeks.rolling_weeks(by_week, ["words"], 3, "week", 2015)
+    assert means["words"].tolist() == pytest.approx([100, 200, 1000 / 3])
+    assert partial.tolist() == [True, True, False]
+    by_date = weeks.weekly(frame, ["words"], "date", 2015)
+    means, partial = weeks.rolling_weeks(by_date, ["words"], 3, "date", 2015)
+    assert means["words"].tolist() == pytest.approx([100, 200, 450])
+    assert partial.tolist() == [True, False, False]
+
+
+def test_a_window_starting_on_1_january_is_whole():
+    # 2018 begins on a Monday: the 2-week window of 8 January starts on 1 January
+    docs = posts_on([(datetime(2018, 1, 2), 100), (datetime(2018, 1, 9), 300)])
+    table = weeks.weekly(numbers_frame(docs), ["words"], "date", 2018)
+    _, partial = weeks.rolling_weeks(table, ["words"], 2, "date", 2018)
+    assert partial.tolist() == [True, False]
+
+
+def test_a_rolling_sum_before_the_years_first_monday_counts_only_the_years_weeks():
+    # 2015 begins on a Thursday: its first week is the one of Monday 29 December
+    table = weekly_table([(datetime(2015, 1, 5), 100), (datetime(2015, 1, 9), 300),
+                          (datetime(2015, 1, 19), 50)])
+    sums, _ = weeks.rolling_weeks(table, ["words"], 4, "date", 2015, agg="sum")
+    # 5 January: weeks of 29 Dec and 5 Jan; 19 January: those and 12 Jan, 19 Jan
+    assert sums["words"].tolist() == pytest.approx([400 / 2, 450 / 4])
+
+
+def test_a_week_whose_posts_lack_the_value_adds_nothing_to_a_rolling_mean():
+    docs = posts_on([(datetime(2015, 3, 2), 100), (datetime(2015, 3, 9), 0),
+                     (datetime(2015, 3, 16), 300)])
+    docs[1]["words"] = None
+    table = weeks.weekly(numbers_frame(docs), ["words"], "date", 2015, medians=True)
+    means, _ = weeks.rolling_weeks(table, ["words"], 3, "date", 2015)
+    assert means["words"].tolist()[-1] == pytest.approx(200.0)
+    medians, _ = weeks.rolling_weeks(table, ["words"], 3, "date", 2015, agg="median")
+    assert medians["words"].tolist()[-1] == pytest.approx(200.0)
