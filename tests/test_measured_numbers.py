@@ -363,8 +363,13 @@ def test_release_summarises_what_changed_and_forgets_what_is_gone(mongo_db, caps
     stored_posts(db, ("2016-05-05", 50), site="http://other.test/")
     db.posts.insert_one(make_post(1, url="http://odd.test/x/", site="http://odd.test/",
                                   year="2015"))  # no int year: not a site-year
+    db.crawls.insert_many([{"_id": "old", "site": SITE, "year": 2015, "status": "finished",
+                            "started_at": datetime(2026, 1, 1)},
+                           {"_id": "new", "site": SITE, "year": 2015, "status": "finished",
+                            "started_at": datetime(2026, 1, 2)}])
     storage = Storage(uri, name)
     summaries.release_step(storage)
+    assert db.posts_years.find_one({"_id": f"{SITE}|2015"})["crawl"]["_id"] == "new"
     assert capsys.readouterr().out.strip() == ("release: dashboard summaries ready: 2 site-years "
                                                "summarised, 0 already current, 0 removed")
     summaries.release_step(storage)  # idempotent
