@@ -116,15 +116,17 @@ class EnqueueReport:
 
 
 def enqueue(store: JobStore, app, blogs: list[Blog], years: list[int], recrawl: bool,
-            force: bool) -> EnqueueReport:
+            force: bool, lease_seconds: float | None = None) -> EnqueueReport:
     """Each blog on the list, each blog-year on the queue. When Redis stops answering, the
     blog-year being sent and those after it are refused (nothing half-done: the one whose
-    message failed is marked so, and is sent again by the next enqueue)."""
+    message failed is marked so, and is sent again by the next enqueue). With `force`, a job
+    whose worker is lost (heartbeat older than `lease_seconds`) is taken over and sent again."""
     report = EnqueueReport()
     wanted = [(blog, year) for blog in blogs for year in years]
     for done, (blog, year) in enumerate(wanted):
         store.add_blog(blog.site, blog.name, year)
-        result = store.enqueue(blog.site, year, recrawl=recrawl, force=force)
+        result = store.enqueue(blog.site, year, recrawl=recrawl, force=force,
+                               lease_seconds=lease_seconds)
         if result.sent:
             try:
                 send_job(app, blog.site, year, result.token)
@@ -158,7 +160,8 @@ def send_blogs(config, store: JobStore, blogs: list[Blog], years: list[int], rec
     check(needs_redis(config.redis_url), config.mongodb_timeout_seconds)
     app = make_app(config)
     try:
-        return enqueue(store, app, unique(blogs), years, recrawl, force)
+        return enqueue(store, app, unique(blogs), years, recrawl, force,
+                       config.job_lease_seconds)
     finally:
         app.close()
 
@@ -185,7 +188,8 @@ def describe(job: dict, now: datetime, lease_seconds: float) -> str:
     if state == RUNNING:
         beat = job.get("heartbeat_at")
         if beat and (now - beat).total_seconds() > lease_seconds:
-            return f"worker lost {_age(beat, now)}: will be run again{retried}"
+            return (f"worker lost {_age(beat, now)}: will be run again (if it stays so, "
+                    f"--force sends it again){retried}")
         posts = progress.get("posts") or {}
         return (f"{posts_done(posts)} of {posts.get('listed', 0)} posts done, started "
                 f"{_age(job.get('started_at'), now)}{retried}")
@@ -249,7 +253,8 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--recrawl", action="store_true",
                         help="crawl again blog-years whose job is done")
     parser.add_argument("--force", action="store_true",
-                        help="send again jobs that are queued (after Redis lost its data)")
+                        help="send again jobs that are queued, or running with their worker "
+                             "lost (after Redis lost its data)")
     parser.add_argument("--status", action="store_true", help="print the jobs and their outcome")
     parser.add_argument("--wait", action="store_true",
                         help="follow the jobs until they have all ended")

@@ -355,8 +355,11 @@ class CrawlRecorder:
             counts["failed"], counts["not_reached"])
         try:
             self.storage.finish_crawl(self.crawl_id, record, retry_seconds)
-            summaries.after_crawl(self.storage, self.site, getattr(self.crawler.spider, "year", None),
-                                  {"_id": self.crawl_id, "started_at": self._started_at, **record})
+            # In a worker, a crawl it stopped is run again from its queue: that crawl writes it.
+            if reason != "shutdown" or self.crawler.settings.getbool("SUMMARY_AT_SHUTDOWN", True):
+                summaries.after_crawl(
+                    self.storage, self.site, getattr(self.crawler.spider, "year", None),
+                    {"_id": self.crawl_id, "started_at": self._started_at, **record})
         except Exception as exc:
             logger.error("crawl record not written: %s", str(exc)[:300])
         finally:

@@ -58,6 +58,11 @@ def _canonical(index: PageIndex) -> str | None:
     return None
 
 
+def post_url(index: PageIndex, url: str) -> str:
+    """The post's URL: its same-site rel=canonical, else the cleaned response URL."""
+    return canonical_url(url, _canonical(index))
+
+
 def _title(index: PageIndex) -> str:
     """The post's title: `article h1.entry-title`, `h1.entry-title`, `.entry-title`,
     `article h1`, `h1.post-title`, then og:title, then the <title> before the blog's name."""
@@ -156,9 +161,9 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
     index = PageIndex(parse_html(body, encoding))
     # 2. Read what the page says about the post before anything changes the tree: noise removal
     #    (step 3) takes out the header, byline, tag links and comments these are read from.
-    post_url = canonical_url(url, _canonical(index))
+    own_url = post_url(index, url)
     title = _title(index)
-    published, modified, _ = find_dates(index, post_url, rules)
+    published, modified, _ = find_dates(index, own_url, rules)
     categories = (_texts(_links_in(index, "cat-links", "entry-categories", "post-categories"))
                   or _meta(index, "property", "article:section"))
     tags = (_texts(_links_in(index, "tags-links", "tag-links", "entry-tags", "post-tags"))
@@ -166,15 +171,15 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
     author = _author(index)
     comments = _comments(index)
     # 3. Find the post body and clean it in place.
-    extractor, root = find_main_content(index, rules)
+    extractor, root = find_main_content(index, rules, own_url)
     # 4. Measure the body.
-    figures = measure_content(root, post_url, terms)
+    figures = measure_content(root, own_url, terms)
     if published is None:
         # The dateline a news post opens with ("PARIS, January 18, 2020 –").
         published = dateline(root, figures["text"], index.doc.get("lang") or "")
     if published is None and rules.date_second_opinion:
         # Last resort, rare: htmldate's wider search (image paths, scattered dates).
-        published = second_opinion_date(body, post_url, encoding)
+        published = second_opinion_date(body, own_url, encoding)
 
     if published:
         # Year and week of the date as the blog wrote it, before any shift to UTC. `year` is the
@@ -185,7 +190,7 @@ def extract_post(body: bytes, url: str, *, encoding: str | None = None,
     else:
         year = iso_year = iso_week = None
     return {
-        "url": post_url,
+        "url": own_url,
         "title": title,
         "published": to_utc(published),
         "modified": to_utc(modified),

@@ -31,15 +31,21 @@ Collection `jobs` (MONGODB_JOBS_COLLECTION), one document per blog-year:
     error         when failed: one sentence saying why (the crawl could not start, its worker
                   died JOB_MAX_ATTEMPTS times, ...)
     history       one entry per attempt: {"attempt", "worker", "crawl_id", "started_at",
-                  "ended_at", "ended": "finished" | "failed" | "worker lost" | "shutdown",
-                  "reason"}
+                  "ended_at", "ended": "finished" | "failed" | "worker lost" | "shutdown" |
+                  "lease lost", "reason"}
 
 A job moves queued -> running -> done | failed; a running job whose worker is lost goes back to
 running under the next worker (attempts + 1, lost + 1, history says "worker lost"; the lost
 attempt's crawl record, left `running` by the dead process, is marked `interrupted` with
 `finish_reason: no_heartbeat` at once, as the crawl record's rules say); a worker
-stopped by a shutdown puts its jobs back to queued (history says "shutdown"). `done` means the
-crawl ran to its end: `outcome.complete` says whether every post of the year was stored.
+stopped by a shutdown puts its jobs back to queued (history says "shutdown"); a worker that
+lost its lease on the blog (Redis away longer than JOB_LEASE_SECONDS) puts the job back to queued
+under a new token and sends it again (history says "lease lost"). A job still `running` whose
+last crawl has closed its record was not lost: its worker could not write the job's end (the
+database was away): the next worker given the message closes it as `done` from that record
+(the crawl ran to its end), or runs it again without counting a lost worker (the crawl was
+stopped by a shutdown). `done` means the crawl ran to its end: `outcome.complete` says whether
+every post of the year was stored.
 
 Collection `blogs` (MONGODB_BLOGS_COLLECTION), one document per blog:
 
@@ -57,18 +63,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from blogcrawler.extensions import EXIT_COMPLETE, EXIT_INCOMPLETE
 from blogstats.mongo import SharedClient
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATES = (QUEUED, RUNNING, DONE, FAILED)
 MAX_HISTORY = 50  # attempts kept per job (a poison blog stops at JOB_MAX_ATTEMPTS anyway)
+# Finish reasons of a crawl stopped from outside (its worker's shutdown or lost lease, a second
+# signal): the crawl did not run to its end, but its worker did not die either.
+STOPPED_FROM_OUTSIDE = ("shutdown", "forced_stop")
 
 
 def now() -> datetime:
@@ -79,6 +89,38 @@ def now() -> datetime:
 
 def job_id(site: str, year: int) -> str:
     return f"{site}|{year}"
+
+
+def outcome_of(record: Mapping | None) -> dict:
+    """The job's `outcome` from the crawl's record as it was written: its verdict, its posts
+    counts, and the exit status `scrapy crawl blog` gives for it (0 complete; 3 incomplete or
+    interrupted, and when there is no record to vouch for the crawl)."""
+    if not record:
+        return {"complete": False, "finish_reason": None, "status": None, "exit": EXIT_INCOMPLETE,
+                "posts": {}, "pages": 0, "failures": 0, "limit": None,
+                "note": "the crawl left no record: nothing vouches for what it stored"}
+    complete = record.get("complete") is True
+    return {"complete": complete,
+            "finish_reason": record.get("finish_reason"),
+            "status": record.get("status"),
+            "exit": EXIT_COMPLETE if complete else EXIT_INCOMPLETE,
+            "posts": dict(record.get("posts") or {}),
+            "pages": record.get("pages", 0),
+            "failures": record.get("failures_total", len(record.get("failures") or [])),
+            "limit": record.get("limit")}
+
+
+def how_it_ended(record: Mapping | None) -> str | None:
+    """How the crawl of a job left `running` ended, as its record says: "finished" (it ran to
+    its end and closed its record: its worker only failed to write the job's end), "stopped"
+    (its worker stopped it: shutdown or lost lease), None (no closed record: its worker died,
+    or the record was marked `no_heartbeat` for it)."""
+    if not record or record.get("status") in (None, "running"):
+        return None
+    reason = record.get("finish_reason")
+    if reason == "no_heartbeat":
+        return None
+    return "stopped" if reason in STOPPED_FROM_OUTSIDE else "finished"
 
 
 @dataclass(frozen=True)
@@ -165,27 +207,38 @@ class JobStore:
         return list(self.blogs.find().sort("_id", ASCENDING))
 
     # -- the batch command's side --------------------------------------------------------------
-    def enqueue(self, site: str, year: int, recrawl: bool = False,
-                force: bool = False) -> Enqueued:
+    def enqueue(self, site: str, year: int, recrawl: bool = False, force: bool = False,
+                lease_seconds: float | None = None) -> Enqueued:
         """Mark the blog-year queued under a new token, unless it is already queued or running
         (or done, without `recrawl`); `force` replaces a queued job's token too (its message,
-        if any, then goes stale), for a queue that lost its messages."""
+        if any, then goes stale), for a queue that lost its messages, and takes over a running
+        job whose heartbeat is older than `lease_seconds` (its worker is gone, and its message
+        may be gone with the queue's data: nothing else would ever run it)."""
         busy = [RUNNING] + ([] if force else [QUEUED]) + ([] if recrawl else [DONE])
+        moment = now()
         token = uuid.uuid4().hex
         fields = {"site": site, "year": year, "state": QUEUED, "token": token,
-                  "enqueued_at": now(), "attempts": 0, "lost": 0, "history": [],
+                  "enqueued_at": moment, "attempts": 0, "lost": 0, "history": [],
                   "started_at": None, "finished_at": None, "heartbeat_at": None,
                   "progress": None, "outcome": None, "error": None}
+        filter_: dict[str, Any] = {"_id": job_id(site, year), "state": {"$nin": busy}}
+        if force and lease_seconds is not None:
+            filter_ = {"_id": filter_["_id"], "$or": [
+                {"state": {"$nin": busy}},
+                {"state": RUNNING,
+                 "heartbeat_at": {"$lt": moment - timedelta(seconds=lease_seconds)}}]}
         before = None
         try:
             before = self.jobs.find_one_and_update(
-                {"_id": job_id(site, year), "state": {"$nin": busy}}, {"$set": fields},
+                filter_, {"$set": fields},
                 upsert=True, return_document=ReturnDocument.BEFORE,
-                projection={"state": 1})
+                projection={"state": 1, "crawl_id": 1, "worker": 1})
         except DuplicateKeyError:
             # The job exists in a state that keeps it: nothing to send.
             existing = self.jobs.find_one({"_id": job_id(site, year)}, {"state": 1}) or {}
             return Enqueued(site, year, None, existing.get("state"))
+        if before and before.get("state") == RUNNING:  # taken over from its lost worker
+            self.interrupt_lost_crawl(before.get("crawl_id"), before.get("worker"))
         return Enqueued(site, year, token, before.get("state") if before else None)
 
     def undo_enqueue(self, enqueued: Enqueued) -> None:
@@ -204,9 +257,12 @@ class JobStore:
     def start(self, site: str, year: int, token: str, worker: str, max_lost: int,
               crawl_id: str) -> tuple[Attempt | None, str]:
         """Claim the job for a new attempt, whose crawl will be `crawl_id`. The caller holds
-        the blog's lease, so a job still `running` was left by a worker that is gone (its
-        crawl record is marked interrupted). Returns (attempt, why): attempt None when there
-        is nothing to run (why says: stale, finished, or failed now)."""
+        the blog's lease, so a job still `running` was left by a worker that is gone or that
+        could not write the job's end; its last crawl's record tells which (`how_it_ended`):
+        a crawl that ran to its end closes the job as done, one stopped by its worker is run
+        again, else the worker was lost (counted; its crawl record is marked interrupted).
+        Returns (attempt, why): attempt None when there is nothing to run (why says: stale,
+        finished, or failed now)."""
         key = job_id(site, year)
         doc = self.jobs.find_one({"_id": key})
         if doc is None or doc.get("token") != token:
@@ -216,16 +272,26 @@ class JobStore:
         moment = now()
         attempts, lost = doc.get("attempts", 0), doc.get("lost", 0)
         update: dict[str, Any] = {}
-        if doc["state"] == RUNNING:  # the previous attempt's worker stopped renewing its lease
-            lost += 1
-            self.interrupt_lost_crawl(doc.get("crawl_id"), doc.get("worker"))
-            update["$push"] = {"history": {"$each": [{
-                "attempt": attempts, "worker": doc.get("worker"), "crawl_id": doc.get("crawl_id"),
-                "started_at": doc.get("started_at"), "ended_at": doc.get("heartbeat_at"),
-                "ended": "worker lost",
-                "reason": "its worker stopped answering (killed, out of memory or restarted)"}],
-                "$slice": -MAX_HISTORY}}
         filter_ = {"_id": key, "token": token, "state": doc["state"], "attempts": attempts}
+        if doc["state"] == RUNNING:  # its previous attempt's worker is gone or failed to write
+            record = self.crawl_record(doc.get("crawl_id"))
+            ended = how_it_ended(record)
+            entry = {"attempt": attempts, "worker": doc.get("worker"),
+                     "crawl_id": doc.get("crawl_id"), "started_at": doc.get("started_at")}
+            if ended == "finished":
+                return self._close_as_recorded(filter_, entry, record, moment)
+            if ended == "stopped":
+                entry.update(ended_at=record.get("finished_at") or doc.get("heartbeat_at"),
+                             ended="shutdown", reason=f"its crawl was stopped "
+                             f"({record.get('finish_reason')}) and its worker could not put "
+                             "the job back (the database did not answer)")
+            else:
+                lost += 1
+                self.interrupt_lost_crawl(doc.get("crawl_id"), doc.get("worker"))
+                entry.update(ended_at=doc.get("heartbeat_at"), ended="worker lost",
+                             reason="its worker stopped answering (killed, out of memory or "
+                                    "restarted)")
+            update["$push"] = {"history": {"$each": [entry], "$slice": -MAX_HISTORY}}
         if lost >= max_lost:
             update["$set"] = {
                 "state": FAILED, "lost": lost, "finished_at": moment,
@@ -239,6 +305,26 @@ class JobStore:
         if self.jobs.update_one(filter_, update).modified_count != 1:
             return None, "taken: another worker claimed it at the same moment"
         return Attempt(key, site, year, token, attempts + 1, worker, crawl_id), "started"
+
+    def _close_as_recorded(self, filter_: dict, entry: dict, record: Mapping,
+                           moment: datetime) -> tuple[None, str]:
+        """The previous attempt's crawl ran to its end and closed its record, but its worker
+        could not write the job's end (the database was away longer than MONGODB_RETRY_SECONDS,
+        so the message came back): the job ends as that record says; the blog is not crawled
+        again and no worker is counted lost."""
+        outcome = outcome_of(record)
+        ended_at = record.get("finished_at") or moment
+        entry.update(ended_at=ended_at, ended="finished", reason=outcome["finish_reason"])
+        result = self.jobs.update_one(filter_, {
+            "$set": {"state": DONE, "finished_at": ended_at, "heartbeat_at": moment,
+                     "outcome": outcome, "error": None,
+                     "progress": {"posts": dict(record.get("posts") or {}),
+                                  "pages": record.get("pages", 0)}},
+            "$push": {"history": {"$each": [entry], "$slice": -MAX_HISTORY}}})
+        if result.modified_count != 1:
+            return None, "taken: another worker claimed it at the same moment"
+        return None, ("done: its crawl had ended and recorded its outcome; its worker could "
+                      "not write the job's end")
 
     def interrupt_lost_crawl(self, crawl_id: str | None, worker: str | None) -> bool:
         """The crawl of an attempt whose worker is gone: its record, left `running` by a
@@ -288,6 +374,22 @@ class JobStore:
         if progress is not None:
             fields["progress"] = dict(progress)
         return self._end(attempt, fields, entry)
+
+    def requeue(self, attempt: Attempt, *, progress: Mapping | None,
+                reason: str) -> str | None:
+        """The worker lost its lease on the blog (Redis away longer than JOB_LEASE_SECONDS) and
+        stopped the crawl: the job goes back to queued under a new token, since the message that
+        carried it may be gone with Redis's data or already given to another worker (the new
+        token makes that one stale). Returns the token to send, or None when the job is no
+        longer this attempt's (another worker took it over: it is left to that one)."""
+        token = uuid.uuid4().hex
+        entry = {"attempt": attempt.number, "worker": attempt.worker,
+                 "crawl_id": attempt.crawl_id, "ended_at": now(), "ended": "lease lost",
+                 "reason": reason}
+        fields: dict[str, Any] = {"state": QUEUED, "token": token, "enqueued_at": now()}
+        if progress is not None:
+            fields["progress"] = dict(progress)
+        return token if self._end(attempt, fields, entry) else None
 
     def _end(self, attempt: Attempt, fields: dict, entry: dict) -> bool:
         # The entry's start is the attempt's own, read back in the same update.

@@ -24,6 +24,12 @@ shared reactor (`blogcrawler.crawlhost`), then records its outcome in the `jobs`
   taken over.
 - SIGTERM (a platform stopping the dyno) stops the running crawls gracefully (Scrapy closes them
   as `shutdown`, storing what they measured), puts their jobs back on the queue, then exits.
+  Those crawls write no summary (the jobs' next crawls do), so the shutdown stays short.
+- A worker that loses its lease on a blog (Redis away longer than JOB_LEASE_SECONDS) stops that
+  crawl and puts its job back on the queue under a new token, with a new message.
+- A database that does not answer when a crawl has ended (longer than MONGODB_RETRY_SECONDS)
+  sends the message back; the next worker finds the crawl's closed record and closes the job as
+  done from it, without crawling the blog again or counting a lost worker.
 - The worker's crawls and its jobs share one MongoDB client (blogstats.mongo.SharedClient):
   at most SHARED_POOL_SIZE + 2 connections, however many crawls run at once.
 
@@ -39,7 +45,6 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from celery import signals as celery_signals
@@ -50,15 +55,15 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from blogcrawler.crawlhost import Crawl, CrawlHost
-from blogcrawler.extensions import EXIT_COMPLETE, EXIT_INCOMPLETE
 from blogcrawler.jobqueue import (
     BUSY_BLOG_RETRY_SECONDS,
     QUEUE,
     TASK,
     make_app,
     restore_interval,
+    send_job,
 )
-from blogcrawler.jobs import DONE, FAILED, Attempt, JobStore
+from blogcrawler.jobs import DONE, FAILED, RUNNING, Attempt, Enqueued, JobStore, outcome_of
 from blogcrawler.lease import BlogLease, Heartbeat, HeldMessages
 from blogcrawler.progress import posts_done
 from blogcrawler.storage import Storage, StorageUnavailableError
@@ -84,26 +89,11 @@ def crawl_settings() -> Settings:
     settings = get_project_settings()
     settings.set("PROGRESS", "off", priority="cmdline")
     settings.set("STATS_DUMP", False, priority="cmdline")
+    # A crawl stopped by the worker (shutdown, lost lease) writes no summary: its job goes back
+    # on the queue and the next attempt's crawl writes it, and the platform's grace period
+    # after SIGTERM is no time for summarising years on the shared reactor.
+    settings.set("SUMMARY_AT_SHUTDOWN", False, priority="cmdline")
     return settings
-
-
-def outcome_of(record: Mapping | None) -> dict:
-    """The job's `outcome` from the crawl's record as it was written: its verdict, its posts
-    counts, and the exit status `scrapy crawl blog` gives for it (0 complete; 3 incomplete or
-    interrupted, and when there is no record to vouch for the crawl)."""
-    if not record:
-        return {"complete": False, "finish_reason": None, "status": None, "exit": EXIT_INCOMPLETE,
-                "posts": {}, "pages": 0, "failures": 0, "limit": None,
-                "note": "the crawl left no record: nothing vouches for what it stored"}
-    complete = record.get("complete") is True
-    return {"complete": complete,
-            "finish_reason": record.get("finish_reason"),
-            "status": record.get("status"),
-            "exit": EXIT_COMPLETE if complete else EXIT_INCOMPLETE,
-            "posts": dict(record.get("posts") or {}),
-            "pages": record.get("pages", 0),
-            "failures": record.get("failures_total", len(record.get("failures") or [])),
-            "limit": record.get("limit")}
 
 
 @dataclass
@@ -123,6 +113,7 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.store = JobStore.from_config(config, appname="blogstats-worker")
         self.redis = make_redis(config.redis_url)
+        self.app = app
         self.held = HeldMessages(self.redis, app.conf.broker_transport_options)
         self.host = CrawlHost(settings or crawl_settings(), BlogSpider)
         self.running: dict[str, Running] = {}
@@ -202,9 +193,7 @@ class Worker:
         label = f"{attempt.site} {attempt.year}"
         progress = crawl.progress
         if crawl.stop_reason == LEASE_LOST:
-            # Another worker may be crawling the blog now: leave the job to it.
-            logger.error("%s: %s; left to the worker that holds it", label, LEASE_LOST)
-            return "lease lost"
+            return self._requeue(attempt, progress, label)
         if crawl.stop_reason == SHUTDOWN:
             self._write(lambda: self.store.interrupted(attempt, progress=progress,
                                                        reason=SHUTDOWN))
@@ -234,6 +223,29 @@ class Worker:
             f"INCOMPLETE ({outcome['status']}, {outcome['finish_reason']})", posts_done(posts),
             posts.get("listed", 0), outcome["pages"])
         return "done"
+
+    def _requeue(self, attempt: Attempt, progress, label: str) -> str:
+        """The crawl was stopped because the blog's lease was lost: the job goes back on the
+        queue under a new token with a new message (its own message may be gone with Redis's
+        data, or given to another worker meanwhile: the new token makes that one stale)."""
+        token = self._write(lambda: self.store.requeue(attempt, progress=progress,
+                                                       reason=LEASE_LOST))
+        if token is None:
+            logger.error("%s: %s; its job was taken over by another worker", label, LEASE_LOST)
+            return "lease lost"
+        try:
+            send_job(self.app, attempt.site, attempt.year, token)
+        except BrokerUnavailableError as exc:
+            # As the batch command does: the job says its message is missing, and the next
+            # enqueue sends it (a failed job is never skipped).
+            self._write(lambda: self.store.undo_enqueue(
+                Enqueued(attempt.site, attempt.year, token, RUNNING)))
+            logger.error("%s: %s, and its job could not be put back on the queue: %s", label,
+                         LEASE_LOST, exc)
+            return "lease lost"
+        logger.warning("%s: %s; its crawl was stopped and its job is back on the queue", label,
+                       LEASE_LOST)
+        return "lease lost"
 
     def _write(self, operation):
         """A job write, retried while the database is away; if it never answers, the message

@@ -194,3 +194,217 @@ def test_a_send_refused_half_way_is_counted_and_sent_by_the_next_enqueue(redis_s
         assert {j["state"] for j in jobs_of(uri, db).values()} == {"queued"}
     finally:
         store.close()
+
+
+# -- a worker's job when Redis or the database fails it (blogcrawler.worker, in this process:
+# its crawl host is not started, the crawl's end is what the test hands it) -----------------
+def in_process_worker(env):
+    from blogcrawler.jobqueue import make_app
+    from blogcrawler.worker import Worker, crawl_settings
+    from blogstats.config import load
+
+    config = load(env)
+    return Worker(config, make_app(config), crawl_settings())
+
+
+def message_tokens(url: str) -> list[str]:
+    """The token each waiting queue message carries (what a worker is given)."""
+    import base64
+    import json
+
+    client = redis.Redis.from_url(url)
+    try:
+        raw = client.lrange(QUEUE, 0, -1)
+    finally:
+        client.close()
+    return [json.loads(base64.b64decode(json.loads(item)["body"]))[0][2] for item in raw]
+
+
+def test_a_crawl_that_lost_its_blog_lease_puts_its_job_back_on_the_queue(redis_server, mongo_db):
+    """Redis comes back from an outage without its data: the worker's lease on the blog and
+    the job's queue message are gone. The worker stops the crawl and the job is queued again,
+    with a message of its own: not left `running` (a `worker lost` that no worker would ever
+    take again, and that `--recrawl --force` refused)."""
+    from blogcrawler.crawlhost import Crawl
+    from blogcrawler.lease import BlogLease
+    from blogcrawler.worker import Running
+
+    uri, db = mongo_db
+    env = app_env(redis_server.url, uri, db)
+    assert batch(env, "--year", "2015", "https://blog.example").returncode == 0
+    (old_token,) = message_tokens(redis_server.url)
+    worker = in_process_worker(env)
+    try:
+        # What Worker.run_job does before its crawl runs: the lease, then the job's attempt.
+        site, year = "https://blog.example/", 2015
+        lease = BlogLease(worker.redis, site, worker.config.job_lease_seconds)
+        assert lease.acquire()
+        crawl = Crawl({"url": site, "year": str(year)})
+        attempt, why = worker.store.start(site, year, old_token, worker.name, 3, crawl.crawl_id)
+        assert why == "started"
+        worker.running[attempt.id] = Running(attempt, lease, crawl)
+        redis.Redis.from_url(redis_server.url).flushall()  # the outage took Redis's data
+        worker.renew_leases()  # the lease beat finds the lease gone and stops the crawl
+        assert crawl.stop_reason == "the worker lost its lease on the blog"
+        worker.running.pop(attempt.id)
+        assert worker._record(attempt, crawl, None, 5.0) == "lease lost"
+    finally:
+        worker.store.close()
+    status = batch(env, "--status")
+    assert "jobs: 1 queued, 0 running, 0 done, 0 failed" in status.stdout, status.stdout
+    job = jobs_of(uri, db)["https://blog.example/|2015"]
+    assert job["state"] == "queued" and job["token"] != old_token
+    assert job["history"][-1]["ended"] == "lease lost"
+    assert job["history"][-1]["crawl_id"] == crawl.crawl_id
+    # A message that carries the new token waits for a worker; the old one is stale.
+    assert message_tokens(redis_server.url) == [job["token"]]
+    store = JobStore(uri, db)
+    try:
+        assert store.start(site, year, old_token, "test:2", 3, "c-old")[1].startswith("stale")
+        attempt, why = store.start(site, year, job["token"], "test:2", 3, "c2")
+        assert why == "started" and attempt.number == 2
+    finally:
+        store.close()
+
+
+def put_record(uri: str, db: str, crawl_id: str, **fields) -> None:
+    """A crawl record as the crawl closes it (blogcrawler.extensions.CrawlRecorder)."""
+    import pymongo
+
+    client = pymongo.MongoClient(uri)
+    try:
+        client[db].crawls.insert_one({
+            "_id": crawl_id, "site": "https://blog.example/", "year": 2015,
+            "posts": {"listed": 7, "stored_new": 7, "updated": 0, "unchanged": 0, "dropped": 0,
+                      "failed": 0, "not_reached": 0},
+            "pages": 12, "failures": [], "failures_total": 0, "limit": None, **fields})
+    finally:
+        client.close()
+
+
+def ended_crawl_whose_job_write_fails(redis_server, mongo_db, **record):
+    """A worker's crawl closes its record, then the database stops answering before the
+    worker writes the job's end: the worker gives up after MONGODB_RETRY_SECONDS and sends
+    the message back (Reject). Returns the job's token and the crawl's id."""
+    from celery.exceptions import Reject
+
+    from blogcrawler.crawlhost import Crawl
+
+    uri, db = mongo_db
+    env = app_env(redis_server.url, uri, db)
+    assert batch(env, "--year", "2015", "https://blog.example").returncode == 0
+    token = jobs_of(uri, db)["https://blog.example/|2015"]["token"]
+    crawl = Crawl({"url": "https://blog.example/", "year": "2015"})
+    store = JobStore(uri, db)
+    try:
+        attempt, _ = store.start("https://blog.example/", 2015, token, "host:1", 3,
+                                 crawl.crawl_id)
+    finally:
+        store.close()
+    put_record(uri, db, crawl.crawl_id, **record)
+    # The same worker, its database gone (nothing answers on its port).
+    away = in_process_worker(app_env(redis_server.url, f"mongodb://127.0.0.1:{free_port()}", db,
+                                     MONGODB_TIMEOUT_SECONDS="0.5", MONGODB_RETRY_SECONDS="1"))
+    try:
+        with pytest.raises(Reject):
+            away._record(attempt, crawl, None, 30.0)
+    finally:
+        away.store.close()
+    return env, token, crawl.crawl_id
+
+
+def test_a_finished_crawl_whose_job_end_the_database_missed_is_done_not_crawled_again(
+        redis_server, mongo_db):
+    uri, db = mongo_db
+    env, token, crawl_id = ended_crawl_whose_job_write_fails(
+        redis_server, mongo_db, status="finished", complete=True, finish_reason="finished")
+    # The message comes back to a worker (the database answers again).
+    store = JobStore(uri, db)
+    try:
+        attempt, why = store.start("https://blog.example/", 2015, token, "host:2", 3, "c2")
+    finally:
+        store.close()
+    assert attempt is None and why.startswith("done"), why  # the blog is not crawled again
+    status = batch(env, "--status")
+    assert "jobs: 0 queued, 0 running, 1 done, 0 failed" in status.stdout, status.stdout
+    assert "complete: 7 posts listed" in status.stdout
+    job = jobs_of(uri, db)["https://blog.example/|2015"]
+    assert (job["attempts"], job["lost"], job["crawl_id"]) == (1, 0, crawl_id)
+    assert job["outcome"]["complete"] is True and job["outcome"]["exit"] == 0
+    assert job["outcome"]["posts"]["stored_new"] == 7
+    assert [h["ended"] for h in job["history"]] == ["finished"]
+    # The crawl's record keeps its own verdict (not marked as a lost worker's).
+    import pymongo
+
+    client = pymongo.MongoClient(uri)
+    try:
+        record = client[db].crawls.find_one({"_id": crawl_id})
+    finally:
+        client.close()
+    assert record["status"] == "finished" and record["complete"] is True
+
+
+def test_a_stopped_crawl_whose_job_the_database_kept_running_is_run_again_not_lost(
+        redis_server, mongo_db):
+    """The sibling: a shutdown stopped the crawl, and the job could not be put back to queued;
+    the next worker runs it again without counting a lost worker (three such deploys would
+    otherwise mark a healthy blog failed)."""
+    uri, db = mongo_db
+    _env, token, crawl_id = ended_crawl_whose_job_write_fails(
+        redis_server, mongo_db, status="interrupted", complete=False, finish_reason="shutdown")
+    store = JobStore(uri, db)
+    try:
+        attempt, why = store.start("https://blog.example/", 2015, token, "host:2", 3, "c2")
+    finally:
+        store.close()
+    assert why == "started" and attempt.number == 2
+    job = jobs_of(uri, db)["https://blog.example/|2015"]
+    assert (job["state"], job["lost"]) == ("running", 0)
+    assert job["history"][-1]["ended"] == "shutdown"
+    assert job["history"][-1]["crawl_id"] == crawl_id
+
+
+def test_force_takes_over_a_job_whose_worker_is_lost_and_whose_message_is_gone(
+        redis_server, mongo_db):
+    """A worker died mid-crawl and Redis then lost its data: the job says `running` (worker
+    lost) with no message left to run it. `--force` sends it again (and marks the lost crawl
+    interrupted); a job whose worker is alive is left alone."""
+    from datetime import UTC, datetime, timedelta
+
+    import pymongo
+
+    uri, db = mongo_db
+    env = app_env(redis_server.url, uri, db)
+    sites = ["https://dead.example/", "https://alive.example/"]
+    assert batch(env, "--year", "2015", *sites).returncode == 0
+    store = JobStore(uri, db)
+    try:
+        for site in sites:
+            job = jobs_of(uri, db)[f"{site}|2015"]
+            assert store.start(site, 2015, job["token"], "host:1", 3, f"c-{site}")[1] == "started"
+    finally:
+        store.close()
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    try:
+        # The dead worker's last heartbeat, two minutes ago; its crawl record left running.
+        client[db].jobs.update_one({"_id": f"{sites[0]}|2015"}, {"$set": {
+            "heartbeat_at": datetime.now(UTC) - timedelta(seconds=120)}})
+        client[db].crawls.insert_one({"_id": f"c-{sites[0]}", "site": sites[0], "year": 2015,
+                                      "status": "running"})
+        redis.Redis.from_url(redis_server.url).flushall()
+        status = batch(env, "--status")
+        assert "worker lost 2 min ago: will be run again (if it stays so, --force sends it " \
+               "again)" in status.stdout, status.stdout
+        plain = batch(env, "--year", "2015", "--recrawl", *sites)
+        assert "0 enqueued; 2 already running" in plain.stdout, plain.stdout
+        forced = batch(env, "--year", "2015", "--recrawl", "--force", *sites)
+        assert forced.returncode == 0, forced.stderr
+        assert "1 enqueued; 1 already running" in forced.stdout, forced.stdout
+        jobs = jobs_of(uri, db)
+        assert jobs[f"{sites[0]}|2015"]["state"] == "queued"
+        assert jobs[f"{sites[1]}|2015"]["state"] == "running"
+        assert message_tokens(redis_server.url) == [jobs[f"{sites[0]}|2015"]["token"]]
+        lost = client[db].crawls.find_one({"_id": f"c-{sites[0]}"})
+        assert (lost["status"], lost["finish_reason"]) == ("interrupted", "no_heartbeat")
+    finally:
+        client.close()

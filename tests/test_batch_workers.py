@@ -89,6 +89,15 @@ def crawl_records(uri, db) -> dict[str, dict]:
         client.close()
 
 
+def summaries_of(uri, db) -> dict[str, dict]:
+    """The dashboard's year summaries (blogstats.summaries), by "<site>|<year>"."""
+    client = pymongo.MongoClient(uri, tz_aware=True)
+    try:
+        return {doc["_id"]: doc for doc in client[db].posts_years.find()}
+    finally:
+        client.close()
+
+
 def assert_outcomes_are_their_records(uri, db, jobs, blogs):
     """Each job's outcome is its crawl's record as written (one count, exit 0 = complete), and
     that record accounts exactly for the blog's posts of the year: every one stored (new, or
@@ -237,7 +246,9 @@ def test_one_blog_never_has_two_requests_in_flight_at_concurrency_one(
         redis_server, mongo_db, workers):
     """Four years of each of three blogs (one also spelled another way) on two workers of four
     threads: without the blog's lease they would crawl each blog four years at a time."""
-    server = serve_logged_blogs(3, seed=300)
+    # Each answer 50 ms late: requests of different blogs then overlap whatever the machine's
+    # load (the last assertion), and two of one blog at once could not hide in a fast answer.
+    server = serve_logged_blogs(3, seed=300, pause=0.05)
     try:
         uri, db = mongo_db
         roots = [blog.root for blog in server.blog.blogs]
@@ -279,6 +290,11 @@ def test_a_worker_stopped_by_sigterm_puts_its_jobs_back_on_the_queue(
         jobs = jobs_of(uri, db)
         assert {j["state"] for j in jobs.values()} == {"queued"}
         assert all(j["history"][-1]["ended"] == "shutdown" for j in jobs.values())
+        # The stopped crawls wrote no summary (their database answered: they could have); the
+        # jobs' next crawls write them.
+        records = crawl_records(uri, db)
+        assert all(records[j["crawl_id"]]["verified"]["checked"] is True for j in jobs.values())
+        assert summaries_of(uri, db) == {}
         second = workers(env, "worker-2")
         # A person follows them with the batch command: a line every few seconds in a pipe.
         follow = batch({**env, "PROGRESS_INTERVAL_SECONDS": "1"}, "--status", "--wait",
@@ -292,6 +308,10 @@ def test_a_worker_stopped_by_sigterm_puts_its_jobs_back_on_the_queue(
         assert all(j["attempts"] == 2 and j["lost"] == 0 for j in jobs.values())
         assert_every_post_stored_once_exactly(uri, db, servers)
         assert_outcomes_are_their_records(uri, db, jobs, servers)
+        # Each blog-year's summary is its finished crawl's.
+        summaries = summaries_of(uri, db)
+        assert {key: doc["crawl"]["_id"] for key, doc in summaries.items()} == {
+            key: job["crawl_id"] for key, job in jobs.items()}
         # The stopped attempts' crawls closed their records themselves: stopped by a shutdown.
         records = crawl_records(uri, db)
         for job in jobs.values():

@@ -30,8 +30,8 @@ from devtools.evaluate.run import disputed_date, evaluate, summarise
 # What the extractor reaches today on each corpus (disputed references left out): a change that
 # scores lower than this on any check made it worse. Raise these as it improves.
 FLOORS = {
-    "wordpress-real": {"words": 0.93, "snippets": 0.91, "date": 0.99, "images": 1.0, "links": 1.0},
-    "wordpress-more": {"words": 0.81, "words15": 0.92, "date": 0.95},
+    "wordpress-real": {"words": 0.93, "snippets": 0.91, "date": 1.0, "images": 1.0, "links": 1.0},
+    "wordpress-more": {"words": 0.81, "words15": 0.93, "date": 0.95},
 }
 
 

@@ -311,3 +311,46 @@ def test_a_heading_or_bare_links_ending_the_body_are_not_the_post(ending):
 ])
 def test_the_posts_own_last_lines_stay(ending):
     assert extract_post(page(article(BODY + ending)), URL)["words"] == words_of(BODY + ending)
+
+
+@pytest.mark.parametrize("href", [
+    URL,
+    "http://www.blog.example/2016/06/23/a-post",  # another scheme, "www.", no trailing slash
+    "/2016/06/23/a-post/?utm_source=feed",  # relative, with a tracking parameter
+])
+def test_a_heading_linking_to_the_post_itself_is_its_title_not_its_text(href):
+    # A classic theme names nothing: the scorer finds the body, and the post's title is printed
+    # inside it as a permalink heading (with the date beside the link).
+    title = (f"<h2><a href='{href}' rel='bookmark' title='Permalink'>A post printed by a "
+             "classic theme</a> <em>June 23, 2016</em></h2>")
+    on, off = with_and_without(page(f"<div id='content'>{title}{BODY}</div>"), "own_title_links")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(title + BODY)
+
+
+def test_a_heading_linking_to_a_plain_permalink_is_the_posts_title():
+    # WordPress's default "plain" permalinks name the post by its id in the query.
+    title = "<h2><a href='/?p=123' rel='bookmark'>A post on a blog with plain permalinks</a></h2>"
+    body = page(f"<div id='content'>{title}{BODY}</div>")
+    on, off = with_and_without(body, "own_title_links", url="https://blog.example/?p=123")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(title + BODY)
+
+
+@pytest.mark.parametrize("heading", [
+    "<h3><a href='/2015/01/02/another-post/'>Another post, on the same subject</a></h3>",
+    f"<h3><a href='{URL}#part-two'>Part two: the heading's own anchor</a></h3>",
+])
+def test_a_heading_linking_elsewhere_or_into_the_page_stays(heading):
+    body = BODY + heading + PROSE
+    assert extract_post(page(article(body)), URL)["words"] == words_of(body)
+
+
+@pytest.mark.parametrize("names", ["lwptoc", "table-of-contents", "table-of-content bg-gray",
+                                   "wp-block-kadence-tableofcontents"])
+def test_a_table_of_contents_plugin_block_is_not_the_post(names):
+    toc = (f"<div class='{names}'><p>In this article</p><ul><li><a href='#one'>What the first "
+           "part says</a></li><li><a href='#two'>What the second part says</a></li></ul></div>")
+    on, off = with_and_without(page(article(toc + BODY)), "widget_noise")
+    assert on["words"] == words_of(BODY)
+    assert off["words"] == words_of(toc + BODY)

@@ -224,8 +224,11 @@ def wait_for_the_first_crawl(app: Honcho, uri: str, database: str) -> None:
 
 
 def the_dashboard_shows_the_posts(base: str, blog) -> None:
+    """As a visitor: the overview lists the blog; its link opens the blog's year, whose posts
+    table shows the crawled titles."""
     titles = {post.title for post in blog.year_posts()}
-    page_text = shown_text(base, lambda text: any(title in text for title in titles))
+    page_text = shown_text(base, lambda text: any(title in text for title in titles),
+                           follow=f"td[data-site='{blog.root}'] a")
     assert any(title in page_text for title in titles)
 
 
@@ -323,8 +326,9 @@ def test_dashboard_reads_with_a_read_only_user_while_the_clock_writes(start_proc
     assert "crawler-pw" not in output and "dashboard-pw" not in output
 
 
-def shown_text(url: str, done) -> str:
-    """The page's visible text in headless Chromium, once `done(text)` holds."""
+def shown_text(url: str, done, follow: str | None = None) -> str:
+    """The page's visible text in headless Chromium, once `done(text)` holds; with `follow` (a
+    CSS selector), after clicking the first element it names once it appears."""
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
@@ -339,6 +343,11 @@ def shown_text(url: str, done) -> str:
         deadline = time.monotonic() + PATIENCE
         text = ""
         while time.monotonic() < deadline:
+            if follow is not None:
+                links = driver.find_elements("css selector", follow)
+                if links:
+                    links[0].click()
+                    follow = None
             text = driver.find_element("tag name", "body").text
             if done(text):
                 return text

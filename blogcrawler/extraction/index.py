@@ -118,13 +118,17 @@ def names_of(el) -> list[str]:
     return [*names, value] if value else names
 
 
+_CAMEL_HUMP = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 @lru_cache(maxsize=8192)
 def name_parts(name: str) -> tuple[str, ...]:
     """A class or id split into its lower-case words: "entry__content", "et_pb_post_content",
     "entryContent" and "entry-content" all end in ("entry", "content"), since themes write
     WordPress's names in BEM, page-builder and camel-case spellings."""
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", "-", name)
-    return tuple(part for part in re.split(r"[^a-zA-Z0-9]+", spaced.lower()) if part)
+    spaced = _CAMEL_HUMP.sub("-", name) if not name.islower() else name
+    return tuple(part for part in _NOT_ALNUM.split(spaced.lower()) if part)
 
 
 _SPACES = re.compile(r"\s+")

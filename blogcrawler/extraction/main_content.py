@@ -103,8 +103,9 @@ def _widen(block):
     return block
 
 
-def find_main_content(index, rules: Rules = DEFAULT_RULES):
+def find_main_content(index, rules: Rules = DEFAULT_RULES, post_url: str | None = None):
     """(rule name, element) of the post body in the indexed page, noise removed in place.
+    `post_url` is the post's own URL (its title may be printed inside the body as a link to it).
 
     The first rule whose outermost match holding the most text outside comments holds a fair
     share of the page's paragraph text wins; else the paragraph scorer's best block
@@ -114,6 +115,7 @@ def find_main_content(index, rules: Rules = DEFAULT_RULES):
     best, _ = best_block(index, rules)
     best_len = _text_length(best) if best is not None else 0
     titles = page_titles(index)
+    permalink = post_url if rules.own_title_links else None
     comment_blocks(index)  # before the tree changes
     for name, names in CONTENT_RULES:
         found = [el for el in _outermost(_matches(index, names, rules))
@@ -131,17 +133,19 @@ def find_main_content(index, rules: Rules = DEFAULT_RULES):
         # taken whole, up to the sections' common ancestor; a single match is the body.
         wide = widen(index, root, rules, limit=_common_ancestor(found)) if len(found) > 1 \
             else root
-        remove_noise(wide, whole_article=wide is not root, titles=titles, rules=rules)
+        remove_noise(wide, whole_article=wide is not root, titles=titles,
+                     permalink=permalink, rules=rules)
         if rules.lead:
             add_lead(index, wide, rules)
         return name, wide
     if best is not None:
         root = _widen(widen(index, best, rules))
-        remove_noise(root, whole_article=root.tag == "article", titles=titles, rules=rules)
+        remove_noise(root, whole_article=root.tag == "article", titles=titles,
+                     permalink=permalink, rules=rules)
         if rules.lead:
             add_lead(index, root, rules)
         return "density", root
     bodies = index.tag("body")
     root = bodies[0] if bodies else index.doc
-    remove_noise(root, whole_article=True, titles=titles, rules=rules)
+    remove_noise(root, whole_article=True, titles=titles, permalink=permalink, rules=rules)
     return "fallback", root

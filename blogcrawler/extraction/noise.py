@@ -5,6 +5,7 @@ text that follows each block."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -27,6 +28,7 @@ from blogcrawler.extraction.vocabulary import (
     is_lead_name,
     is_noise,
 )
+from blogcrawler.urls import clean_url
 
 # Never the post body, wherever they are: code, and the controls of forms and menus.
 ALWAYS_NOISE_TAGS = frozenset({"script", "style", "noscript", "template", "form", "button",
@@ -47,6 +49,42 @@ _TITLE_NAMES = frozenset({"entry-title", "post-title", "article-title"})
 
 def is_hidden(el) -> bool:
     return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _permalink_key(url: str) -> str:
+    """A URL as far as it names a post: host without "www.", path without its trailing slash,
+    query (tracking parameters and the fragment dropped: clean_url)."""
+    parts = urlsplit(clean_url(url))
+    host = parts.netloc.removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
+
+
+def _slug(key: str) -> str:
+    """What any link to the post holds: the last segment of its path ("a-post" of
+    "blog.example/2016/a-post"), or its query for WordPress's plain permalinks ("p=123")."""
+    path, _, query = key.partition("?")
+    return query or path.rsplit("/", 1)[-1]
+
+
+def own_title_headings(root, permalink: str) -> set:
+    """The headings in `root` holding a link to the post itself (Rules.own_title_links): the
+    post's title as classic themes print it, `<h2><a href="<permalink>" rel="bookmark">`. A
+    link with a fragment points into the page (a heading's own anchor, "#comments"); one
+    without the post's slug cannot be its permalink (no URL parsed for it)."""
+    key = _permalink_key(permalink)
+    slug = _slug(key)
+    found = set()
+    for heading in root.iter(*_HEADINGS):
+        for a in heading.iter("a"):
+            href = a.get("href")
+            if (href and slug in href and "#" not in href
+                    and _permalink_key(urljoin(permalink, href.strip())) == key):
+                found.add(heading)
+                break
+    return found
 
 
 def _is_foreign_title(el, titles: frozenset) -> bool:
@@ -94,13 +132,14 @@ def _leads_inside(header) -> list:
 
 
 def remove_noise(root, *, whole_article: bool = False, titles: frozenset = frozenset(),
-                 rules: Rules = DEFAULT_RULES) -> None:
+                 permalink: str | None = None, rules: Rules = DEFAULT_RULES) -> None:
     """Remove plugin and theme blocks from `root` in place, keeping the text that follows them.
 
     A noise-named block holding half the content's text or more is kept unless it is mostly
     links (a long related-posts list): the name was a layout wrapper's ("post-meta-wrap").
     Blocks a reader never sees (off-screen, `hidden`) go too. With `whole_article`, the
-    article's own header and footer (title, byline, tags) go too.
+    article's own header and footer (title, byline, tags) go too. A heading linking to
+    `permalink`, the post's own URL, is the post's title.
     """
     total = text_length(root) or 1
     vocabulary = NOISE | WIDGET_NOISE if rules.widget_noise else NOISE
@@ -109,6 +148,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     named = []  # (element, text length, strong name) of the noise-named blocks
     verdicts: dict = {}
     header_tags = ("header", "footer", "h1") if whole_article else ()
+    own_titles = own_title_headings(root, permalink) if permalink else None
     # A walk that skips what is removed whatever its name (nothing inside it needs judging);
     # blocks removed for their name are judged whole at the end, so their insides are walked.
     walker = etree.iterwalk(root, events=("start",))
@@ -117,6 +157,10 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         if el is root or tag.__class__ is not str:
             continue
         # Which attributes it has, in one call (a get() per attribute costs as much each).
+        if own_titles and el in own_titles:
+            doomed.append(el)  # the post's title, printed as a link to the post
+            walker.skip_subtree()
+            continue
         keys = el.keys()
         if not keys and tag not in ALWAYS_NOISE_TAGS and tag not in header_tags:
             continue  # no name, no style: nothing here can match

@@ -35,6 +35,8 @@ class Rules:
     trailing_lines: bool = True  # a heading or bare links ending the body introduce no text of
     #                              the post
     disclosures: bool = True  # an italic affiliate-commission paragraph
+    own_title_links: bool = True  # a heading linking to the post's own URL is the post's title
+    #                               (classic themes print it as a permalink), not its text
     # What belongs to the post besides its body
     lead: bool = True  # the lead/excerpt printed between the title and the body
     header_lead: bool = True  # a lead-named block inside the entry header the body holds

@@ -45,9 +45,9 @@ WEAK_NOISE = frozenset("""
 # plugins give them: ratings (WP-PostRatings, kk Star Ratings, YASR, Rate my Post), pop-ups
 # (Popup Maker), image credits, author boxes (Simple Author Box, Starbox, Molongui), "read next"
 # / popular-post lists (WordPress Popular Posts, Outbrain, Taboola, Zemanta), tables of
-# contents (LuckyWP, "table-of-contents"), what plugins hook "after the content", the meta line
-# of WordPress's classic default theme (Kubrick's p.postmetadata), and call-to-action buttons
-# (core's wp-block-buttons: "Get started today", "Shop now").
+# contents (LuckyWP, "table-of-content(s)", Kadence's "tableofcontents" block), what plugins
+# hook "after the content", the meta line of WordPress's classic default theme (Kubrick's
+# p.postmetadata), and call-to-action buttons (core's wp-block-buttons: "Get started today").
 WIDGET_NOISE = frozenset("""
     rating ratings post-ratings star-rating kksr yasr rmp
     pum popmake overlay lightbox
@@ -56,7 +56,7 @@ WIDGET_NOISE = frozenset("""
     mailchimp convertkit mailerlite klaviyo optinmonster
     nav-previous nav-next nav-prev
     read-next readnext up-next more-stories you-may-like also-like wpp outbrain taboola zem
-    lwptoc of-contents after-content postmetadata
+    lwptoc of-contents of-content tableofcontents after-content postmetadata
     button buttons btn
 """.split())
 NOISE = STRONG_NOISE | WEAK_NOISE

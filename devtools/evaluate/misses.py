@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from blogcrawler.dates import find_dates
+from blogcrawler.extract import post_url
 from blogcrawler.extraction import DEFAULT_RULES, PageIndex, Rules, find_main_content, parse_html
 from blogcrawler.extraction.index import name_parts, names_of
 from blogcrawler.extraction.vocabulary import NOT_NOISE
@@ -180,13 +181,13 @@ def _inside(outer, inner) -> bool:
 class Extraction:
     """One page parsed and extracted, with each original element's fate."""
 
-    def __init__(self, body: bytes, rules: Rules):
+    def __init__(self, body: bytes, rules: Rules, url: str):
         self.doc = parse_html(body)
         self.units = _units(self.doc)
         self.parents = {u.element: u.element.getparent() for u in self.units}
         self.ancestors = {u.element: list(u.element.iterancestors()) for u in self.units}
         self.index = PageIndex(self.doc)
-        self.extractor, self.root = find_main_content(self.index, rules)
+        self.extractor, self.root = find_main_content(self.index, rules, post_url(self.index, url))
         self.text = text_of(self.root)
         self.root_was = self.root  # the root is never removed
         ours_shingles = shingles(tokens(self.text))
@@ -395,7 +396,7 @@ def classify(page: Page, rules: Rules = DEFAULT_RULES) -> PageMisses | None:
     checks = score_page(page, result)
     if all(checks.values()):
         return None
-    ex = Extraction(body, rules)
+    ex = Extraction(body, rules, page.url)
     misses = PageMisses(page, checks, result["extractor"])
     if not checks.get("words", True):
         misses.causes["words"] = word_causes(page, ex, result["words"])

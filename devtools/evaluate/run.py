@@ -231,10 +231,13 @@ def evaluate(pages: list[Page], options: list[str], repeat: int, with_loso: bool
                        else ""))
     timed_ours, base = [], []
     with contextlib.ExitStack() as stack:
+        # Both timed in worker processes alike (see Baseline), each page ours then the
+        # baseline's; our figures are read from this process's own run.
+        timer = stack.enter_context(Baseline(None, repeat))
         worker = (stack.enter_context(Baseline(baseline, repeat)) if "main" in options
                   else None)
         for page, body in zip(pages, bodies, strict=True):
-            timed_ours.append(timed(lambda b, u: ours(b, u), body, page.url, repeat))
+            timed_ours.append((ours(body, page.url), timer.measure(page)[1]))
             if worker is not None:
                 base.append(worker.measure(page))
     out["results"]["ours"] = [r for r, _ in timed_ours]

@@ -146,7 +146,7 @@ def test_a_changed_control_rewrites_the_link(client, app):
     out = sync(client, app, "?metrics=words", triggered="scale.value", metrics=["words", "links"],
                scale="pct", rolling=2, x="date", sx="words", sy="html_bytes", site=SITE,
                year=2015, terms=["apple"])
-    search = out["url"]["search"]
+    search = out["blog-url"]["search"]
     assert "metrics=words,links" in search and "scale=pct" in search and "rolling=2" in search
     assert "terms=apple" in search and "year=2015" in search
 

@@ -21,6 +21,7 @@ from dashboard_posts import post_docs
 
 from bench.slow_clients import poll_health, slow_clients
 from bench.web_process import WebProcess
+from blogstats import summaries
 from tests.conftest import SecantusServer, free_port
 
 pytestmark = pytest.mark.slow
@@ -43,6 +44,7 @@ def seeded(mongo_server):
     name = f"web_{free_port()}"
     client = pymongo.MongoClient(mongo_server.uri)
     client[name].posts.insert_many(post_docs(8))
+    summaries.backfill(client[name], "posts")  # what `release` does on each deploy
     client.close()
     yield mongo_server.uri, name
     pymongo.MongoClient(mongo_server.uri).drop_database(name)
