@@ -35,8 +35,9 @@ test: venv
 bench: venv
 	@$(PY) -m bench
 
-## mutate: mutation testing of measure, dates, pipelines, storage, the crawl record and the
-## dashboard's figures/summary/table/URL state; prints a table, writes mutation/report.md
+## mutate: mutation testing of measure, dates, pipelines, storage, the crawl record, the
+## summaries and weeks, and the dashboard's year/figures/table/URL state; prints a table,
+## writes mutation/report.md (MUTATE_ARGS="--max-children 1 blogcrawler.measure.*": one module)
 mutate:
 	@scripts/venv.sh $(MUTATE_VENV)
 	@$(MUTATE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt

@@ -163,8 +163,10 @@ def split_links(hrefs: Iterable[str], page_url: str) -> tuple[int, int]:
     internal = external = 0
     by_netloc: dict[str, bool] = {}  # a post links to few hosts, many times each
     for href in hrefs:
-        href = href.strip()
-        if href[:1] in ("#", "?", "") or (href[:1] == "/" and href[1:2] not in ("/", "\\")):
+        # A browser reads a backslash as "/" in an http(s) URL (WHATWG URL): `/\other.host/x`
+        # goes to other.host, where urljoin would keep the page's host.
+        href = href.strip().replace("\\", "/")
+        if href[:1] in ("#", "?", "") or (href[:1] == "/" and href[1:2] != "/"):
             internal += 1  # a path, query or fragment on the same host: no parsing needed
             continue
         absolute = _HTTP_NETLOC.match(href)

@@ -1,8 +1,9 @@
 """`make mutate`: mutation testing of the modules whose numbers users trust, and its report.
 
 Runs mutmut (configured in pyproject.toml, `[tool.mutmut]`) on measure, dates, pipelines,
-storage, the crawl record (extensions) and the dashboard's figures, summary, table and URL
-state, then prints one table (module, mutants, killed, survived, no tests, timeout, killed %)
+storage, the crawl record (extensions, account), the summaries and weeks the dashboard's
+figures come from (blogstats), and the dashboard's year, figures, table and URL state, then
+prints one table (module, mutants, killed, survived, no tests, timeout, killed %)
 and writes `mutation/report.md` (the table, the run's cost, and every surviving mutant as the
 line it changed) and `mutation/results.json` (each mutant's status).
 
@@ -10,7 +11,8 @@ line it changed) and `mutation/results.json` (each mutant's status).
 
 PATTERNs are mutmut's mutant names with `*` (e.g. `blogcrawler.measure.*`) to test only some;
 `--keep` reuses the previous run's results in mutants/ (mutmut re-tests only functions that
-changed), otherwise every run starts from scratch so the report is reproducible;
+changed, and every mutant a PATTERN names), otherwise every run starts from scratch so the
+report is reproducible; the report's cost is then the sum of the runs kept;
 `--report-only` writes the report and table again from the last run's results.
 
 Why mutmut (3.x) and not cosmic-ray: mutmut imports the project and pytest once, then forks a
@@ -28,13 +30,16 @@ of one start and stop per mutant.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -44,7 +49,17 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import SecantusServer  # noqa: E402 (after the path is set)
 
 OUT = ROOT / "mutation"
-COLUMNS = ("module", "mutants", "killed", "survived", "no tests", "timeout", "other", "killed %")
+COLUMNS = ("module", "mutants", "tested", "killed", "survived", "equivalent", "no tests",
+           "timeout", "other", "killed %", "score %")
+# Survivors judged equivalent (no input can tell them from the original), each with its reason:
+# one `- \`NAME\`: reason` line each, kept by hand.
+EQUIVALENT = OUT / "equivalent.md"
+
+
+def equivalent_names() -> set[str]:
+    if not EQUIVALENT.exists():
+        return set()
+    return set(re.findall(r"^- `([^`]+)`", EQUIVALENT.read_text(), re.MULTILINE))
 
 
 def run_mutmut(patterns: list[str], max_children: int, log: Path) -> tuple[int, float]:
@@ -67,9 +82,13 @@ def results() -> dict[str, dict[str, str]]:
     """{module: {mutant name: status}} from mutmut's records in mutants/."""
     from mutmut.stats import status_by_exit_code  # mutmut's meaning of each exit code
 
+    configured = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+                     ["only_mutate"])
     found: dict[str, dict[str, str]] = {}
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
         source = meta.relative_to(ROOT / "mutants").with_suffix("")  # blogcrawler/measure.py
+        if source.as_posix() not in configured:  # a module mutated before, no longer asked for
+            continue
         module = ".".join(source.with_suffix("").parts)
         codes = json.loads(meta.read_text())["exit_code_by_key"]
         found[module] = {name: status_by_exit_code[codes[name]]
@@ -92,8 +111,10 @@ def function_of(name: str) -> str:
 def table_rows(by_module: dict[str, dict[str, str]]) -> list[tuple]:
     rows = []
     total: Counter = Counter()
+    equivalent = equivalent_names()
     for module, statuses in by_module.items():
-        counts = Counter(statuses.values())
+        counts = Counter("equivalent" if status == "survived" and name in equivalent else status
+                         for name, status in statuses.items())
         total.update(counts)
         rows.append(_row(module, counts))
     rows.append(_row("all", total))
@@ -102,13 +123,17 @@ def table_rows(by_module: dict[str, dict[str, str]]) -> list[tuple]:
 
 def _row(module: str, counts: Counter) -> tuple:
     mutants = sum(counts.values())
-    known = ("killed", "survived", "no tests", "timeout")
-    other = mutants - sum(counts[k] for k in known)
+    tested = mutants - counts["not checked"]  # a sampled run leaves some untested
+    known = ("killed", "survived", "equivalent", "no tests", "timeout")
+    other = tested - sum(counts[k] for k in known)
     # A mutant whose tests time out is caught (the suite would hang and fail), as in Stryker.
     detected = counts["killed"] + counts["timeout"]
-    share = f"{100 * detected / mutants:.1f}" if mutants else "-"
-    return (module, mutants, counts["killed"], counts["survived"], counts["no tests"],
-            counts["timeout"], other, share)
+    share = f"{100 * detected / tested:.1f}" if tested else "-"
+    # the mutation score: of the mutants a test could tell from the original
+    telling = tested - counts["equivalent"]
+    score = f"{100 * detected / telling:.1f}" if telling else "-"
+    return (module, mutants, tested, counts["killed"], counts["survived"], counts["equivalent"],
+            counts["no tests"], counts["timeout"], other, share, score)
 
 
 def format_table(rows: list[tuple]) -> str:
@@ -139,16 +164,23 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(
         json.dumps({"run": run, "mutants": by_module}, indent=1, sort_keys=True) + "\n")
-    patterns = run.get("patterns") or []
+    runs = run.get("runs") or [run]
+    cost = [f"{r['seconds'] / 60:.1f} min on {r['workers']} worker(s)"
+            + (f" for {' '.join(r['patterns'])}" if r.get("patterns") else "") for r in runs]
     lines = [
         "# Mutation testing report (`make mutate`)", "",
-        f"mutmut on {run['workers']} worker processes, {run['seconds'] / 60:.1f} min wall time"
-        + (f", only {' '.join(patterns)}" if patterns else "") + ".",
-        "Killed % counts timeouts as caught. Survivors and mutants no test reaches are below;",
+        f"mutmut, {run['seconds'] / 60:.1f} min wall time in all"
+        + (f" ({len(runs)} runs, each mutant's last result counts: " + "; ".join(cost) + ")"
+           if len(runs) > 1 else f" ({cost[0]})") + ".",
+        "Killed % counts timeouts as caught; score % leaves out the survivors judged equivalent "
+        "(mutation/equivalent.md, each with its reason). Survivors and mutants no test reaches "
+        "are below;",
         "`.venv-mutate/bin/mutmut show NAME` prints one in full (`mutmut apply NAME` writes it to disk).",
         "", "```", format_table(rows), "```", ""]
+    equivalent = equivalent_names()
     for module, statuses in by_module.items():
-        left = [name for name, status in statuses.items() if status in ("survived", "no tests")]
+        left = [name for name, status in statuses.items()
+                if status in ("survived", "no tests") and name not in equivalent]
         if not left:
             continue
         lines += [f"## {module}: {len(left)} not killed", ""]
@@ -159,7 +191,38 @@ def write_report(by_module: dict[str, dict[str, str]], rows: list[tuple], run: d
             lines += [f"- `{name}` ({statuses[name]})", "", "  ```diff"]
             lines += [f"  {line}" for line in changed_lines(name).splitlines()]
             lines += ["  ```", ""]
+    if equivalent:
+        lines += [EQUIVALENT.read_text()]
     (OUT / "report.md").write_text("\n".join(lines))
+
+
+def sample(fraction: float, seed: int, patterns: list[str]) -> list[str]:
+    """A share of the mutants mutants/ holds and no run has decided yet, the same share of
+    each module (seeded, so a sample is reproducible), and every mutant a run left alive (a
+    test written since may kill it). Mutant sampling estimates a module's killed share from
+    fewer runs (Zhang et al., "Operator-based and random mutant selection", ICSE 2010)."""
+    from mutmut.stats import status_by_exit_code
+
+    chosen: list[str] = []
+    rng = random.Random(seed)
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        codes = json.loads(meta.read_text())["exit_code_by_key"]
+        if patterns and not any(fnmatch.fnmatch(name, p) for name in codes for p in patterns):
+            continue  # a module the PATTERNs leave out
+        pending = sorted((k for k, c in codes.items() if c is None), key=_natural)
+        chosen += rng.sample(pending, round(len(pending) * fraction))
+        chosen += [k for k, c in codes.items()  # alive, or a run stopped before its verdict
+                   if c is not None and status_by_exit_code[c] not in ("killed", "timeout")]
+    return chosen
+
+
+def earlier_runs() -> list[dict]:
+    """The runs whose results mutants/ holds so far (`--keep`), from the last report."""
+    try:
+        run = json.loads((OUT / "results.json").read_text())["run"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return list(run.get("runs") or [{k: run[k] for k in ("seconds", "workers", "patterns")}])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true",
                         help="reuse the previous run's results (mutmut's incremental mode)")
+    parser.add_argument("--sample", type=float, metavar="FRACTION",
+                        help="with --keep: test only this share of the mutants not decided "
+                             "yet (of each module), and again those left alive")
+    parser.add_argument("--seed", type=int, default=14, help="of --sample")
     parser.add_argument("--report-only", action="store_true",
                         help="only write the report again from the last run's results")
     args = parser.parse_args(argv)
@@ -180,6 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if not args.keep:
             shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        if args.sample is not None:
+            if not args.keep or not (ROOT / "mutants").is_dir():
+                print("error: --sample picks from the mutants of an earlier run: run once "
+                      "with --keep and no --sample first", file=sys.stderr)
+                return 2
+            shown = [f"--sample {args.sample} --seed {args.seed}", *args.patterns]
+            args.patterns = sample(args.sample, args.seed, args.patterns)
+            if not args.patterns:  # without names mutmut would run every mutant
+                print("error: --sample left no mutant to test", file=sys.stderr)
+                return 2
         log = OUT / "mutmut.log"
         status, seconds = run_mutmut(args.patterns, args.max_children, log)
         if status != 0:
@@ -187,8 +264,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: mutmut run failed (exit {status}); its output is in {log}:\n{tail}",
                   file=sys.stderr)
             return 1
+        if args.sample is None:
+            shown = args.patterns
         run = {"seconds": round(seconds, 1), "workers": args.max_children,
-               "patterns": args.patterns}
+               "patterns": shown, "runs": []}
+        if args.keep:  # the results are several runs' together: their cost is all of them
+            run["runs"] = earlier_runs()
+        run["runs"].append({k: run[k] for k in ("seconds", "workers", "patterns")})
+        run["seconds"] = round(sum(r["seconds"] for r in run["runs"]), 1)
     by_module = results()
     if not by_module:
         print("error: no mutation results in mutants/; run `make mutate` first", file=sys.stderr)
