@@ -288,9 +288,11 @@ class CrawlRecorder:
         account = self.account
         written = account.unsettled("stored_new", "updated")
         unchanged = account.unsettled("unchanged")
+        year = getattr(self.crawler.spider, "year", None)
         present = self.storage.stored_by([account.posts[u].doc or u for u in written],
-                                         self.crawl_id)
-        present |= self.storage.stored_by([account.posts[u].doc or u for u in unchanged])
+                                         self.crawl_id, site=self.site, year=year)
+        present |= self.storage.stored_by([account.posts[u].doc or u for u in unchanged],
+                                          site=self.site, year=year)
         missing = 0
         for url in written + unchanged:
             entry = account.posts[url]

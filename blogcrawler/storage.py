@@ -293,9 +293,22 @@ class Storage:
         return self.crawls.update_many(stale, {"$set": dict(fields)}).modified_count
 
     def stored_by(self, urls: Iterable[str], crawl_id: str | None = None,
-                  chunk: int = 1000) -> set[str]:
-        """Which of `urls` the database holds (written by `crawl_id`, when given)."""
+                  chunk: int = 1000, site: str | None = None, year: int | None = None
+                  ) -> set[str]:
+        """Which of `urls` the database holds (written by `crawl_id`, when given).
+
+        With `site` and `year`, the site-year's URLs are read first on the {site, year} index
+        (a crawl's posts are nearly all there), and only the URLs not found that way are looked
+        up one by one in the url index: the same answer, without an `$in` of every URL of the
+        year (1.2 s for 1,000 on SecantusDB, where the {site, year} read takes 30 ms)."""
         urls, found = list(urls), set()
+        if site is not None and year is not None and urls:
+            query = {"site": site, "year": year}
+            if crawl_id is not None:
+                query["crawl_id"] = crawl_id
+            wanted = set(urls)
+            found = {d["url"] for d in self.posts.find(query, {"url": 1, "_id": 0})} & wanted
+            urls = [u for u in urls if u not in found]
         for i in range(0, len(urls), chunk):
             query: dict = {"url": {"$in": urls[i:i + chunk]}}
             if crawl_id is not None:
