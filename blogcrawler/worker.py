@@ -69,6 +69,7 @@ from blogcrawler.progress import posts_done
 from blogcrawler.storage import Storage, StorageUnavailableError
 from blogstats.broker import BrokerUnavailableError, check, make_redis, needs_redis
 from blogstats.config import ConfigError, load
+from blogstats.summaries import ensure_written
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +204,7 @@ class Worker:
         if error:
             self._write(lambda: self.store.finish(attempt, FAILED, progress=progress,
                                                   error=error))
+            self._ensure_summary(attempt, crawl.crawl_id)
             self.finished[FAILED] += 1
             logger.error("%s failed: %s", label, error)
             return "failed"
@@ -215,6 +217,7 @@ class Worker:
         outcome = outcome_of(record)
         self._write(lambda: self.store.finish(attempt, DONE, progress=progress,
                                               outcome=outcome))
+        self._ensure_summary(attempt, crawl.crawl_id)
         self.finished[DONE] += 1
         log = logger.info if outcome["complete"] else logger.warning
         posts = outcome["posts"]
@@ -223,6 +226,19 @@ class Worker:
             f"INCOMPLETE ({outcome['status']}, {outcome['finish_reason']})", posts_done(posts),
             posts.get("listed", 0), outcome["pages"])
         return "done"
+
+    def _ensure_summary(self, attempt: Attempt, crawl_id: str | None) -> None:
+        """The blog-year's summary, if the crawl ended without writing it (a forced stop, the
+        database gone at its end, a failed write): as the clock does (clock._ensure_summary).
+        A failure is logged; the job's outcome stands and the next crawl or `release` writes it."""
+        try:
+            ensure_written(self.store.client[self.store.database_name],
+                           self.config.mongodb_posts_collection, attempt.site, attempt.year,
+                           crawl_id, self.store.crawls_name)
+        except Exception as exc:
+            logger.warning("the summary of %s %s was not written (the dashboard shows the "
+                           "previous one until the next crawl or release): %s: %s", attempt.site,
+                           attempt.year, type(exc).__name__, str(exc)[:300])
 
     def _requeue(self, attempt: Attempt, progress, label: str) -> str:
         """The crawl was stopped because the blog's lease was lost: the job goes back on the
