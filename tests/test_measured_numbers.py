@@ -420,6 +420,7 @@ def recorder(mongo_db):
     recorder.spider_opened(spider)
     yield recorder
     recorder._stop_heartbeat()
+    recorder.storage.close()  # its holder of the process's shared client
 
 
 def send(recorder, signal, **kwargs):
