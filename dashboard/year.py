@@ -52,10 +52,13 @@ class Year:
 
     def __init__(self, site: str, year: int, summary: dict,
                  week_rows: Callable[[str], list[dict]], ranks: Callable[[], dict | None],
-                 posts: Callable[[], pd.DataFrame]):
+                 posts: Callable[[], pd.DataFrame], settled: bool = False):
         self.site = site
         self.year = year
         self.summary = summary
+        # True when the summary was written by the site-year's newest crawl and that crawl is
+        # no longer running: only a crawl writes posts, so the summary's counts are the posts'.
+        self.settled = settled
         self._week_rows = week_rows
         self._ranks = ranks
         self._posts = posts
@@ -84,7 +87,9 @@ class Year:
                    lambda axis: current(lambda g: repo.week_rows(site, year, g, axis),
                                         lambda rows: not rows),
                    lambda: current(lambda g: repo.ranks(site, year, g), lambda doc: not doc),
-                   lambda: repo.posts(site, year, version))
+                   lambda: repo.posts(site, year, version),
+                   settled=bool(crawl) and crawl_state(crawl) != "running"
+                   and (summary.get("crawl") or {}).get("_id") == crawl.get("_id"))
 
     @classmethod
     def from_documents(cls, docs: list[dict], site: str = "", year: int = 2015) -> Year:

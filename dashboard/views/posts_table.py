@@ -29,9 +29,14 @@ def page(repo, year, request: object) -> tuple[list[dict], int]:
     column, direction = table.sort_of(request.get("sortModel"))
     start, end = table.window(request)
     if not conditions:
-        # counted, not the summary's figure: a summary not yet rewritten must not cut the
-        # table short (its separators then do not match, and the database sorts)
-        count = repo.total_posts(year.site, year.year, fresh=start == 0)
+        # The summary's figure when its crawl is the newest and has ended; else counted: a
+        # summary not yet rewritten (a crawl running, or one that ended without writing it)
+        # must not cut the table short (its separators then do not match: the database sorts).
+        # Counting costs 2.5 s at 50,000 posts on SecantusDB, on every first page.
+        count = (year.summary.get("posts") if year.settled and
+                 isinstance(year.summary.get("posts"), int) else None)
+        if count is None:
+            count = repo.total_posts(year.site, year.year, fresh=start == 0)
         rows = _ranked_page(repo, year, column, direction, start, end, count)
         if rows is not None:
             return rows, count

@@ -7,6 +7,7 @@ import csv
 import gzip
 import io
 import json
+from datetime import datetime
 
 import pymongo
 import pytest
@@ -232,10 +233,15 @@ def test_posts_without_summaries_tell_how_to_write_them_not_that_there_are_none(
 
 
 def test_the_tables_row_count_is_the_posts_not_a_summary_not_yet_rewritten(seeded_db):
-    # a crawl has stored 3 more posts and its summary is not written yet (or never was)
+    # a later crawl has stored 3 more posts and ended without writing its summary (killed,
+    # or the database away at its end): its record is the newest, the summary is c1's
     uri, name = seeded_db
     client = pymongo.MongoClient(uri)
     client[name].posts.insert_many(post_docs(11)[8:])
+    client[name].crawls.insert_one({
+        "_id": "c2", "site": "http://blog.example/", "year": 2015, "status": "interrupted",
+        "complete": False, "started_at": datetime(2026, 1, 2, 10), "finish_reason": "forced_stop",
+        "finished_at": datetime(2026, 1, 2, 10, 1), "posts": {"listed": 11, "stored_new": 3}})
     client.close()
     app = app_for(uri, name)
     http = app.server.test_client()
