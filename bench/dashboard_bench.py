@@ -141,7 +141,8 @@ def fill(uri: str, database: str, n_posts: int, summarise: bool = True) -> None:
         "complete": True, "started_at": datetime(2026, 1, 1), "finished_at": datetime(2026, 1, 1),
         "finish_reason": "finished", "posts": {"listed": n_posts, "stored_new": n_posts}})
     if summarise:
-        summaries.write(client[database], "posts", SITE, YEAR)
+        summaries.write(client[database], "posts", SITE, YEAR,
+                        client[database].crawls.find_one({"_id": f"bench-{n_posts}"}))
     client.close()
 
 

@@ -194,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{size:,} posts] indexes built in {time.perf_counter() - started:.0f} s",
                   file=sys.stderr)
             started = time.perf_counter()
-            summaries.write(client[database], "posts", SITE, YEAR)  # at each crawl's end
+            # at each crawl's end, naming that crawl (as blogstats.summaries.after_crawl does)
+            summaries.write(client[database], "posts", SITE, YEAR,
+                            client[database].crawls.find_one({"_id": f"bench-{size}"}))
             row["summary_ms"] = (time.perf_counter() - started) * 1000
             client.close()
             print(f"[{size:,} posts] this checkout", file=sys.stderr)
