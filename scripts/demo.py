@@ -273,8 +273,8 @@ def _count_posts(uri: str, database: str, collection: str) -> int:
         client.close()
 
 
-def main() -> int:
-    demo = Demo(dict(os.environ))
+def run_demo(demo) -> int:
+    """Run `demo` until it ends, Ctrl-C or a signal; whatever happens, stop all it started."""
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, demo.handle_signal)
     try:
@@ -287,6 +287,10 @@ def main() -> int:
     finally:
         demo.stop_all()
         say("everything it started is stopped")
+
+
+def main() -> int:
+    return run_demo(Demo(dict(os.environ)))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ DEMO_WORKERS (default 2). Its database is `blogstats_many` unless MONGODB_DATABA
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from demo import Demo, DemoError, choose_port, say  # noqa: E402
+from demo import Demo, DemoError, choose_port, run_demo, say  # noqa: E402
 
 from fixture_site import serve_blogs  # noqa: E402
 
@@ -118,19 +117,7 @@ def _redis_pings(url: str) -> bool:
 
 
 def main() -> int:
-    demo = ManyBlogsDemo(dict(os.environ))
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, demo.handle_signal)
-    try:
-        return demo.run()
-    except KeyboardInterrupt:
-        return 0
-    except DemoError as exc:
-        print(f"demo: error: {exc}", file=sys.stderr, flush=True)
-        return 1
-    finally:
-        demo.stop_all()
-        say("everything it started is stopped")
+    return run_demo(ManyBlogsDemo(dict(os.environ)))
 
 
 if __name__ == "__main__":
