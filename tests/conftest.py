@@ -7,6 +7,7 @@ crawls run `scrapy crawl blog` in a subprocess, exactly as a user runs it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -144,3 +145,28 @@ def crawled_db(mongo_server, blog_server):
     result = run_crawl(blog_server.url, mongo_server.uri, name)
     assert result.returncode == 0, result.stderr[-3000:]
     return mongo_server.uri, name
+
+
+@contextlib.contextmanager
+def crawl_recorder(mongo_db, **settings):
+    """The crawl record's component of a crawl of http://blog.test's 2015, opened as a crawl
+    opens it, against the test database; its heartbeat stopped and its client let go after."""
+    from scrapy.utils.test import get_crawler
+
+    from blogcrawler.extensions import CrawlRecorder
+    from blogcrawler.spiders.blog import BlogSpider
+
+    uri, db = mongo_db
+    crawler = get_crawler(BlogSpider, {"MONGODB_URI": uri, "MONGODB_DATABASE": db,
+                                       "BLOG_URL": "http://blog.test", "BLOG_YEAR": "2015",
+                                       **settings})
+    spider = BlogSpider.from_crawler(crawler)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    recorder = CrawlRecorder.from_crawler(crawler)
+    recorder.spider_opened(spider)
+    try:
+        yield recorder
+    finally:
+        recorder._stop_heartbeat()
+        recorder.storage.close()  # its holder of the process's shared client

@@ -16,23 +16,15 @@ from blogcrawler.extensions import CrawlRecorder, drop_reason
 from blogcrawler.pipelines import PostDropped
 from blogcrawler.spiders.blog import BlogSpider
 from blogcrawler.storage import Storage, UpsertResult
+from tests.conftest import crawl_recorder
 
 URL = "http://blog.test/2015/01/07/week-1/"
 
 
 @pytest.fixture
 def recorder(mongo_db):
-    uri, db = mongo_db
-    crawler = get_crawler(BlogSpider, {"MONGODB_URI": uri, "MONGODB_DATABASE": db,
-                                       "BLOG_URL": "http://blog.test", "BLOG_YEAR": "2015"})
-    spider = BlogSpider.from_crawler(crawler)
-    crawler.spider = spider
-    crawler.stats.open_spider()
-    recorder = CrawlRecorder.from_crawler(crawler)
-    recorder.spider_opened(spider)
-    yield recorder
-    recorder._stop_heartbeat()
-    recorder.storage.close()  # its holder of the process's shared client
+    with crawl_recorder(mongo_db) as recorder:
+        yield recorder
 
 
 def send(recorder, signal, **kwargs):

@@ -33,6 +33,7 @@ from blogcrawler.pipelines import PostDropped, StorePostPipeline, ValidatePostPi
 from blogcrawler.spiders.blog import BlogSpider
 from blogcrawler.storage import Storage, StorageUnavailableError, UpsertResult, mask_uri
 from blogstats import summaries
+from tests.conftest import crawl_recorder
 from tests.test_pipelines import make_post
 
 A, B, C, D = (f"http://blog.test/2015/01/0{n}/p{n}/" for n in range(1, 5))
@@ -409,18 +410,8 @@ POST2 = "http://blog.test/2015/01/14/week-2/"
 
 @pytest.fixture
 def recorder(mongo_db):
-    uri, db = mongo_db
-    crawler = get_crawler(BlogSpider, {"MONGODB_URI": uri, "MONGODB_DATABASE": db,
-                                       "BLOG_URL": "http://blog.test", "BLOG_YEAR": "2015",
-                                       "CLOSESPIDER_TIMEOUT": 5400})
-    spider = BlogSpider.from_crawler(crawler)
-    crawler.spider = spider
-    crawler.stats.open_spider()
-    recorder = CrawlRecorder.from_crawler(crawler)
-    recorder.spider_opened(spider)
-    yield recorder
-    recorder._stop_heartbeat()
-    recorder.storage.close()  # its holder of the process's shared client
+    with crawl_recorder(mongo_db, CLOSESPIDER_TIMEOUT=5400) as recorder:
+        yield recorder
 
 
 def send(recorder, signal, **kwargs):
