@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pymongo
 import pytest
@@ -67,43 +68,72 @@ class RedisServer:
 
 
 # -- fixture blogs that log their requests ---------------------------------------------------
+class Span(NamedTuple):
+    """One GET as the server saw it: when it arrived, when its answer began to be written (after
+    the server's pause), and when the answer was written."""
+
+    path: str
+    start: float
+    answering: float
+    end: float
+
+
 class LoggingHandler(BlogHandler):
     def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
         start = time.monotonic()
+        answering = start
         try:
             if self.server.pause:  # a blog that takes its time: requests at once overlap
                 time.sleep(self.server.pause)
+            answering = time.monotonic()
             super().do_GET()
         finally:
-            self.server.log_request_span(self.path, start, time.monotonic())
+            self.server.log_request_span(Span(self.path, start, answering, time.monotonic()))
 
 
 class LoggingBlogServer(BlogServer):
     """The fixture's server (several blogs in sub-directories, fixture_site.many.Blogs) keeping
-    its own log: (path, start, end) of every GET it answered."""
+    its own log: a `Span` for every GET it answered."""
 
     def __init__(self, address, blog_factory, pause: float = 0.0):
         super().__init__(address, blog_factory)
         self.RequestHandlerClass = LoggingHandler
         self.pause = pause
-        self.spans: list[tuple[str, float, float]] = []
+        self.spans: list[Span] = []
         self._span_lock = threading.Lock()
 
-    def log_request_span(self, path: str, start: float, end: float) -> None:
+    def log_request_span(self, span: Span) -> None:
         with self._span_lock:
-            self.spans.append((path, start, end))
+            self.spans.append(span)
+
+    def _held(self, blog_root: str | None) -> list[Span]:
+        prefix = "/" + blog_root[len(self.url):] if blog_root else "/"
+        return sorted((s for s in self.spans if s.path.startswith(prefix)),
+                      key=lambda s: s.start)
 
     def most_in_flight(self, blog_root: str | None = None) -> int:
-        """The most requests this server was answering at one moment (for one blog's paths
-        when `blog_root` is given)."""
-        prefix = "/" + blog_root[len(self.url):] if blog_root else "/"
-        spans = [(start, end) for path, start, end in self.spans if path.startswith(prefix)]
-        events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+        """The most requests this server held at one moment (for one blog's paths when
+        `blog_root` is given), each from its arrival to the moment its answer began.
+
+        Not to the moment the answer was written: the handler's thread notes that time only
+        when the OS next runs it, and on a loaded machine the client may have read the answer
+        and sent its next request before then (a sequential client measured "2 in flight" that
+        way). An answer cannot reach the client before it began, so requests one after another
+        never overlap on this measure, while requests sent at once both wait out the server's
+        pause together and always do."""
+        events = sorted([(s.start, 1) for s in self._held(blog_root)]
+                        + [(s.answering, -1) for s in self._held(blog_root)])
         now = most = 0
         for _, step in events:  # an end and a start at the same instant: the end first
             now += step
             most = max(most, now)
         return most
+
+    def overlaps(self, blog_root: str) -> list[tuple[Span, Span]]:
+        """Pairs of one blog's requests held at once (for an assertion's message)."""
+        held = self._held(blog_root)
+        return [(a, b) for i, a in enumerate(held) for b in held[i + 1:]
+                if b.start < a.answering]
 
 
 def serve_logged_blogs(count: int, seed: int, pause: float = 0.0) -> LoggingBlogServer:
