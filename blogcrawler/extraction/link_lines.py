@@ -74,8 +74,8 @@ def _link_only(el) -> bool:
 
 
 def _is_disclosure(el) -> bool:
-    if el.tag != "p":
-        return False
+    if el.tag != "p" or (el.text and _WORD.search(el.text)):
+        return False  # (text before its child: not one italic child; asked of every paragraph)
     children = [c for c in el if isinstance(c.tag, str)]
     if (len(children) != 1 or children[0].tag not in ("em", "i", "small")
             or _WORD.search((el.text or "") + (children[0].tail or ""))):
