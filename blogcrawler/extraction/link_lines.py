@@ -116,7 +116,8 @@ def remove_link_lines(root, rules: Rules = DEFAULT_RULES) -> None:
         if el in navigation or (disclosures and el.tag == "p" and _is_disclosure(el)):
             doomed.append(el)
             continue
-        if el.text and len(el.text) > 100 and len(el.text.strip()) > 100:
+        text = el.text
+        if text and len(text) > 100 and len(text.strip()) > 100:
             continue  # opens with prose: no label (and no walk of its text)
         following = el.getnext()
         if next(el.iter("a"), None) is None and (
