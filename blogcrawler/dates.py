@@ -120,7 +120,12 @@ def _parse_jsonld(index: PageIndex):
 
 
 def _jsonld_values(index: PageIndex, key: str) -> list[datetime]:
-    """Every parsable `key` of the page's JSON-LD, the article's own objects first."""
+    """Every parsable `key` of the page's JSON-LD, the article's own objects first (parsed once
+    per page: the candidates and the local offset both ask)."""
+    return index.memo(("jsonld", key), lambda: _parse_jsonld_values(index, key))
+
+
+def _parse_jsonld_values(index: PageIndex, key: str) -> list[datetime]:
     candidates = []
     for obj in _jsonld_objects(index):
         value = obj.get(key)

@@ -39,35 +39,38 @@ class PageIndex:
         self.position: dict = {}
         by_tag, by_class, position = self.by_tag, self.by_class, self.position
         classed, by_id, by_itemprop, by_rel = self.classed, self.by_id, self.by_itemprop, self.by_rel
+        tag_list, class_list = by_tag.get, by_class.get
         # A plain walk: lxml's iter() is several times cheaper than an XPath selecting the same
-        # elements, and four get() calls cheaper than reading every attribute of every element.
+        # elements. One keys() call says which attributes an element has (most have none or
+        # only a class): cheaper than a get() per attribute, and than items().
         for number, el in enumerate(doc.iter()):
-            tag = el.tag
-            if tag in by_tag:
-                by_tag[tag].append(el)
+            found = tag_list(el.tag)
+            if found is not None:
+                found.append(el)
                 position[el] = number
-            elif tag.__class__ is not str:  # a comment or processing instruction
+            keys = el.keys()  # (a comment or processing instruction has none)
+            if not keys:
                 continue
             get = el.get
-            value = get("class")
-            if value:
-                classed.append(el)
-                position[el] = number
-                for word in value.split():
-                    found = by_class.get(word)
-                    if found is None:
-                        by_class[word] = [el]
-                    else:
-                        found.append(el)
-            value = get("id")
-            if value is not None:
-                by_id.setdefault(value, []).append(el)
-            value = get("itemprop")
-            if value is not None:
-                by_itemprop.setdefault(value, []).append(el)
-            value = get("rel")
-            if value is not None:
-                for word in value.lower().split():
+            if "class" in keys:
+                value = get("class")
+                if value:
+                    classed.append(el)
+                    position[el] = number
+                    for word in value.split():
+                        found = class_list(word)
+                        if found is None:
+                            by_class[word] = [el]
+                        else:
+                            found.append(el)
+                if len(keys) == 1:
+                    continue
+            if "id" in keys:
+                by_id.setdefault(get("id"), []).append(el)
+            if "itemprop" in keys:
+                by_itemprop.setdefault(get("itemprop"), []).append(el)
+            if "rel" in keys:
+                for word in get("rel").lower().split():
                     by_rel.setdefault(word, []).append(el)
         self._cache: dict = {}
 

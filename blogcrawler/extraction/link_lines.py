@@ -74,8 +74,8 @@ def _link_only(el) -> bool:
 
 
 def _is_disclosure(el) -> bool:
-    if el.tag != "p":
-        return False
+    if el.tag != "p" or (el.text and _WORD.search(el.text)):
+        return False  # (text before its child: not one italic child; asked of every paragraph)
     children = [c for c in el if isinstance(c.tag, str)]
     if (len(children) != 1 or children[0].tag not in ("em", "i", "small")
             or _WORD.search((el.text or "") + (children[0].tail or ""))):
@@ -116,7 +116,8 @@ def remove_link_lines(root, rules: Rules = DEFAULT_RULES) -> None:
         if el in navigation or (disclosures and el.tag == "p" and _is_disclosure(el)):
             doomed.append(el)
             continue
-        if el.text and len(el.text) > 100 and len(el.text.strip()) > 100:
+        text = el.text
+        if text and len(text) > 100 and len(text.strip()) > 100:
             continue  # opens with prose: no label (and no walk of its text)
         following = el.getnext()
         if next(el.iter("a"), None) is None and (

@@ -5,6 +5,7 @@ text that follows each block."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -24,9 +25,9 @@ from blogcrawler.extraction.vocabulary import (
     NOISE,
     STRONG_NOISE,
     WIDGET_NOISE,
-    is_comments,
     is_lead_name,
-    is_noise,
+    names_comments,
+    names_noise,
 )
 from blogcrawler.urls import clean_url
 
@@ -92,18 +93,35 @@ def _is_foreign_title(el, titles: frozenset) -> bool:
     return any(a.get("href") for a in el.iter("a")) or normal_text(text_content(el)) in titles
 
 
+_NOISE_AND_WIDGETS = NOISE | WIDGET_NOISE
+
+
 class _Names:
     """What an element's class list and id say, for noise removal: a comment section, the
-    featured image (with `whole_article`), a title, a noise-named block."""
+    featured image (with `whole_article`), a title, a noise-named block, and whether that name
+    is a strong one or a plugin's widget's (Rules.widget_noise)."""
 
-    __slots__ = ("comments", "thumbnail", "title", "noise")
+    __slots__ = ("comments", "thumbnail", "title", "noise", "strong", "plugin")
 
-    def __init__(self, el, vocabulary: frozenset, builders: bool, whole_article: bool):
-        names = (el.get("class") or "").split()
-        self.comments = is_comments(el)
+    def __init__(self, classes: str | None, id_: str | None, widget_noise: bool, builders: bool,
+                 whole_article: bool):
+        names = (classes or "").split()
+        self.comments = names_comments(classes, id_)
         self.thumbnail = whole_article and any(_THUMBNAIL.match(name) for name in names)
         self.title = any(name in _TITLE_NAMES for name in names)
-        self.noise = bool(names or el.get("id")) and is_noise(el, vocabulary, builders)
+        vocabulary = _NOISE_AND_WIDGETS if widget_noise else NOISE
+        self.noise = bool(names or id_) and names_noise(classes, id_, vocabulary, builders)
+        self.strong = self.noise and names_noise(classes, id_, STRONG_NOISE, builders)
+        self.plugin = (self.noise and widget_noise
+                       and names_noise(classes, id_, WIDGET_NOISE, builders))
+
+
+@lru_cache(maxsize=16384)
+def _names(classes: str | None, id_: str | None, widget_noise: bool, builders: bool,
+           whole_article: bool) -> _Names:
+    """The verdict on one class list and id, once per process: a blog's pages repeat their
+    theme's names page after page."""
+    return _Names(classes, id_, widget_noise, builders, whole_article)
 
 
 def page_titles(index) -> frozenset:
@@ -142,11 +160,9 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
     `permalink`, the post's own URL, is the post's title.
     """
     total = text_length(root) or 1
-    vocabulary = NOISE | WIDGET_NOISE if rules.widget_noise else NOISE
-    builders = rules.builder_names
+    widget_noise, builders = rules.widget_noise, rules.builder_names
     doomed, unwrapped = [], []
     named = []  # (element, text length, strong name) of the noise-named blocks
-    verdicts: dict = {}
     header_tags = ("header", "footer", "h1") if whole_article else ()
     own_titles = own_title_headings(root, permalink) if permalink else None
     # A walk that skips what is removed whatever its name (nothing inside it needs judging);
@@ -171,11 +187,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
         if not (classes or id_ or style or hidden is not None or tag in ALWAYS_NOISE_TAGS
                 or tag in header_tags):
             continue
-        # What the names say, once per distinct class list and id on the page.
-        key = (classes, id_)
-        names = verdicts.get(key)
-        if names is None:
-            names = verdicts[key] = _Names(el, vocabulary, builders, whole_article)
+        names = _names(classes, id_, widget_noise, builders, whole_article)
         if tag == "form" and rules.form_wrapper and text_length(el) >= 0.5 * total:
             unwrapped.append(el)  # a plugin's form around the post, not a reply form
         elif (tag in ALWAYS_NOISE_TAGS or names.comments or tag in header_tags
@@ -185,8 +197,7 @@ def remove_noise(root, *, whole_article: bool = False, titles: frozenset = froze
             walker.skip_subtree()
         elif names.noise:
             length = text_length(el)
-            strong = is_noise(el, STRONG_NOISE, builders)
-            plugin = rules.widget_noise and is_noise(el, WIDGET_NOISE, builders)
+            strong, plugin = names.strong, names.plugin
             # A strong name on a block holding nearly all the text is a wrapper's after all
             # ("paywall-container" around a post shown in full), a weak one on half of it. A
             # plugin's widget name is as strong: a short post can be shorter than its

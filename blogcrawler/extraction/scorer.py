@@ -45,7 +45,8 @@ def _br_text(block) -> tuple[str, int]:
 
 
 def _text_blocks(index, rules: Rules):
-    """(element, text, linked characters) of each paragraph-like block outside comments."""
+    """(element, text, linked characters, whether it holds its own lines) of each
+    paragraph-like block outside comments: paragraphs (<p>, <pre>, <td>), then <br> blocks."""
     # The paragraphs of the comment sections, gathered once (a walk up from every paragraph
     # of the page costs more).
     in_comment_blocks = {p for block in comment_blocks(index) for p in block.iter("p", "pre", "td")}
@@ -55,7 +56,10 @@ def _text_blocks(index, rules: Rules):
             continue  # (collapsing whitespace never lengthens a text)
         text = " ".join(raw.split())
         if len(text) >= 25:
-            yield p, text, None
+            linked = 0
+            for a in p.iter("a"):
+                linked += len(text_content(a))
+            yield p, text, linked, False
     if rules.br_text:
         # Text split into lines by <br> with no <p> (old editors, some page builders).
         seen = set()
@@ -68,7 +72,7 @@ def _text_blocks(index, rules: Rules):
                 continue  # one line break in a caption or a credit is not a text laid out in lines
             text, linked = _br_text(block)
             if len(text) >= 25 and not in_comments(index, block):
-                yield block, text, linked
+                yield block, text, linked, True
 
 
 # Blocks whose <br>s do not lay text out in lines of a post: paragraph-like blocks are scored
@@ -86,19 +90,17 @@ class Scores:
     def __init__(self, index, rules: Rules):
         self.block: dict = {}
         self.paragraphs: list = []  # (element, value)
-        for p, text, linked in _text_blocks(index, rules):
-            if linked is None:
-                linked = sum(len(text_content(a)) for a in p.iter("a"))
+        block, paragraphs = self.block, self.paragraphs
+        for p, text, linked, own in _text_blocks(index, rules):
             value = max(0.0, len(text) - 2 * linked) + 10 * text.count(",")
-            own = p.tag not in ("p", "pre", "td")  # a <br> block holds its own lines
-            parent = p if own else p.getparent()
+            parent = p if own else p.getparent()  # a <br> block holds its own lines
             if parent is None:
                 continue
-            self.paragraphs.append((p, value))
-            self.block[parent] = self.block.get(parent, 0) + value
+            paragraphs.append((p, value))
+            block[parent] = block.get(parent, 0) + value
             grand = parent.getparent()
             if grand is not None:
-                self.block[grand] = self.block.get(grand, 0) + value / 2
+                block[grand] = block.get(grand, 0) + value / 2
         self._subtree = self._everything = None
         self.rules = rules
 

@@ -137,7 +137,12 @@ def _name_words(name: str, builders: bool, in_builder_block: bool) -> frozenset 
 def is_noise(el, vocabulary: frozenset = NOISE, builders: bool = True) -> bool:
     """Whether a class or id of `el` names a block that is not the post body (`builders`:
     Rules.builder_names)."""
-    classes, id_ = el.get("class"), el.get("id")
+    return names_noise(el.get("class"), el.get("id"), vocabulary, builders)
+
+
+def names_noise(classes: str | None, id_: str | None, vocabulary: frozenset = NOISE,
+                builders: bool = True) -> bool:
+    """is_noise for an element's `class` and `id` values."""
     if not (classes or id_):
         return False
     for words in _names_words(classes, id_, builders):
@@ -155,7 +160,11 @@ def _names_words(classes: str | None, id_: str | None, builders: bool) -> tuple:
 
 
 def is_comments(el) -> bool:
-    classes, id_ = el.get("class"), el.get("id")
+    return names_comments(el.get("class"), el.get("id"))
+
+
+def names_comments(classes: str | None, id_: str | None) -> bool:
+    """is_comments for an element's `class` and `id` values."""
     return bool(classes or id_) and _names_comments(classes, id_)
 
 
